@@ -1,0 +1,163 @@
+package chs11
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/medpay/drg/codes"
+	"github.com/medpay/drg/grouper"
+)
+
+// Name is the rule-set name the converter gives the scheme.
+const Name = "chs-drg-1.1"
+
+// Detect reports whether fsys holds the national table layout.
+func Detect(fsys fs.FS) bool {
+	for _, f := range []string{"adrg_codes.tsv", "mdc_dx.tsv", "mcc.tsv"} {
+		if _, err := fs.Stat(fsys, f); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	regionsRe   = regexp.MustCompile(`count\(distinct trauma_region of any_dx in (\w+)\)`)
+	procGroupRe = regexp.MustCompile(`proc_group\((\d+)\)`)
+)
+
+// Condition rewrites one national condition into the grouper's language.
+func Condition(src string) string {
+	src = regionsRe.ReplaceAllString(src, "regions($1)")
+	return procGroupRe.ReplaceAllString(src, "any_proc in ss[$1]")
+}
+
+// splitRules maps drg.tsv split_rule values to conditions.
+var splitRules = map[string]string{"none": "true", "MCC": "has_mcc", "MCC_OR_CC": "has_mcc OR has_cc"}
+
+type reader struct {
+	fsys fs.FS
+	errs []error
+}
+
+// table calls fn for each data row of file, with the 1-based line number and
+// the columns named by want, which must be a prefix of the file's header.
+func (r *reader) table(file string, want []string, fn func(line int, c []string)) {
+	data, err := fs.ReadFile(r.fsys, file)
+	if err != nil {
+		r.errs = append(r.errs, err)
+		return
+	}
+	lines := bytes.Split(data, []byte{'\n'})
+	header := strings.Split(strings.TrimRight(string(lines[0]), "\r"), "\t")
+	if len(header) < len(want) || strings.Join(header[:len(want)], "\t") != strings.Join(want, "\t") {
+		r.errs = append(r.errs, fmt.Errorf("%s: header %q, want it to start with %q", file, header, want))
+		return
+	}
+	for i, l := range lines[1:] {
+		s := strings.TrimRight(string(l), "\r")
+		if s == "" {
+			continue
+		}
+		c := strings.Split(s, "\t")
+		if len(c) < len(want) {
+			r.errs = append(r.errs, fmt.Errorf("%s:%d: %d columns, want %d", file, i+2, len(c), len(want)))
+			continue
+		}
+		fn(i+2, c)
+	}
+}
+
+func (r *reader) atoi(file string, line int, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s:%d: %q is not a number", file, line, s))
+	}
+	return n
+}
+
+// Read converts the national tables in fsys into a rule set. It does not
+// compile it; grouper.Compile does that and reports rule problems.
+func Read(fsys fs.FS) (*grouper.RuleSet, error) {
+	r := &reader{fsys: fsys}
+	rs := &grouper.RuleSet{
+		Name:        Name,
+		Version:     "1.1",
+		Description: "CHS-DRG 1.1 national scheme, converted from the OpenDRG table extraction",
+		Options:     grouper.Options{FallThrough: true},
+		Checks: []grouper.Check{
+			{Order: 1, Condition: "sex = 0", Reason: "SEX_MISSING"},
+			{Order: 2, Condition: "age_years = 0 AND age_days <= 28 AND weight = 0", Reason: "NEWBORN_WEIGHT_MISSING"},
+		},
+		Tables: map[string][]byte{},
+	}
+	r.table("diagnoses.tsv", []string{"code", "name"}, func(line int, c []string) {
+		rs.Diagnoses = append(rs.Diagnoses, grouper.DictEntry{Code: c[0], Name: c[1]})
+	})
+	r.table("procedures.tsv", []string{"code", "name", "in_ss_valid"}, func(line int, c []string) {
+		rs.Procedures = append(rs.Procedures, grouper.DictEntry{Code: c[0], Name: c[1]})
+		if c[2] == "1" {
+			rs.Lists = append(rs.Lists, grouper.ListEntry{Owner: "*", List: "SS_VALID", System: codes.SystemProcedure, Code: c[0]})
+		}
+	})
+	r.table("mdc.tsv", []string{"mdc", "assign_order", "entry_condition"}, func(line int, c []string) {
+		rs.MDCs = append(rs.MDCs, grouper.MDC{Code: c[0], Order: r.atoi("mdc.tsv", line, c[1]), Condition: Condition(c[2])})
+	})
+	r.table("mdc_dx.tsv", []string{"mdc", "code", "trauma_region"}, func(line int, c []string) {
+		rs.Lists = append(rs.Lists, grouper.ListEntry{Owner: c[0], List: "mdc_dx", System: codes.SystemDiagnosis, Code: c[1], Region: c[2]})
+	})
+	mdcOrder := map[string]int{}
+	for _, m := range rs.MDCs {
+		mdcOrder[m.Code] = m.Order
+	}
+	drgOrder := map[string]int{}
+	r.table("adrg.tsv", []string{"mdc", "adrg", "order_in_mdc", "condition", "drgs_in_order"}, func(line int, c []string) {
+		rs.ADRGs = append(rs.ADRGs, grouper.ADRG{Code: c[1], MDC: c[0], Order: r.atoi("adrg.tsv", line, c[2]), Condition: Condition(c[3])})
+		for i, d := range strings.Fields(c[4]) {
+			drgOrder[d] = i + 1
+		}
+	})
+	r.table("adrg_codes.tsv", []string{"adrg", "list", "code", "proc_group"}, func(line int, c []string) {
+		sys := codes.SystemProcedure
+		if strings.HasPrefix(c[1], "zd") {
+			sys = codes.SystemDiagnosis
+		}
+		g := 0
+		if c[3] != "" {
+			g = r.atoi("adrg_codes.tsv", line, c[3])
+		}
+		rs.Lists = append(rs.Lists, grouper.ListEntry{Owner: c[0], List: c[1], System: sys, Code: c[2], Group: g})
+	})
+	r.table("drg.tsv", []string{"drg", "name", "adrg", "order_in_adrg", "split_rule"}, func(line int, c []string) {
+		cond, ok := splitRules[c[4]]
+		if !ok {
+			r.errs = append(r.errs, fmt.Errorf("drg.tsv:%d: unknown split_rule %q", line, c[4]))
+		}
+		order := r.atoi("drg.tsv", line, c[3])
+		if o, ok := drgOrder[c[0]]; ok && o != order {
+			r.errs = append(r.errs, fmt.Errorf("drg.tsv:%d: DRG %s has order %d, adrg.tsv lists it at %d", line, c[0], order, o))
+		}
+		rs.DRGs = append(rs.DRGs, grouper.DRG{Code: c[0], ADRG: c[2], Order: order, Condition: cond, Name: c[1]})
+	})
+	for _, lv := range []struct {
+		file  string
+		level grouper.CCLevel
+	}{{"mcc.tsv", grouper.CCLevelMCC}, {"cc.tsv", grouper.CCLevelCC}} {
+		r.table(lv.file, []string{"code", "exclusion_table"}, func(line int, c []string) {
+			rs.CC = append(rs.CC, grouper.CCEntry{Code: c[0], Level: lv.level, Table: c[1]})
+		})
+	}
+	r.table("cc_exclusion.tsv", []string{"pdx_code", "exclusion_table"}, func(line int, c []string) {
+		rs.Exclusions = append(rs.Exclusions, grouper.Exclusion{Table: c[1], Principal: c[0]})
+	})
+	if len(r.errs) > 0 {
+		return nil, fmt.Errorf("chs-drg-1.1 tables: %w", errors.Join(r.errs...))
+	}
+	sortRuleSet(rs, mdcOrder)
+	return rs, nil
+}

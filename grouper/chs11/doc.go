@@ -1,0 +1,21 @@
+// Package chs11 converts the national CHS-DRG 1.1 scheme, as published in the
+// table layout of OpenDRG's extraction (mdc.tsv, mdc_dx.tsv, adrg.tsv,
+// adrg_codes.tsv, drg.tsv, cc.tsv, mcc.tsv, cc_exclusion.tsv, diagnoses.tsv,
+// procedures.tsv), into a grouper.RuleSet in the project's own model.
+//
+// The conversion is mechanical: the national condition vocabulary is already
+// the grouper's condition language except for three spellings, which are
+// rewritten:
+//
+//	count(distinct trauma_region of any_dx in mdc_dx) >= 2  ->  regions(mdc_dx) >= 2
+//	proc_group(k)                                           ->  any_proc in ss[k]
+//	split_rule none / MCC / MCC_OR_CC                       ->  true / has_mcc / has_mcc OR has_cc
+//
+// SS_VALID (procedures.tsv in_ss_valid = 1) becomes the global procedure list
+// SS_VALID; the Java's pre-checks become the checks SEX_MISSING and
+// NEWBORN_WEIGHT_MISSING; MDC fall-through is on and QY off, as in the
+// widely used implementation the tables were extracted from.
+//
+//	rs, err := chs11.Read(os.DirFS("../shared/data/chs-drg-1.1"))
+//	g, err := grouper.Compile(rs)
+package chs11

@@ -1,0 +1,638 @@
+package grouper
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"slices"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/medpay/drg/codes"
+)
+
+// ErrRuleSet reports a rule set that cannot be compiled.
+var ErrRuleSet = errors.New("grouper: invalid rule set")
+
+// maxMDCs bounds the MDC count so that an MDC set fits one machine word.
+const maxMDCs = 64
+
+// Grouper is a compiled rule set. Every code is interned to a dense ID, every
+// code list is a roaring bitmap of IDs, and each code knows which ADRGs and
+// MDCs it can trigger, so grouping a record does no string work beyond one
+// hash lookup per code. A Grouper is immutable and safe for concurrent use.
+type Grouper struct {
+	rs   *RuleSet
+	dx   *codes.Dict
+	proc *codes.Dict
+	tcm  *codes.TCMMap
+
+	nodes []node
+	kids  []int32
+
+	lists []clist
+
+	// Per code ID: the ADRGs and MDCs it can trigger (flattened CSR form).
+	dxTrigOff, procTrigOff []uint32
+	dxTrig, procTrig       []uint16
+	dxMDC, procMDC         []uint64
+
+	adrgAlways []uint64 // bitset of ADRGs with no code requirement
+	mdcAlways  uint64
+
+	ccLevel  []CCLevel // per dx ID, with the hierarchy applied
+	ccTable  []uint32  // per dx ID: exclusion table index + 1; 0 = none
+	pdxTable []*roaring.Bitmap
+
+	checks []ccheck
+	mdcs   []cmdc
+	adrgs  []cadrg
+	drgs   []cdrg
+
+	qyList int32 // compiled QY procedure list, -1 when QY is off
+	words  int   // len of an ADRG bitset
+	pool  sync.Pool
+
+	dip *dipIndex
+}
+
+type node struct {
+	op    Op
+	subj  Subject
+	field Field
+	cmp   Cmp
+	list  int32
+	a, b  int32 // OpAnd/OpOr: kids[a:b]; OpNot: a
+	value float64
+	src   *Expr
+}
+
+type clist struct {
+	name    string // owner/name[group], for traces
+	short   string // name as written in conditions
+	system  codes.System
+	codes   *roaring.Bitmap
+	regions []*roaring.Bitmap // by region index, for regions(LIST)
+}
+
+type ccheck struct {
+	cond   int32
+	reason string
+	src    *Check
+}
+
+type cmdc struct {
+	code       string
+	cond       int32
+	bit        uint64
+	first, end int // ADRG index range
+	qyAt       int // ADRG index before which the QY check runs
+	qyGroup    string
+	src        *MDC
+}
+
+type cadrg struct {
+	code       string
+	mdc        int
+	cond       int32
+	first, end int // DRG index range
+	src        *ADRG
+}
+
+type cdrg struct {
+	code string
+	cond int32
+	src  *DRG
+}
+
+type listKey struct {
+	owner, name string
+	group       int
+}
+
+type compiler struct {
+	g       *Grouper
+	rs      *RuleSet
+	listIdx map[listKey]int32
+	entries map[listKey][]int // indices into rs.Lists
+	owners  map[string]bool
+	errs    []*Problem
+	// children[id] lists dictionary diagnoses whose nearest ancestor is id.
+	children [][]uint32
+}
+
+// Compile checks rs and compiles it into a Grouper. The RuleSet must not be
+// modified afterwards: the Grouper keeps references to its strings.
+func Compile(rs *RuleSet) (*Grouper, error) {
+	g := &Grouper{qyList: -1, rs: rs, dx: codes.NewDict(codes.SystemDiagnosis), proc: codes.NewDict(codes.SystemProcedure)}
+	c := &compiler{g: g, rs: rs, listIdx: map[listKey]int32{}, entries: map[listKey][]int{}, owners: map[string]bool{"*": true}}
+	c.intern()
+	if err := c.tcm(); err != nil {
+		c.errorf(FileTCM, 0, "%v", err)
+	}
+	c.structure()
+	c.collectLists()
+	c.conditions()
+	if len(c.errs) > 0 {
+		return nil, &ImportError{Problems: c.errs}
+	}
+	c.complications()
+	c.triggers()
+	if err := c.dip(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrRuleSet, err)
+	}
+	g.words = (len(g.adrgs) + 63) / 64
+	g.pool.New = func() any { return g.newState() }
+	return g, nil
+}
+
+func (c *compiler) errorf(file string, line int, format string, args ...any) {
+	c.errs = append(c.errs, &Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// intern gives every code of the rule set an ID: dictionaries first, so that
+// IDs follow the dictionary order, then codes used only by rules.
+func (c *compiler) intern() {
+	rs := c.rs
+	for _, d := range rs.Diagnoses {
+		c.g.dx.Intern(d.Code)
+	}
+	for _, p := range rs.Procedures {
+		c.g.proc.Intern(p.Code)
+	}
+	for _, l := range rs.Lists {
+		if l.System == codes.SystemProcedure {
+			c.g.proc.Intern(l.Code)
+		} else {
+			c.g.dx.Intern(l.Code)
+		}
+	}
+	for _, e := range rs.CC {
+		c.g.dx.Intern(e.Code)
+	}
+	for _, e := range rs.Exclusions {
+		c.g.dx.Intern(e.Principal)
+	}
+	for _, m := range rs.TCM {
+		c.g.dx.Intern(m.Western)
+	}
+	for _, d := range rs.DIP.Core {
+		c.g.dx.Intern(d.Dx)
+		for _, p := range d.Procedures {
+			c.g.proc.Intern(p)
+		}
+	}
+	for _, d := range rs.DIP.Comprehensive {
+		c.g.dx.Intern(d.Category)
+	}
+	n := c.g.dx.Len() + 1
+	c.children = make([][]uint32, n)
+	for id := 1; id < n; id++ {
+		if p := c.g.dx.Parent(uint32(id)); p != 0 {
+			c.children[p] = append(c.children[p], uint32(id))
+		}
+	}
+}
+
+func (c *compiler) tcm() error {
+	if c.rs.TCM == nil {
+		c.g.tcm = codes.DefaultTCMMap()
+		for _, r := range c.g.tcm.Rows() {
+			c.g.dx.Intern(r.Western)
+		}
+		// Interning may have added codes: extend the children index.
+		for id := len(c.children); id <= c.g.dx.Len(); id++ {
+			c.children = append(c.children, nil)
+			if p := c.g.dx.Parent(uint32(id)); p != 0 {
+				c.children[p] = append(c.children[p], uint32(id))
+			}
+		}
+		return nil
+	}
+	m, err := codes.NewTCMMap(c.rs.TCM)
+	c.g.tcm = m
+	return err
+}
+
+// structure checks references between MDCs, ADRGs and DRGs and lays out the
+// compiled arrays in try order.
+func (c *compiler) structure() {
+	g, rs := c.g, c.rs
+	if len(rs.MDCs) > maxMDCs {
+		c.errorf(FileMDC, 0, "%d MDCs, at most %d", len(rs.MDCs), maxMDCs)
+		return
+	}
+	mdcPos := map[string]int{}
+	for i := range rs.MDCs {
+		m := &rs.MDCs[i]
+		if _, dup := mdcPos[m.Code]; dup {
+			c.errorf(FileMDC, m.Line, "MDC %s defined twice", m.Code)
+			continue
+		}
+		mdcPos[m.Code] = len(g.mdcs)
+		c.owners[m.Code] = true
+		g.mdcs = append(g.mdcs, cmdc{code: m.Code, bit: 1 << len(g.mdcs), src: m, qyGroup: m.Code + "QY"})
+	}
+	adrgsOf := make([][]*ADRG, len(g.mdcs))
+	seen := map[string]bool{}
+	for i := range rs.ADRGs {
+		a := &rs.ADRGs[i]
+		mi, ok := mdcPos[a.MDC]
+		switch {
+		case !ok:
+			c.errorf(FileADRG, a.Line, "ADRG %s names MDC %q, which is not defined", a.Code, a.MDC)
+			continue
+		case seen[a.Code]:
+			c.errorf(FileADRG, a.Line, "ADRG %s defined twice", a.Code)
+			continue
+		}
+		seen[a.Code] = true
+		c.owners[a.Code] = true
+		adrgsOf[mi] = append(adrgsOf[mi], a)
+	}
+	drgsOf := map[string][]*DRG{}
+	seenDRG := map[string]bool{}
+	for i := range rs.DRGs {
+		d := &rs.DRGs[i]
+		switch {
+		case !seen[d.ADRG]:
+			c.errorf(FileDRG, d.Line, "DRG %s names ADRG %q, which is not defined", d.Code, d.ADRG)
+			continue
+		case seenDRG[d.Code]:
+			c.errorf(FileDRG, d.Line, "DRG %s defined twice", d.Code)
+			continue
+		}
+		seenDRG[d.Code] = true
+		drgsOf[d.ADRG] = append(drgsOf[d.ADRG], d)
+	}
+	for mi := range g.mdcs {
+		as := adrgsOf[mi]
+		slices.SortStableFunc(as, func(x, y *ADRG) int { return x.Order - y.Order })
+		m := &g.mdcs[mi]
+		m.first = len(g.adrgs)
+		m.qyAt = -1
+		for k, a := range as {
+			if k > 0 && as[k-1].Order == a.Order {
+				c.errorf(FileADRG, a.Line, "ADRG %s has order %d, like ADRG %s of MDC %s", a.Code, a.Order, as[k-1].Code, m.code)
+			}
+			if m.qyAt < 0 && a.Kind() == KindMedical {
+				m.qyAt = len(g.adrgs)
+			}
+			ca := cadrg{code: a.Code, mdc: mi, src: a, first: len(g.drgs)}
+			ds := drgsOf[a.Code]
+			slices.SortStableFunc(ds, func(x, y *DRG) int { return x.Order - y.Order })
+			if len(ds) == 0 {
+				c.errorf(FileADRG, a.Line, "ADRG %s has no DRG", a.Code)
+			}
+			for j, d := range ds {
+				if j > 0 && ds[j-1].Order == d.Order {
+					c.errorf(FileDRG, d.Line, "DRG %s has order %d, like DRG %s of ADRG %s", d.Code, d.Order, ds[j-1].Code, a.Code)
+				}
+				g.drgs = append(g.drgs, cdrg{code: d.Code, src: d})
+			}
+			ca.end = len(g.drgs)
+			g.adrgs = append(g.adrgs, ca)
+		}
+		m.end = len(g.adrgs)
+		if m.qyAt < 0 {
+			m.qyAt = m.end
+		}
+	}
+	if len(g.adrgs) > 1<<16 {
+		c.errorf(FileADRG, 0, "%d ADRGs, at most %d", len(g.adrgs), 1<<16)
+	}
+}
+
+// collectLists groups list entries by owner, name and group.
+func (c *compiler) collectLists() {
+	for i := range c.rs.Lists {
+		l := &c.rs.Lists[i]
+		if !c.owners[l.Owner] {
+			c.errorf(FileLists, l.Line, "list %s owned by %q, which is neither an MDC, an ADRG nor *", l.List, l.Owner)
+			continue
+		}
+		k := listKey{l.Owner, l.List, 0}
+		c.entries[k] = append(c.entries[k], i)
+		if l.Group != 0 {
+			k.group = l.Group
+			c.entries[k] = append(c.entries[k], i)
+		}
+	}
+	if c.rs.Options.QY {
+		idx, err := c.list([]string{"*"}, c.rs.Options.QYList, 0, codes.SystemProcedure)
+		if err != nil {
+			c.errorf(FileRuleSet, 0, "option qy_list: %v", err)
+		}
+		c.g.qyList = idx
+	}
+}
+
+// list resolves a list name in the given scopes (most specific first) and
+// compiles it on first use.
+func (c *compiler) list(scopes []string, name string, group int, sys codes.System) (int32, error) {
+	for _, owner := range scopes {
+		k := listKey{owner, name, group}
+		if idx, ok := c.listIdx[k]; ok {
+			if c.g.lists[idx].system != sys {
+				return 0, fmt.Errorf("list %s holds %s codes, the condition needs %s codes", name, c.g.lists[idx].system, sys)
+			}
+			return idx, nil
+		}
+		ents, ok := c.entries[k]
+		if !ok {
+			continue
+		}
+		cl := clist{short: name, name: owner + "/" + name, system: c.rs.Lists[ents[0]].System, codes: roaring.New()}
+		if group != 0 {
+			cl.name += fmt.Sprintf("[%d]", group)
+		}
+		if cl.system != sys {
+			return 0, fmt.Errorf("list %s holds %s codes, the condition needs %s codes", name, cl.system, sys)
+		}
+		regionIdx := map[string]int{}
+		for _, ei := range ents {
+			e := &c.rs.Lists[ei]
+			if e.System != cl.system {
+				return 0, fmt.Errorf("line %d: list %s mixes %s and %s codes", e.Line, cl.name, cl.system, e.System)
+			}
+			ids := c.expand(e.System, e.Code)
+			cl.codes.AddMany(ids)
+			if e.Region != "" {
+				r, ok := regionIdx[e.Region]
+				if !ok {
+					r = len(cl.regions)
+					regionIdx[e.Region] = r
+					cl.regions = append(cl.regions, roaring.New())
+				}
+				cl.regions[r].AddMany(ids)
+			}
+		}
+		cl.codes.RunOptimize()
+		idx := int32(len(c.g.lists))
+		c.g.lists = append(c.g.lists, cl)
+		c.listIdx[k] = idx
+		return idx, nil
+	}
+	return 0, fmt.Errorf("no list %q", name)
+}
+
+// expand returns the IDs a list entry matches: the code and, for diagnoses,
+// every dictionary code below it in the hierarchy.
+func (c *compiler) expand(sys codes.System, code string) []uint32 {
+	if sys == codes.SystemProcedure {
+		id, _ := c.g.proc.Lookup(code)
+		return []uint32{id}
+	}
+	id, _ := c.g.dx.Lookup(code)
+	out := []uint32{id}
+	for i := 0; i < len(out); i++ {
+		out = append(out, c.children[out[i]]...)
+	}
+	return out
+}
+
+func (c *compiler) conditions() {
+	g, rs := c.g, c.rs
+	for i := range rs.Checks {
+		ch := &rs.Checks[i]
+		n, err := c.compileCond(ch.Condition, []string{"*"})
+		if err != nil {
+			c.errorf(FileChecks, ch.Line, "check %q: %v", ch.Reason, err)
+		}
+		g.checks = append(g.checks, ccheck{cond: n, reason: ch.Reason, src: ch})
+	}
+	for i := range g.mdcs {
+		m := &g.mdcs[i]
+		n, err := c.compileCond(m.src.Condition, []string{m.code, "*"})
+		if err != nil {
+			c.errorf(FileMDC, m.src.Line, "MDC %s: %v", m.code, err)
+		}
+		m.cond = n
+	}
+	for i := range g.adrgs {
+		a := &g.adrgs[i]
+		n, err := c.compileCond(a.src.Condition, []string{a.code, g.mdcs[a.mdc].code, "*"})
+		if err != nil {
+			c.errorf(FileADRG, a.src.Line, "ADRG %s: %v", a.code, err)
+		}
+		a.cond = n
+		for j := a.first; j < a.end; j++ {
+			d := &g.drgs[j]
+			n, err := c.compileCond(d.src.Condition, []string{a.code, g.mdcs[a.mdc].code, "*"})
+			if err != nil {
+				c.errorf(FileDRG, d.src.Line, "DRG %s: %v", d.code, err)
+			}
+			d.cond = n
+		}
+	}
+}
+
+func (c *compiler) compileCond(src string, scopes []string) (int32, error) {
+	e, err := ParseExpr(src)
+	if err != nil {
+		return -1, err
+	}
+	return c.node(e, scopes)
+}
+
+func (c *compiler) node(e *Expr, scopes []string) (int32, error) {
+	n := node{op: e.Op, subj: e.Subject, field: e.Field, cmp: e.Cmp, value: e.Value, list: -1, src: e}
+	switch e.Op {
+	case OpIn:
+		sys := codes.SystemDiagnosis
+		if e.Subject.IsProcedure() {
+			sys = codes.SystemProcedure
+		}
+		idx, err := c.list(scopes, e.List, e.Group, sys)
+		if err != nil {
+			return -1, err
+		}
+		n.list = idx
+	case OpCmp:
+		if e.Field == FieldRegions {
+			idx, err := c.list(scopes, e.List, 0, codes.SystemDiagnosis)
+			if err != nil {
+				return -1, err
+			}
+			n.list = idx
+		}
+	case OpAnd, OpOr, OpNot:
+		ids := make([]int32, len(e.Args))
+		for i, a := range e.Args {
+			id, err := c.node(a, scopes)
+			if err != nil {
+				return -1, err
+			}
+			ids[i] = id
+		}
+		n.a = int32(len(c.g.kids))
+		c.g.kids = append(c.g.kids, ids...)
+		n.b = int32(len(c.g.kids))
+	}
+	c.g.nodes = append(c.g.nodes, n)
+	return int32(len(c.g.nodes) - 1), nil
+}
+
+// requires returns the lists of which a record must have a code for node n to
+// hold, or ok=false when n can hold without any (NOT, comparisons, true).
+func (g *Grouper) requires(n int32) (lists []int32, ok bool) {
+	nd := &g.nodes[n]
+	switch nd.op {
+	case OpIn:
+		return []int32{nd.list}, true
+	case OpAnd:
+		var best []int32
+		for _, k := range g.kids[nd.a:nd.b] {
+			if ls, ok := g.requires(k); ok && (best == nil || len(ls) < len(best)) {
+				best = ls
+			}
+		}
+		return best, best != nil
+	case OpOr:
+		var all []int32
+		for _, k := range g.kids[nd.a:nd.b] {
+			ls, ok := g.requires(k)
+			if !ok {
+				return nil, false
+			}
+			all = append(all, ls...)
+		}
+		return all, true
+	case OpFalse:
+		return nil, true
+	}
+	return nil, false
+}
+
+// triggers records, per code, the ADRGs and MDCs whose conditions it can
+// make true; grouping then tries only those (plus the unconditional ones).
+func (c *compiler) triggers() {
+	g := c.g
+	g.adrgAlways = make([]uint64, (len(g.adrgs)+63)/64)
+	dxT := make([]*roaring.Bitmap, g.dx.Len()+1)
+	procT := make([]*roaring.Bitmap, g.proc.Len()+1)
+	g.dxMDC = make([]uint64, g.dx.Len()+1)
+	g.procMDC = make([]uint64, g.proc.Len()+1)
+	add := func(lists []int32, fn func(sys codes.System, id uint32)) {
+		for _, l := range lists {
+			it := g.lists[l].codes.Iterator()
+			for it.HasNext() {
+				fn(g.lists[l].system, it.Next())
+			}
+		}
+	}
+	for i := range g.adrgs {
+		ls, ok := g.requires(g.adrgs[i].cond)
+		if !ok {
+			g.adrgAlways[i/64] |= 1 << (i % 64)
+			continue
+		}
+		add(ls, func(sys codes.System, id uint32) {
+			t := dxT
+			if sys == codes.SystemProcedure {
+				t = procT
+			}
+			if t[id] == nil {
+				t[id] = roaring.New()
+			}
+			t[id].Add(uint32(i))
+		})
+	}
+	for i := range g.mdcs {
+		m := &g.mdcs[i]
+		ls, ok := g.requires(m.cond)
+		if !ok {
+			g.mdcAlways |= m.bit
+			continue
+		}
+		add(ls, func(sys codes.System, id uint32) {
+			if sys == codes.SystemProcedure {
+				g.procMDC[id] |= m.bit
+			} else {
+				g.dxMDC[id] |= m.bit
+			}
+		})
+	}
+	g.dxTrigOff, g.dxTrig = flatten(dxT)
+	g.procTrigOff, g.procTrig = flatten(procT)
+}
+
+func flatten(bms []*roaring.Bitmap) (off []uint32, data []uint16) {
+	off = make([]uint32, len(bms)+1)
+	for i, bm := range bms {
+		if bm != nil {
+			it := bm.Iterator()
+			for it.HasNext() {
+				data = append(data, uint16(it.Next()))
+			}
+		}
+		off[i+1] = uint32(len(data))
+	}
+	return off, data
+}
+
+// complications compiles the CC/MCC lists and exclusion tables, applying the
+// diagnosis hierarchy: an entry on K80 covers every code below it unless a
+// more specific entry says otherwise.
+func (c *compiler) complications() {
+	g, rs := c.g, c.rs
+	n := g.dx.Len() + 1
+	g.ccLevel = make([]CCLevel, n)
+	g.ccTable = make([]uint32, n)
+	g.pdxTable = make([]*roaring.Bitmap, n)
+	tables := map[string]uint32{}
+	table := func(name string) uint32 {
+		t, ok := tables[name]
+		if !ok {
+			t = uint32(len(tables) + 1)
+			tables[name] = t
+		}
+		return t
+	}
+	own := make([]bool, n)
+	for _, e := range rs.CC {
+		id, _ := g.dx.Lookup(e.Code)
+		g.ccLevel[id], g.ccTable[id], own[id] = e.Level, table(e.Table), true
+	}
+	// Children inherit from the nearest ancestor with an entry of its own.
+	var inherit func(id uint32)
+	inherit = func(id uint32) {
+		for _, ch := range c.children[id] {
+			if !own[ch] {
+				g.ccLevel[ch], g.ccTable[ch] = g.ccLevel[id], g.ccTable[id]
+			}
+			inherit(ch)
+		}
+	}
+	for id := 1; id < n; id++ {
+		if g.dx.Parent(uint32(id)) == 0 {
+			inherit(uint32(id))
+		}
+	}
+	for _, e := range rs.Exclusions {
+		t := table(e.Table)
+		id, _ := g.dx.Lookup(e.Principal)
+		for _, d := range c.expand(codes.SystemDiagnosis, e.Principal) {
+			_ = id
+			if g.pdxTable[d] == nil {
+				g.pdxTable[d] = roaring.New()
+			}
+			g.pdxTable[d].Add(t)
+		}
+	}
+}
+
+// RuleSet returns the rule set g was compiled from.
+func (g *Grouper) RuleSet() *RuleSet { return g.rs }
+
+// Diagnoses returns the diagnosis dictionary of the compiled rule set.
+func (g *Grouper) Diagnoses() *codes.Dict { return g.dx }
+
+// Procedures returns the procedure dictionary of the compiled rule set.
+func (g *Grouper) Procedures() *codes.Dict { return g.proc }
+
+// TCMMap returns the TCM mapping the grouper applies.
+func (g *Grouper) TCMMap() *codes.TCMMap { return g.tcm }
+
+func popcount(w uint64) int { return bits.OnesCount64(w) }

@@ -1,0 +1,555 @@
+package grouper
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/medpay/drg/grouper/record"
+)
+
+// Status is the outcome of grouping one record.
+type Status uint8
+
+// Grouping outcomes.
+const (
+	StatusOK          Status = iota + 1 // grouped to a DRG
+	StatusQY                            // ambiguous: an OR procedure no surgical ADRG of the MDC accepts (xQY)
+	StatusUngroupable                   // 0000: no MDC/ADRG matched, or the principal diagnosis is unusable
+	StatusCheckFailed                   // 0000: a data check of the rule set failed
+)
+
+var statusNames = [...]string{StatusOK: "OK", StatusQY: "QY", StatusUngroupable: "UNGROUPABLE", StatusCheckFailed: "CHECK_FAILED"}
+
+func (s Status) String() string {
+	if int(s) < len(statusNames) && statusNames[s] != "" {
+		return statusNames[s]
+	}
+	return "UNKNOWN"
+}
+
+// Reasons for StatusUngroupable; check failures carry the rule set's own reason.
+const (
+	ReasonNoMatch          = "NO_MDC_ADRG_MATCH"
+	ReasonNoADRGInMDC      = "NO_ADRG_IN_MDC"
+	ReasonUnknownPrincipal = "UNKNOWN_PRINCIPAL_DX"
+	ReasonNoPrincipal      = "NO_PRINCIPAL_DX"
+	ReasonTCMUnmapped      = "TCM_UNMAPPED"
+	ReasonNoDRG            = "NO_DRG_SPLIT"
+)
+
+// Ungroupable is the DRG code of records that cannot be grouped.
+const Ungroupable = "0000"
+
+// Result is the grouping of one record. Its strings point into the rule set or
+// the record; it holds no other references.
+type Result struct {
+	Status Status
+	Reason string // why the record is 0000 (Reason* constants or a check's reason)
+	MDC    string
+	ADRG   string
+	DRG    string // DRG code, xQY for QY, 0000 when not grouped
+
+	PrincipalDx string // principal diagnosis used for grouping, after TCM mapping
+	TCMSource   string // TCM disease the principal came from; "" when the record had a Western principal
+	TCMLine     int    // line of the TCM mapping row used, 0 when none
+
+	CCLevel CCLevel // worst complication among the counted secondary diagnoses
+	CCCode  string  // first secondary diagnosis at that level
+
+	DIP DIPResult // filled by GroupDIP and GroupBoth
+
+	Trace *Trace // non-nil from Explain
+}
+
+// Trace is the ordered explanation of a grouping.
+type Trace struct {
+	Steps []Step
+}
+
+// Step is one decision in a Trace.
+type Step struct {
+	Stage  string // tcm, check, cc, mdc, adrg, qy, drg, dip, result
+	Code   string // what was tried: MDC letter, ADRG or DRG code, secondary diagnosis
+	Passed bool
+	Detail string
+}
+
+// String renders the trace one step per line.
+func (t *Trace) String() string {
+	var b strings.Builder
+	for _, s := range t.Steps {
+		mark := "no "
+		if s.Passed {
+			mark = "yes"
+		}
+		fmt.Fprintf(&b, "%-6s %-4s %-8s %s\n", s.Stage, mark, s.Code, s.Detail)
+	}
+	return b.String()
+}
+
+// Compact renders the trace on one line, for CSV output.
+func (t *Trace) Compact() string {
+	var b strings.Builder
+	for i, s := range t.Steps {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		mark := "-"
+		if s.Passed {
+			mark = "+"
+		}
+		fmt.Fprintf(&b, "%s%s %s", mark, s.Stage, s.Code)
+		if s.Detail != "" {
+			b.WriteString(": ")
+			b.WriteString(s.Detail)
+		}
+	}
+	return b.String()
+}
+
+func (t *Trace) add(stage, code string, passed bool, format string, args ...any) {
+	if t == nil {
+		return
+	}
+	t.Steps = append(t.Steps, Step{Stage: stage, Code: code, Passed: passed, Detail: fmt.Sprintf(format, args...)})
+}
+
+// state is the per-record scratch space; pooled so Group does not allocate.
+type state struct {
+	rec      *record.Record
+	pdx      uint32
+	pdxKnown bool
+	sdx      []uint32
+	procs    []uint32
+	num      [FieldRegions]float64
+	hasMCC   bool
+	hasCC    bool
+	ccLevel  CCLevel
+	ccIdx    int
+	cand     []uint64
+	mdcMask  uint64
+}
+
+func (g *Grouper) newState() any {
+	return &state{sdx: make([]uint32, 0, 32), procs: make([]uint32, 0, 16), cand: make([]uint64, g.words)}
+}
+
+// Group assigns rec its MDC, ADRG and DRG. It is safe for concurrent use and
+// does not allocate. rec's codes must be canonical, as a record.Reader returns them.
+func (g *Grouper) Group(rec *record.Record) Result {
+	st := g.pool.Get().(*state)
+	res := g.group(st, rec, nil)
+	g.pool.Put(st)
+	return res
+}
+
+// Explain groups rec like Group and also returns the trace of every decision:
+// each MDC and ADRG tried, why its condition held or failed, and which
+// secondary diagnoses set or were excluded from the complication level.
+func (g *Grouper) Explain(rec *record.Record) Result {
+	st := g.pool.Get().(*state)
+	tr := &Trace{}
+	res := g.group(st, rec, tr)
+	res.Trace = tr
+	g.pool.Put(st)
+	return res
+}
+
+func (g *Grouper) group(st *state, rec *record.Record, tr *Trace) Result {
+	res := Result{DRG: Ungroupable, Status: StatusUngroupable}
+	st.rec = rec
+	pdx := rec.PrincipalDx
+	if pdx == "" && rec.TCMPrincipalDx != "" {
+		row, ok := g.tcm.Map(rec.TCMPrincipalDx, rec.TCMSyndrome)
+		if !ok {
+			tr.add("tcm", rec.TCMPrincipalDx, false, "no mapping for TCM disease %s syndrome %q", rec.TCMPrincipalDx, rec.TCMSyndrome)
+			res.Reason = ReasonTCMUnmapped
+			return res
+		}
+		pdx = row.Western
+		res.TCMSource, res.TCMLine = rec.TCMPrincipalDx, row.Line
+		tr.add("tcm", rec.TCMPrincipalDx, true, "%s %q -> %s (mapping line %d)", rec.TCMPrincipalDx, rec.TCMSyndrome, row.Western, row.Line)
+	}
+	res.PrincipalDx = pdx
+	if pdx == "" {
+		res.Reason = ReasonNoPrincipal
+		return res
+	}
+	g.encode(st, rec, pdx)
+	g.complicationLevel(st, tr)
+	res.CCLevel = st.ccLevel
+	if st.ccLevel != CCNone {
+		res.CCCode = rec.SecondaryDx[st.ccIdx]
+	}
+	for i := range g.checks {
+		ch := &g.checks[i]
+		if g.eval(ch.cond, st) {
+			tr.add("check", ch.reason, false, "%s", ch.src.Condition)
+			res.Status, res.Reason = StatusCheckFailed, ch.reason
+			return res
+		}
+	}
+	if tr == nil {
+		g.candidates(st)
+	}
+	for mi := range g.mdcs {
+		m := &g.mdcs[mi]
+		if tr == nil && st.mdcMask&m.bit == 0 && g.mdcAlways&m.bit == 0 {
+			continue
+		}
+		if !g.eval(m.cond, st) {
+			if tr != nil {
+				tr.add("mdc", m.code, false, "%s", g.why(m.cond, st))
+			}
+			continue
+		}
+		tr.add("mdc", m.code, true, "%s", g.why(m.cond, st))
+		qyDone := false
+		for ai := m.first; ai < m.end; ai++ {
+			if !qyDone && ai >= m.qyAt {
+				qyDone = true
+				if g.qy(st, tr, m) {
+					return g.qyResult(res, m)
+				}
+			}
+			if tr == nil {
+				if st.cand[ai/64]&(1<<(ai%64)) == 0 && g.adrgAlways[ai/64]&(1<<(ai%64)) == 0 {
+					// Skip to the next candidate in this word quickly.
+					continue
+				}
+			}
+			a := &g.adrgs[ai]
+			if !g.eval(a.cond, st) {
+				if tr != nil {
+					tr.add("adrg", a.code, false, "%s", g.why(a.cond, st))
+				}
+				continue
+			}
+			tr.add("adrg", a.code, true, "%s", g.why(a.cond, st))
+			res.MDC, res.ADRG = m.code, a.code
+			for di := a.first; di < a.end; di++ {
+				d := &g.drgs[di]
+				if g.eval(d.cond, st) {
+					tr.add("drg", d.code, true, "%s", g.why(d.cond, st))
+					res.Status, res.DRG = StatusOK, d.code
+					return res
+				}
+				tr.add("drg", d.code, false, "%s", g.why(d.cond, st))
+			}
+			res.Reason = ReasonNoDRG
+			return res
+		}
+		if !qyDone && g.qy(st, tr, m) {
+			return g.qyResult(res, m)
+		}
+		if !g.rs.Options.FallThrough {
+			tr.add("result", m.code, false, "no ADRG of MDC %s matched; fall-through is off", m.code)
+			res.MDC, res.Reason = m.code, ReasonNoADRGInMDC
+			return res
+		}
+		tr.add("mdc", m.code, false, "no ADRG matched; falling through to the next MDC")
+	}
+	res.Reason = ReasonNoMatch
+	if !st.pdxKnown {
+		res.Reason = ReasonUnknownPrincipal
+	}
+	tr.add("result", Ungroupable, false, "%s", res.Reason)
+	return res
+}
+
+func (g *Grouper) qy(st *state, tr *Trace, m *cmdc) bool {
+	if !g.rs.Options.QY {
+		return false
+	}
+	for _, p := range st.procs {
+		if g.lists[g.qyList].codes.Contains(p) {
+			tr.add("qy", m.qyGroup, true, "procedure %s is in %s and no procedure ADRG of MDC %s matched", g.proc.Code(p), g.rs.Options.QYList, m.code)
+			return true
+		}
+	}
+	tr.add("qy", m.qyGroup, false, "no procedure in %s", g.rs.Options.QYList)
+	return false
+}
+
+func (g *Grouper) qyResult(res Result, m *cmdc) Result {
+	res.Status, res.MDC, res.ADRG, res.DRG = StatusQY, m.code, m.qyGroup, m.qyGroup
+	return res
+}
+
+// encode turns the record's codes into IDs (0 for codes the rule set does
+// not know) and its numbers into the field vector conditions compare.
+func (g *Grouper) encode(st *state, rec *record.Record, pdx string) {
+	id, _, ok := g.dx.LookupDiagnosis(pdx)
+	st.pdx, st.pdxKnown = id, ok
+	st.sdx = st.sdx[:0]
+	for _, c := range rec.SecondaryDx {
+		id, _, _ := g.dx.LookupDiagnosis(c)
+		st.sdx = append(st.sdx, id)
+	}
+	st.procs = st.procs[:0]
+	for _, c := range rec.Procedures {
+		id, _ := g.proc.Lookup(c)
+		st.procs = append(st.procs, id)
+	}
+	n := &st.num
+	n[FieldAgeYears-1] = float64(rec.AgeYears)
+	n[FieldAgeDays-1] = float64(rec.AgeDays)
+	n[FieldWeight-1] = float64(rec.BirthWeightG)
+	n[FieldVentHours-1] = rec.VentHours
+	n[FieldLOS-1] = float64(rec.LOSDays)
+	n[FieldSex-1] = float64(rec.Sex)
+	n[FieldDischargeMethod-1] = float64(rec.DischargeMethod)
+	n[FieldDxCount-1] = float64(1 + len(rec.SecondaryDx))
+	n[FieldProcCount-1] = float64(len(rec.Procedures))
+	n[FieldDayWard-1] = 0
+	if rec.DayWard {
+		n[FieldDayWard-1] = 1
+	}
+	n[FieldHospitalLevel-1] = float64(rec.HospitalLevel)
+}
+
+// complicationLevel finds the worst counted CC/MCC among the secondaries.
+func (g *Grouper) complicationLevel(st *state, tr *Trace) {
+	st.hasMCC, st.hasCC, st.ccLevel, st.ccIdx = false, false, CCNone, -1
+	excl := g.pdxTable[st.pdx]
+	for i, id := range st.sdx {
+		lvl := g.ccLevel[id]
+		if lvl == CCNone {
+			continue
+		}
+		if t := g.ccTable[id]; excl != nil && excl.Contains(t) {
+			tr.add("cc", st.rec.SecondaryDx[i], false, "%s excluded: its exclusion table is one of principal %s's", lvl, g.dx.Code(st.pdx))
+			continue
+		}
+		tr.add("cc", st.rec.SecondaryDx[i], true, "%s counts", lvl)
+		if lvl == CCLevelMCC {
+			st.hasMCC = true
+		} else {
+			st.hasCC = true
+		}
+		if lvl > st.ccLevel {
+			st.ccLevel, st.ccIdx = lvl, i
+		}
+	}
+	st.num[FieldCCLevel-1] = float64(st.ccLevel)
+}
+
+// candidates marks the ADRGs and MDCs that the record's codes can trigger.
+func (g *Grouper) candidates(st *state) {
+	clear(st.cand)
+	st.mdcMask = g.dxMDC[st.pdx]
+	mark := func(off []uint32, data []uint16, id uint32) {
+		for _, a := range data[off[id]:off[id+1]] {
+			st.cand[a>>6] |= 1 << (a & 63)
+		}
+	}
+	mark(g.dxTrigOff, g.dxTrig, st.pdx)
+	for _, id := range st.sdx {
+		mark(g.dxTrigOff, g.dxTrig, id)
+		st.mdcMask |= g.dxMDC[id]
+	}
+	for _, id := range st.procs {
+		mark(g.procTrigOff, g.procTrig, id)
+		st.mdcMask |= g.procMDC[id]
+	}
+}
+
+// eval evaluates compiled node n against the record in st.
+func (g *Grouper) eval(n int32, st *state) bool {
+	nd := &g.nodes[n]
+	switch nd.op {
+	case OpTrue:
+		return true
+	case OpFalse:
+		return false
+	case OpAnd:
+		for _, k := range g.kids[nd.a:nd.b] {
+			if !g.eval(k, st) {
+				return false
+			}
+		}
+		return true
+	case OpOr:
+		for _, k := range g.kids[nd.a:nd.b] {
+			if g.eval(k, st) {
+				return true
+			}
+		}
+		return false
+	case OpNot:
+		return !g.eval(g.kids[nd.a], st)
+	case OpIn:
+		bm := g.lists[nd.list].codes
+		switch nd.subj {
+		case SubjectPdx:
+			return bm.Contains(st.pdx)
+		case SubjectMainProc:
+			return len(st.procs) > 0 && bm.Contains(st.procs[0])
+		case SubjectAnyProc:
+			for _, p := range st.procs {
+				if bm.Contains(p) {
+					return true
+				}
+			}
+		case SubjectAnyDx, SubjectAnySdx:
+			if nd.subj == SubjectAnyDx && bm.Contains(st.pdx) {
+				return true
+			}
+			for _, d := range st.sdx {
+				if bm.Contains(d) {
+					return true
+				}
+			}
+		}
+		return false
+	case OpCmp:
+		var x float64
+		if nd.field == FieldRegions {
+			x = float64(g.regions(nd.list, st))
+		} else {
+			x = st.num[nd.field-1]
+		}
+		return nd.cmp.Holds(x, nd.value)
+	case OpHasMCC:
+		return st.hasMCC
+	case OpHasCC:
+		return st.hasCC
+	}
+	return false
+}
+
+// regions counts the distinct regions of list l among all diagnoses.
+func (g *Grouper) regions(l int32, st *state) int {
+	n := 0
+	for _, bm := range g.lists[l].regions {
+		if bm.Contains(st.pdx) {
+			n++
+			continue
+		}
+		for _, d := range st.sdx {
+			if bm.Contains(d) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// why explains the value of node n in words, for traces.
+func (g *Grouper) why(n int32, st *state) string {
+	nd := &g.nodes[n]
+	v := g.eval(n, st)
+	switch nd.op {
+	case OpAnd:
+		if !v {
+			for _, k := range g.kids[nd.a:nd.b] {
+				if !g.eval(k, st) {
+					return g.why(k, st)
+				}
+			}
+		}
+		parts := make([]string, 0, nd.b-nd.a)
+		for _, k := range g.kids[nd.a:nd.b] {
+			parts = append(parts, g.why(k, st))
+		}
+		return strings.Join(parts, " AND ")
+	case OpOr:
+		if v {
+			for _, k := range g.kids[nd.a:nd.b] {
+				if g.eval(k, st) {
+					return g.why(k, st)
+				}
+			}
+		}
+		parts := make([]string, 0, nd.b-nd.a)
+		for _, k := range g.kids[nd.a:nd.b] {
+			parts = append(parts, g.why(k, st))
+		}
+		return "none of: " + strings.Join(parts, "; ")
+	case OpNot:
+		return "NOT (" + g.why(g.kids[nd.a], st) + ")"
+	case OpIn:
+		l := &g.lists[nd.list]
+		codes := g.subjectCodes(nd.subj, st)
+		if v {
+			for _, c := range codes {
+				if c.id != 0 && l.codes.Contains(c.id) {
+					return fmt.Sprintf("%s %s in %s", nd.subj, c.code, l.name)
+				}
+			}
+		}
+		if len(codes) == 0 {
+			return fmt.Sprintf("%s: none, so not in %s", nd.subj, l.name)
+		}
+		list := make([]string, len(codes))
+		for i, c := range codes {
+			list[i] = c.code
+		}
+		return fmt.Sprintf("%s %s not in %s", nd.subj, strings.Join(list, "|"), l.name)
+	case OpCmp:
+		var x float64
+		name := nd.field.String()
+		if nd.field == FieldRegions {
+			x, name = float64(g.regions(nd.list, st)), "regions("+g.lists[nd.list].name+")"
+		} else {
+			x = st.num[nd.field-1]
+		}
+		rel := "holds"
+		if !v {
+			rel = "fails"
+		}
+		return fmt.Sprintf("%s=%g: %s %s %g %s", name, x, name, nd.cmp, nd.value, rel)
+	case OpHasMCC:
+		return fmt.Sprintf("has_mcc=%t", v)
+	case OpHasCC:
+		return fmt.Sprintf("has_cc=%t", v)
+	}
+	return fmt.Sprintf("%s=%t", nd.src, v)
+}
+
+type idCode struct {
+	id   uint32
+	code string
+}
+
+func (g *Grouper) subjectCodes(s Subject, st *state) []idCode {
+	var out []idCode
+	rec := st.rec
+	switch s {
+	case SubjectPdx, SubjectAnyDx:
+		out = append(out, idCode{st.pdx, g.dxCodeOf(st.pdx, "")})
+	}
+	switch s {
+	case SubjectAnyDx, SubjectAnySdx:
+		for i, id := range st.sdx {
+			out = append(out, idCode{id, rec.SecondaryDx[i]})
+		}
+	case SubjectMainProc:
+		if len(st.procs) > 0 {
+			out = append(out, idCode{st.procs[0], rec.Procedures[0]})
+		}
+	case SubjectAnyProc:
+		for i, id := range st.procs {
+			out = append(out, idCode{id, rec.Procedures[i]})
+		}
+	}
+	if s == SubjectPdx || s == SubjectAnyDx {
+		out[0].code = g.principalText(st)
+	}
+	return out
+}
+
+func (g *Grouper) dxCodeOf(id uint32, fallback string) string {
+	if c := g.dx.Code(id); c != "" {
+		return c
+	}
+	return fallback
+}
+
+func (g *Grouper) principalText(st *state) string {
+	if st.rec.PrincipalDx != "" {
+		return st.rec.PrincipalDx
+	}
+	return g.dxCodeOf(st.pdx, st.rec.TCMPrincipalDx)
+}

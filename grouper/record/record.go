@@ -1,0 +1,162 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Record is one discharge (医保结算清单) with the fields the engine needs.
+// Field names and meanings follow the domain notes; codes are canonical
+// (codes.Normalize) once a Reader has accepted the record.
+//
+// Numeric fields that were blank in the input are 0; Present says which
+// optional fields were actually given, for rules that must tell "0" from
+// "missing" (a newborn without birth weight, a blank sex).
+type Record struct {
+	Line int    // 1-based line (CSV: of the record's first line) in the source; 0 if not read from a file
+	ID   string // settlement/record id, unique within a batch
+
+	HospitalID    string
+	HospitalLevel int8   // 1, 2 or 3 (一级/二级/三级); 0 when unknown
+	HospitalKind  string // "tcm" (中医/中西医结合/民族医), "general", or ""
+
+	Sex          int8  // 1 male, 2 female, 9 unknown, 0 blank
+	AgeYears     int16 // whole years
+	AgeDays      int16 // age in days, for infants under one year
+	BirthWeightG int32 // newborn weight in grams
+
+	AdmitDate       Date
+	DischargeDate   Date
+	LOSDays         int32 // derived from the dates when blank and both dates are given
+	DischargeMethod int8  // 离院方式 1..5, 9 other; 0 blank
+
+	PrincipalDx    string   // ICD-10 医保版; may be "" when a TCM principal diagnosis maps to one
+	SecondaryDx    []string // other diagnoses, in order
+	TCMPrincipalDx string   // TCM disease code (中医主病)
+	TCMSyndrome    string   // TCM syndrome code (主证)
+	Procedures     []string // ICD-9-CM-3; the first is the main procedure
+
+	VentHours float64 // invasive ventilation hours
+	TotalCost float64 // yuan
+	TCMCost   float64 // yuan spent on TCM treatment
+	DayWard   bool    // treated in a (TCM) day ward / 日间病房
+
+	// Extra holds the values of input columns the reader was asked to keep
+	// (Options.KeepColumns), in that order.
+	Extra []string
+
+	Present Fields // which optional fields the input gave
+}
+
+// Fields is a bit set naming optional record fields.
+type Fields uint32
+
+// The optional fields tracked in Record.Present.
+const (
+	HasSex Fields = 1 << iota
+	HasAgeYears
+	HasAgeDays
+	HasBirthWeight
+	HasLOS
+	HasVentHours
+	HasTotalCost
+	HasTCMCost
+	HasHospitalLevel
+	HasDischargeMethod
+)
+
+// Reset clears r for reuse, keeping the capacity of its slices.
+func (r *Record) Reset() {
+	sdx, procs, extra := r.SecondaryDx[:0], r.Procedures[:0], r.Extra[:0]
+	*r = Record{SecondaryDx: sdx, Procedures: procs, Extra: extra}
+}
+
+// Clone returns a deep copy of r whose slices do not alias r's.
+func (r *Record) Clone() Record {
+	c := *r
+	c.SecondaryDx = append([]string(nil), r.SecondaryDx...)
+	c.Procedures = append([]string(nil), r.Procedures...)
+	c.Extra = append([]string(nil), r.Extra...)
+	return c
+}
+
+// Date is a calendar day, counted in days since 1970-01-01; 0 means "not given".
+type Date int32
+
+// DateOf returns the Date of year, month and day.
+func DateOf(year int, month time.Month, day int) Date {
+	return Date(time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix()/86400) + dateBias
+}
+
+// dateBias keeps 1970-01-01 distinct from the zero "not given" value.
+const dateBias = 1
+
+// IsZero reports whether the date was not given.
+func (d Date) IsZero() bool { return d == 0 }
+
+// Time returns the date at midnight UTC.
+func (d Date) Time() time.Time { return time.Unix(int64(d-dateBias)*86400, 0).UTC() }
+
+// String formats the date as 2006-01-02, or "" when not given.
+func (d Date) String() string {
+	if d == 0 {
+		return ""
+	}
+	return d.Time().Format("2006-01-02")
+}
+
+// Sentinel causes of a rejected record, for errors.Is.
+var (
+	ErrSyntax         = errors.New("record: unreadable line")
+	ErrMissingID      = errors.New("record: missing id")
+	ErrDuplicateID    = errors.New("record: duplicate id")
+	ErrMissingDx      = errors.New("record: missing principal diagnosis")
+	ErrInvalidCode    = errors.New("record: invalid code")
+	ErrInvalidValue   = errors.New("record: invalid value")
+	ErrOutOfRange     = errors.New("record: value out of range")
+	ErrDateOrder      = errors.New("record: discharge before admission")
+	ErrUnknownColumn  = errors.New("record: unknown column")
+	ErrMissingColumns = errors.New("record: required column missing")
+)
+
+// Error is a rejected record: where it was, which field, and why.
+type Error struct {
+	Line  int    // 1-based line in the input
+	ID    string // record id, when it could be read
+	Field string // column name, or "" for the whole line
+	Err   error  // the cause; wraps one of the sentinels above
+	Raw   string // the original line, without its line ending
+}
+
+func (e *Error) Error() string {
+	id := e.ID
+	if id == "" {
+		id = "?"
+	}
+	if e.Field == "" {
+		return fmt.Sprintf("line %d: record %s: %v", e.Line, id, e.Err)
+	}
+	return fmt.Sprintf("line %d: record %s: field %s: %v", e.Line, id, e.Field, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Reason returns a short machine-readable reason code for the rejects file,
+// such as "invalid_code" or "duplicate_id".
+func (e *Error) Reason() string {
+	for _, s := range []struct {
+		err  error
+		name string
+	}{
+		{ErrSyntax, "syntax"}, {ErrMissingID, "missing_id"}, {ErrDuplicateID, "duplicate_id"},
+		{ErrMissingDx, "missing_principal_dx"}, {ErrInvalidCode, "invalid_code"},
+		{ErrInvalidValue, "invalid_value"}, {ErrOutOfRange, "out_of_range"}, {ErrDateOrder, "date_order"},
+	} {
+		if errors.Is(e.Err, s.err) {
+			return s.name
+		}
+	}
+	return "invalid"
+}

@@ -1,0 +1,586 @@
+package grouper
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/medpay/drg/codes"
+)
+
+// The table files of a rule set directory. All are TSV, UTF-8, one header row,
+// no quoting; see README.md "Rule-set tables" for every column.
+const (
+	FileRuleSet       = "ruleset.tsv"
+	FileChecks        = "checks.tsv"
+	FileMDC           = "mdc.tsv"
+	FileADRG          = "adrg.tsv"
+	FileDRG           = "drg.tsv"
+	FileLists         = "lists.tsv"
+	FileCC            = "cc.tsv"
+	FileExclusions    = "cc_exclusion.tsv"
+	FileDiagnoses     = "diagnoses.tsv"
+	FileProcedures    = "procedures.tsv"
+	FileTCM           = "tcm_map.tsv"
+	FileDIPCore       = "dip_core.tsv"
+	FileDIPComprehend = "dip_comprehensive.tsv"
+)
+
+var tableHeaders = map[string][]string{
+	FileRuleSet:       {"key", "value"},
+	FileChecks:        {"order", "condition", "reason"},
+	FileMDC:           {"mdc", "order", "condition", "name"},
+	FileADRG:          {"adrg", "mdc", "order", "condition", "name"},
+	FileDRG:           {"drg", "adrg", "order", "condition", "name"},
+	FileLists:         {"owner", "list", "system", "code", "group", "region"},
+	FileCC:            {"code", "level", "exclusion_table"},
+	FileExclusions:    {"exclusion_table", "pdx_code"},
+	FileDiagnoses:     {"code", "name"},
+	FileProcedures:    {"code", "name", "class"},
+	FileTCM:           {"tcm_disease", "tcm_syndrome", "western_dx", "note"},
+	FileDIPCore:       {"dip", "dx", "procedures", "score", "name"},
+	FileDIPComprehend: {"dip", "category", "class", "score", "name"},
+}
+
+// ErrImport is wrapped by *ImportError.
+var ErrImport = errors.New("grouper: rule-set tables have errors")
+
+// Problem is one finding about a rule set's tables.
+type Problem struct {
+	File    string
+	Line    int // 1-based; 0 when the problem is not tied to a line
+	Column  int // 1-based table column; 0 when not tied to a column
+	Warning bool
+	Msg     string
+}
+
+func (p *Problem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+		if p.Column > 0 {
+			fmt.Fprintf(&b, ":%d", p.Column)
+		}
+	}
+	if p.Warning {
+		b.WriteString(": warning: ")
+	} else {
+		b.WriteString(": error: ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// ImportError lists every error found in a rule set's tables.
+type ImportError struct {
+	Problems []*Problem
+}
+
+func (e *ImportError) Error() string {
+	const show = 20
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problem(s) in rule-set tables:", len(e.Problems))
+	for i, p := range e.Problems {
+		if i == show {
+			fmt.Fprintf(&b, "\n  ... and %d more", len(e.Problems)-show)
+			break
+		}
+		b.WriteString("\n  ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap lets errors.Is(err, ErrImport) and errors.Is(err, ErrRuleSet) hold.
+func (e *ImportError) Unwrap() []error { return []error{ErrImport, ErrRuleSet} }
+
+type tableReader struct {
+	problems []*Problem
+	errs     int
+}
+
+func (t *tableReader) add(file string, line, col int, warning bool, format string, args ...any) {
+	t.problems = append(t.problems, &Problem{File: file, Line: line, Column: col, Warning: warning, Msg: fmt.Sprintf(format, args...)})
+	if !warning {
+		t.errs++
+	}
+}
+
+// rows reads one table; fn gets the 1-based line and the columns. A missing
+// optional table yields no rows.
+func (t *tableReader) rows(fsys fs.FS, file string, required bool, fn func(line int, cols []string)) {
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		if required || !errors.Is(err, fs.ErrNotExist) {
+			t.add(file, 0, 0, false, "%v", err)
+		}
+		return
+	}
+	want := tableHeaders[file]
+	line := 0
+	for len(data) > 0 {
+		line++
+		var l []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			l, data = data, nil
+		}
+		l = bytes.TrimSuffix(l, []byte{'\r'})
+		if line == 1 {
+			l = bytes.TrimPrefix(l, []byte("\xef\xbb\xbf"))
+			if got := strings.Split(string(l), "\t"); !slices.Equal(got, want) {
+				t.add(file, 1, 0, false, "header is %q, want %q", got, want)
+				return
+			}
+			continue
+		}
+		if len(l) == 0 {
+			continue
+		}
+		cols := strings.Split(string(l), "\t")
+		if len(cols) != len(want) {
+			t.add(file, line, 0, false, "%d columns, want %d (%s)", len(cols), len(want), strings.Join(want, ", "))
+			continue
+		}
+		fn(line, cols)
+	}
+}
+
+func (t *tableReader) code(file string, line, col int, sys codes.System, raw string) (string, bool) {
+	c, err := codes.Normalize(sys, raw)
+	if err != nil {
+		t.add(file, line, col, false, "%v", err)
+		return "", false
+	}
+	if c != raw {
+		t.add(file, line, col, true, "%s code %q is not canonical; read as %q", sys, raw, c)
+	}
+	return c, true
+}
+
+func (t *tableReader) int(file string, line, col int, raw string, blankOK bool) int {
+	if raw == "" && blankOK {
+		return 0
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		t.add(file, line, col, false, "%q is not a whole number", raw)
+	}
+	return n
+}
+
+func parseSystem(s string) (codes.System, bool) {
+	switch s {
+	case "dx":
+		return codes.SystemDiagnosis, true
+	case "proc":
+		return codes.SystemProcedure, true
+	}
+	return 0, false
+}
+
+func systemName(s codes.System) string {
+	if s == codes.SystemProcedure {
+		return "proc"
+	}
+	return "dx"
+}
+
+func parseBool(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "true", "on", "yes", "1":
+		return true, true
+	case "false", "off", "no", "0", "":
+		return false, true
+	}
+	return false, false
+}
+
+// ReadTables reads a rule set from a directory of tables (see the File*
+// constants), checks referential integrity and compiles it once to find every
+// problem. Warnings (non-canonical or undefined codes, for example) are
+// returned with a nil error; any error-level problem makes err an
+// *ImportError listing all of them with file, line and column.
+func ReadTables(fsys fs.FS) (*RuleSet, []*Problem, error) {
+	t := &tableReader{}
+	rs := &RuleSet{Tables: map[string][]byte{}}
+
+	t.rows(fsys, FileRuleSet, true, func(line int, c []string) {
+		switch c[0] {
+		case "name":
+			rs.Name = c[1]
+		case "version":
+			rs.Version = c[1]
+		case "description":
+			rs.Description = c[1]
+		case "qy_list":
+			rs.Options.QYList = c[1]
+		case "sample", "qy", "fall_through":
+			v, ok := parseBool(c[1])
+			if !ok {
+				t.add(FileRuleSet, line, 2, false, "%s: %q is not true or false", c[0], c[1])
+			}
+			switch c[0] {
+			case "sample":
+				rs.Sample = v
+			case "qy":
+				rs.Options.QY = v
+			default:
+				rs.Options.FallThrough = v
+			}
+		default:
+			t.add(FileRuleSet, line, 1, false, "unknown key %q", c[0])
+		}
+	})
+	if rs.Name == "" {
+		t.add(FileRuleSet, 0, 0, false, "no name")
+	}
+	t.rows(fsys, FileChecks, false, func(line int, c []string) {
+		rs.Checks = append(rs.Checks, Check{Order: t.int(FileChecks, line, 1, c[0], false), Condition: c[1], Reason: c[2], Line: line})
+	})
+	t.rows(fsys, FileMDC, true, func(line int, c []string) {
+		if len(c[0]) != 1 || c[0][0] < 'A' || c[0][0] > 'Z' {
+			t.add(FileMDC, line, 1, false, "MDC code %q is not one capital letter", c[0])
+		}
+		rs.MDCs = append(rs.MDCs, MDC{Code: c[0], Order: t.int(FileMDC, line, 2, c[1], false), Condition: c[2], Name: c[3], Line: line})
+	})
+	t.rows(fsys, FileADRG, true, func(line int, c []string) {
+		if len(c[0]) != 3 || !strings.HasPrefix(c[0], c[1]) {
+			t.add(FileADRG, line, 1, false, "ADRG code %q must have 3 characters and start with its MDC %q", c[0], c[1])
+		}
+		rs.ADRGs = append(rs.ADRGs, ADRG{Code: c[0], MDC: c[1], Order: t.int(FileADRG, line, 3, c[2], false), Condition: c[3], Name: c[4], Line: line})
+	})
+	t.rows(fsys, FileDRG, true, func(line int, c []string) {
+		if len(c[0]) != 4 || !strings.HasPrefix(c[0], c[1]) {
+			t.add(FileDRG, line, 1, false, "DRG code %q must be its ADRG %q plus one character", c[0], c[1])
+		}
+		rs.DRGs = append(rs.DRGs, DRG{Code: c[0], ADRG: c[1], Order: t.int(FileDRG, line, 3, c[2], false), Condition: c[3], Name: c[4], Line: line})
+	})
+	t.rows(fsys, FileDiagnoses, false, func(line int, c []string) {
+		if code, ok := t.code(FileDiagnoses, line, 1, codes.SystemDiagnosis, c[0]); ok {
+			rs.Diagnoses = append(rs.Diagnoses, DictEntry{Code: code, Name: c[1], Line: line})
+		}
+	})
+	t.rows(fsys, FileProcedures, false, func(line int, c []string) {
+		if code, ok := t.code(FileProcedures, line, 1, codes.SystemProcedure, c[0]); ok {
+			rs.Procedures = append(rs.Procedures, DictEntry{Code: code, Name: c[1], Class: c[2], Line: line})
+		}
+	})
+	t.rows(fsys, FileLists, true, func(line int, c []string) {
+		sys, ok := parseSystem(c[2])
+		if !ok {
+			t.add(FileLists, line, 3, false, "system %q is neither dx nor proc", c[2])
+			return
+		}
+		code, ok := t.code(FileLists, line, 4, sys, c[3])
+		if !ok {
+			return
+		}
+		rs.Lists = append(rs.Lists, ListEntry{Owner: c[0], List: c[1], System: sys, Code: code, Group: t.int(FileLists, line, 5, c[4], true), Region: c[5], Line: line})
+	})
+	t.rows(fsys, FileCC, false, func(line int, c []string) {
+		code, ok := t.code(FileCC, line, 1, codes.SystemDiagnosis, c[0])
+		if !ok {
+			return
+		}
+		e := CCEntry{Code: code, Table: c[2], Line: line}
+		switch c[1] {
+		case "MCC":
+			e.Level = CCLevelMCC
+		case "CC":
+			e.Level = CCLevelCC
+		default:
+			t.add(FileCC, line, 2, false, "level %q is neither MCC nor CC", c[1])
+			return
+		}
+		rs.CC = append(rs.CC, e)
+	})
+	t.rows(fsys, FileExclusions, false, func(line int, c []string) {
+		if code, ok := t.code(FileExclusions, line, 2, codes.SystemDiagnosis, c[1]); ok {
+			rs.Exclusions = append(rs.Exclusions, Exclusion{Table: c[0], Principal: code, Line: line})
+		}
+	})
+	if _, err := fs.Stat(fsys, FileTCM); err == nil {
+		rs.TCM = []codes.TCMMapping{}
+	}
+	t.rows(fsys, FileTCM, false, func(line int, c []string) {
+		m := codes.TCMMapping{Note: c[3], Line: line}
+		var ok1, ok2, ok3 bool
+		m.Disease, ok1 = t.code(FileTCM, line, 1, codes.SystemTCMDisease, c[0])
+		m.Syndrome, ok2 = c[1], true
+		if c[1] != "" {
+			m.Syndrome, ok2 = t.code(FileTCM, line, 2, codes.SystemTCMSyndrome, c[1])
+		}
+		m.Western, ok3 = t.code(FileTCM, line, 3, codes.SystemDiagnosis, c[2])
+		if ok1 && ok2 && ok3 {
+			rs.TCM = append(rs.TCM, m)
+		}
+	})
+	t.dipTables(fsys, rs)
+	t.extraTables(fsys, rs)
+	t.checkCodes(rs)
+
+	if t.errs == 0 {
+		if _, err := Compile(rs); err != nil {
+			var ie *ImportError
+			if errors.As(err, &ie) {
+				t.problems = append(t.problems, ie.Problems...)
+				t.errs += len(ie.Problems)
+			} else {
+				t.add(FileRuleSet, 0, 0, false, "%v", err)
+			}
+		}
+	}
+	if t.errs > 0 {
+		var errs []*Problem
+		for _, p := range t.problems {
+			if !p.Warning {
+				errs = append(errs, p)
+			}
+		}
+		return nil, t.problems, &ImportError{Problems: errs}
+	}
+	return rs, t.problems, nil
+}
+
+func (t *tableReader) dipTables(fsys fs.FS, rs *RuleSet) {
+	t.rows(fsys, FileDIPCore, false, func(line int, c []string) {
+		g := DIPCoreGroup{Code: c[0], Name: c[4], Line: line}
+		var ok bool
+		if g.Dx, ok = t.code(FileDIPCore, line, 2, codes.SystemDiagnosis, c[1]); !ok {
+			return
+		}
+		for _, p := range strings.Split(c[2], "|") {
+			if p == "" {
+				continue
+			}
+			code, ok := t.code(FileDIPCore, line, 3, codes.SystemProcedure, p)
+			if !ok {
+				return
+			}
+			g.Procedures = append(g.Procedures, code)
+		}
+		if !slices.IsSorted(g.Procedures) || len(slices.Compact(slices.Clone(g.Procedures))) != len(g.Procedures) {
+			t.add(FileDIPCore, line, 3, false, "procedures must be sorted and distinct")
+		}
+		g.Score = t.float(FileDIPCore, line, 4, c[3])
+		rs.DIP.Core = append(rs.DIP.Core, g)
+	})
+	t.rows(fsys, FileDIPComprehend, false, func(line int, c []string) {
+		g := DIPComprehensiveGroup{Code: c[0], Class: c[2], Name: c[4], Line: line}
+		var ok bool
+		if g.Category, ok = t.code(FileDIPComprehend, line, 2, codes.SystemDiagnosis, c[1]); !ok {
+			return
+		}
+		if _, ok := ParseProcedureClass(c[2]); !ok {
+			t.add(FileDIPComprehend, line, 3, false, "class %q is not conservative, diagnostic, therapeutic or surgical", c[2])
+		}
+		g.Score = t.float(FileDIPComprehend, line, 4, c[3])
+		rs.DIP.Comprehensive = append(rs.DIP.Comprehensive, g)
+	})
+}
+
+func (t *tableReader) float(file string, line, col int, raw string) float64 {
+	v, err := strconv.ParseFloat(raw, 64)
+	if err != nil || v < 0 {
+		t.add(file, line, col, false, "%q is not a non-negative number", raw)
+	}
+	return v
+}
+
+// extraTables keeps every other *.tsv or *.csv file for other packages.
+func (t *tableReader) extraTables(fsys fs.FS, rs *RuleSet) {
+	ents, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		t.add(".", 0, 0, false, "%v", err)
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if e.IsDir() || tableHeaders[name] != nil || !(strings.HasSuffix(name, ".tsv") || strings.HasSuffix(name, ".csv")) {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			t.add(name, 0, 0, false, "%v", err)
+			continue
+		}
+		rs.Tables[name] = data
+	}
+}
+
+// checkCodes warns about codes that rules use but the dictionaries lack.
+func (t *tableReader) checkCodes(rs *RuleSet) {
+	if len(rs.Diagnoses) > 0 {
+		known := map[string]bool{}
+		for _, d := range rs.Diagnoses {
+			known[d.Code] = true
+			if s := codes.Diagnosis(d.Code).Subcategory(); s != "" {
+				known[string(s)] = true
+			}
+			known[string(codes.Diagnosis(d.Code).Category())] = true
+		}
+		for _, l := range rs.Lists {
+			if l.System == codes.SystemDiagnosis && !known[l.Code] {
+				t.add(FileLists, l.Line, 4, true, "diagnosis %s is not in %s", l.Code, FileDiagnoses)
+			}
+		}
+		for _, e := range rs.CC {
+			if !known[e.Code] {
+				t.add(FileCC, e.Line, 1, true, "diagnosis %s is not in %s", e.Code, FileDiagnoses)
+			}
+		}
+		for _, e := range rs.Exclusions {
+			if !known[e.Principal] {
+				t.add(FileExclusions, e.Line, 2, true, "diagnosis %s is not in %s", e.Principal, FileDiagnoses)
+			}
+		}
+	}
+	if len(rs.Procedures) > 0 {
+		known := map[string]bool{}
+		for _, p := range rs.Procedures {
+			known[p.Code] = true
+		}
+		for _, l := range rs.Lists {
+			if l.System == codes.SystemProcedure && !known[l.Code] {
+				t.add(FileLists, l.Line, 4, true, "procedure %s is not in %s", l.Code, FileProcedures)
+			}
+		}
+	}
+	seen := map[string]int{}
+	for _, e := range rs.CC {
+		if prev, dup := seen[e.Code]; dup {
+			t.add(FileCC, e.Line, 1, false, "diagnosis %s listed twice (first on line %d)", e.Code, prev)
+		}
+		seen[e.Code] = e.Line
+	}
+}
+
+// EncodeTables renders rs as table files, the inverse of ReadTables: reading
+// what it writes gives the same rule set, and writing that again gives the
+// same bytes.
+func (rs *RuleSet) EncodeTables() map[string][]byte {
+	out := map[string][]byte{}
+	w := func(file string, rows [][]string) {
+		var b bytes.Buffer
+		b.WriteString(strings.Join(tableHeaders[file], "\t"))
+		b.WriteByte('\n')
+		for _, r := range rows {
+			b.WriteString(strings.Join(r, "\t"))
+			b.WriteByte('\n')
+		}
+		out[file] = b.Bytes()
+	}
+	itoa := strconv.Itoa
+	ftoa := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	opt := [][]string{{"name", rs.Name}, {"version", rs.Version}, {"description", rs.Description},
+		{"sample", strconv.FormatBool(rs.Sample)}, {"qy", strconv.FormatBool(rs.Options.QY)},
+		{"qy_list", rs.Options.QYList}, {"fall_through", strconv.FormatBool(rs.Options.FallThrough)}}
+	w(FileRuleSet, opt)
+	var rows [][]string
+	for _, c := range rs.Checks {
+		rows = append(rows, []string{itoa(c.Order), c.Condition, c.Reason})
+	}
+	w(FileChecks, rows)
+	rows = nil
+	for _, m := range rs.MDCs {
+		rows = append(rows, []string{m.Code, itoa(m.Order), m.Condition, m.Name})
+	}
+	w(FileMDC, rows)
+	rows = nil
+	for _, a := range rs.ADRGs {
+		rows = append(rows, []string{a.Code, a.MDC, itoa(a.Order), a.Condition, a.Name})
+	}
+	w(FileADRG, rows)
+	rows = nil
+	for _, d := range rs.DRGs {
+		rows = append(rows, []string{d.Code, d.ADRG, itoa(d.Order), d.Condition, d.Name})
+	}
+	w(FileDRG, rows)
+	rows = nil
+	for _, l := range rs.Lists {
+		g := ""
+		if l.Group != 0 {
+			g = itoa(l.Group)
+		}
+		rows = append(rows, []string{l.Owner, l.List, systemName(l.System), l.Code, g, l.Region})
+	}
+	w(FileLists, rows)
+	rows = nil
+	for _, e := range rs.CC {
+		rows = append(rows, []string{e.Code, e.Level.String(), e.Table})
+	}
+	w(FileCC, rows)
+	rows = nil
+	for _, e := range rs.Exclusions {
+		rows = append(rows, []string{e.Table, e.Principal})
+	}
+	w(FileExclusions, rows)
+	if len(rs.Diagnoses) > 0 {
+		rows = nil
+		for _, d := range rs.Diagnoses {
+			rows = append(rows, []string{d.Code, d.Name})
+		}
+		w(FileDiagnoses, rows)
+	}
+	if len(rs.Procedures) > 0 {
+		rows = nil
+		for _, d := range rs.Procedures {
+			rows = append(rows, []string{d.Code, d.Name, d.Class})
+		}
+		w(FileProcedures, rows)
+	}
+	if rs.TCM != nil {
+		rows = nil
+		for _, m := range rs.TCM {
+			rows = append(rows, []string{m.Disease, m.Syndrome, m.Western, m.Note})
+		}
+		w(FileTCM, rows)
+	}
+	if len(rs.DIP.Core) > 0 {
+		rows = nil
+		for _, g := range rs.DIP.Core {
+			rows = append(rows, []string{g.Code, g.Dx, strings.Join(g.Procedures, "|"), ftoa(g.Score), g.Name})
+		}
+		w(FileDIPCore, rows)
+	}
+	if len(rs.DIP.Comprehensive) > 0 {
+		rows = nil
+		for _, g := range rs.DIP.Comprehensive {
+			rows = append(rows, []string{g.Code, g.Category, g.Class, ftoa(g.Score), g.Name})
+		}
+		w(FileDIPComprehend, rows)
+	}
+	for name, data := range rs.Tables {
+		out[name] = data
+	}
+	return out
+}
+
+// WriteTables writes rs's tables into dir, creating it if needed.
+func (rs *RuleSet) WriteTables(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := rs.EncodeTables()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), files[n], 0o644); err != nil {
+			return fmt.Errorf("write rule set %s: %w", rs.Name, err)
+		}
+	}
+	return nil
+}
