@@ -128,34 +128,94 @@ type state struct {
 	ccIdx    int
 	cand     []uint64
 	mdcMask  uint64
+	dipProcs []uint32
 }
 
 func (g *Grouper) newState() any {
-	return &state{sdx: make([]uint32, 0, 32), procs: make([]uint32, 0, 16), cand: make([]uint64, g.words)}
+	return &state{sdx: make([]uint32, 0, 32), procs: make([]uint32, 0, 16), cand: make([]uint64, g.words), dipProcs: make([]uint32, 0, 16)}
+}
+
+// Scheme selects the payment scheme(s) a record is grouped under.
+type Scheme uint8
+
+// Grouping schemes.
+const (
+	SchemeDRG  Scheme = 1 << iota // CHS-DRG: MDC, ADRG, DRG
+	SchemeDIP                     // DIP: core or comprehensive group
+	SchemeBoth = SchemeDRG | SchemeDIP
+)
+
+// ParseScheme parses "drg", "dip" or "both".
+func ParseScheme(s string) (Scheme, error) {
+	switch s {
+	case "drg":
+		return SchemeDRG, nil
+	case "dip":
+		return SchemeDIP, nil
+	case "both":
+		return SchemeBoth, nil
+	}
+	return 0, fmt.Errorf("grouper: scheme %q is not drg, dip or both", s)
+}
+
+func (s Scheme) String() string {
+	switch s {
+	case SchemeDRG:
+		return "drg"
+	case SchemeDIP:
+		return "dip"
+	case SchemeBoth:
+		return "both"
+	}
+	return "none"
 }
 
 // Group assigns rec its MDC, ADRG and DRG. It is safe for concurrent use and
 // does not allocate. rec's codes must be canonical, as a record.Reader returns them.
 func (g *Grouper) Group(rec *record.Record) Result {
-	st := g.pool.Get().(*state)
-	res := g.group(st, rec, nil)
-	g.pool.Put(st)
-	return res
+	return g.GroupScheme(rec, SchemeDRG, false)
 }
 
 // Explain groups rec like Group and also returns the trace of every decision:
 // each MDC and ADRG tried, why its condition held or failed, and which
 // secondary diagnoses set or were excluded from the complication level.
 func (g *Grouper) Explain(rec *record.Record) Result {
+	return g.GroupScheme(rec, SchemeDRG, true)
+}
+
+// GroupScheme groups rec under the given scheme(s); with explain, the
+// Result carries a Trace. Without explain it does not allocate.
+func (g *Grouper) GroupScheme(rec *record.Record, scheme Scheme, explain bool) Result {
 	st := g.pool.Get().(*state)
-	tr := &Trace{}
-	res := g.group(st, rec, tr)
+	var tr *Trace
+	if explain {
+		tr = &Trace{}
+	}
+	res := g.prepare(st, rec, tr)
+	if res.Reason == "" {
+		if scheme&SchemeDRG != 0 {
+			res = g.drg(st, res, tr)
+		}
+		if scheme&SchemeDIP != 0 {
+			g.groupDIP(st, &res, tr)
+		}
+	} else if scheme&SchemeDIP != 0 {
+		res.DIP.Reason = res.Reason
+	}
+	if scheme&SchemeDRG == 0 {
+		res.Status, res.Reason, res.DRG = 0, "", ""
+	}
 	res.Trace = tr
 	g.pool.Put(st)
 	return res
 }
 
-func (g *Grouper) group(st *state, rec *record.Record, tr *Trace) Result {
+// HasDIP reports whether the rule set has a DIP catalogue.
+func (g *Grouper) HasDIP() bool { return g.dip != nil }
+
+// prepare maps a TCM principal, encodes the record and finds its complication
+// level. A non-empty res.Reason means the record cannot be grouped.
+func (g *Grouper) prepare(st *state, rec *record.Record, tr *Trace) Result {
 	res := Result{DRG: Ungroupable, Status: StatusUngroupable}
 	st.rec = rec
 	pdx := rec.PrincipalDx
@@ -181,6 +241,12 @@ func (g *Grouper) group(st *state, rec *record.Record, tr *Trace) Result {
 	if st.ccLevel != CCNone {
 		res.CCCode = rec.SecondaryDx[st.ccIdx]
 	}
+	return res
+}
+
+// drg runs the CHS-DRG logic: checks, MDCs in order, ADRGs in order within
+// the entered MDC, QY, then the DRG splits.
+func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 	for i := range g.checks {
 		ch := &g.checks[i]
 		if g.eval(ch.cond, st) {

@@ -1,0 +1,6 @@
+// Command drg groups discharge records under CHS-DRG and DIP and computes
+// their weights and payments. It is a thin layer over the packages codes,
+// grouper, grouper/batch, grouper/store, weights and bench.
+//
+// Run `drg --help` for the commands and `drg COMMAND --help` for their flags.
+package main

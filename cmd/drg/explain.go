@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
+)
+
+func init() {
+	register(&command{name: "explain", summary: "group one record and print every decision readably", usage: "[--json LINE | --pdx CODE --sdx A|B --proc X|Y --sex N --age N ...] [--rules NAME]", run: explainCmd})
+}
+
+func explainCmd(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "explain", usage: "[--json LINE | --pdx CODE ...] [--rules NAME]", summary: "Group one record and print its trace: the TCM mapping, each secondary diagnosis counted or\nexcluded as CC/MCC, each MDC and ADRG condition tried and why it held or failed, the DRG split,\nand the DIP group. The record comes from --json (one JSON line with the record's field names),\nfrom standard input when --json is '-', or from the field flags."}
+	fl := newFlags(e, c)
+	jsonLine := fl.String("json", "", "the record as one JSON object (field names as in the record format); '-' reads it from standard input")
+	rules := fl.String("rules", "", "rule set: stored NAME[@REVISION] or a table directory (default: embedded SAMPLE)")
+	storeDirFlag := storeFlag(fl)
+	scheme := fl.String("scheme", "both", "scheme to explain: drg, dip or both (dip needs a DIP catalogue)")
+	fields := map[string]*string{}
+	for _, f := range []struct{ name, help string }{
+		{"id", "record id"}, {"pdx", "principal diagnosis (ICD-10)"}, {"sdx", "secondary diagnoses, '|'-separated"},
+		{"proc", "procedures, '|'-separated; the first is the main one"}, {"tcm", "TCM principal diagnosis"},
+		{"syndrome", "TCM syndrome"}, {"sex", "1 male, 2 female, 9 unknown"}, {"age", "age in years"},
+		{"age-days", "age in days (infants)"}, {"weight", "birth weight in grams"}, {"vent", "ventilation hours"},
+		{"discharge", "discharge method 1-5, 9"}, {"los", "length of stay in days"},
+	} {
+		fields[f.name] = fl.String(f.name, "", f.help)
+	}
+	if _, err := parseFlags(e, fl, args); err != nil {
+		return err
+	}
+	line := *jsonLine
+	if line == "-" {
+		b, err := io.ReadAll(e.stdin)
+		if err != nil {
+			return err
+		}
+		line = strings.TrimSpace(string(b))
+	}
+	if line == "" {
+		obj := map[string]string{"id": "explain"}
+		keys := map[string]string{"id": "id", "pdx": "principal_dx", "sdx": "secondary_dx", "proc": "procedures", "tcm": "tcm_principal_dx",
+			"syndrome": "tcm_syndrome", "sex": "sex", "age": "age_years", "age-days": "age_days", "weight": "birth_weight_g",
+			"vent": "vent_hours", "discharge": "discharge_method", "los": "los_days"}
+		for flagName, v := range fields {
+			if *v != "" {
+				obj[keys[flagName]] = *v
+			}
+		}
+		if obj["principal_dx"] == "" && obj["tcm_principal_dx"] == "" {
+			fl.Usage()
+			return errUsage
+		}
+		b, _ := json.Marshal(obj)
+		line = string(b)
+	}
+	rd, err := record.NewReader(strings.NewReader(line+"\n"), record.Options{Format: record.FormatJSONL})
+	if err != nil {
+		return err
+	}
+	var rec record.Record
+	if err := rd.Read(&rec); err != nil {
+		var bad *record.Error
+		if errors.As(err, &bad) {
+			return fmt.Errorf("record rejected: %w", bad)
+		}
+		return err
+	}
+	rs, err := loadRules(*rules, *storeDirFlag)
+	if err != nil {
+		return err
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		return err
+	}
+	sc, err := grouper.ParseScheme(*scheme)
+	if err != nil {
+		return err
+	}
+	if !g.HasDIP() {
+		sc &^= grouper.SchemeDIP
+	}
+	if sc == 0 {
+		return fmt.Errorf("rule set %s has no DIP catalogue", rs.Name)
+	}
+	res := g.GroupScheme(&rec, sc, true)
+	fmt.Fprintf(e.stdout, "record %s under %s %s\n\n", rec.ID, rs.Name, rs.Version)
+	fmt.Fprint(e.stdout, res.Trace.String())
+	fmt.Fprintln(e.stdout)
+	if sc&grouper.SchemeDRG != 0 {
+		fmt.Fprintf(e.stdout, "DRG  %s  (status %s", res.DRG, res.Status)
+		if res.Reason != "" {
+			fmt.Fprintf(e.stdout, ", reason %s", res.Reason)
+		}
+		fmt.Fprintf(e.stdout, "; MDC %s, ADRG %s)\n", res.MDC, res.ADRG)
+	}
+	fmt.Fprintf(e.stdout, "principal %s", res.PrincipalDx)
+	if res.TCMSource != "" {
+		fmt.Fprintf(e.stdout, " (from TCM %s, mapping line %d)", res.TCMSource, res.TCMLine)
+	}
+	fmt.Fprintf(e.stdout, "; complication level %s", res.CCLevel)
+	if res.CCCode != "" {
+		fmt.Fprintf(e.stdout, " set by %s", res.CCCode)
+	}
+	fmt.Fprintln(e.stdout)
+	if sc&grouper.SchemeDIP != 0 {
+		if res.DIP.Group != "" {
+			fmt.Fprintf(e.stdout, "DIP  %s  (%s, score %g, severity %s)\n", res.DIP.Group, res.DIP.Kind, res.DIP.Score, res.DIP.Severity)
+		} else {
+			fmt.Fprintf(e.stdout, "DIP  none (%s)\n", res.DIP.Reason)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/batch"
+	"github.com/medpay/drg/grouper/record"
+)
+
+func init() {
+	register(&command{name: "group", summary: "group discharge records (CSV, TSV or JSON lines; .zst compressed or not) under DRG and/or DIP", usage: "[FILE...] [flags]", run: groupCmd})
+	register(&command{name: "diff", summary: "compare the groups with a column of expected groups in the input; print agreement by MDC and the first disagreements with traces", usage: "FILE... --column NAME [flags]", run: diffCmd})
+}
+
+// groupFlags are the flags group and diff share.
+type groupFlags struct {
+	out, rejects, rules, store, format, inFormat, encoding, scheme, policy string
+	workers, batchSize                                                     int
+	explain, quiet, progress, noPayment                                    bool
+	compare                                                                string
+	show                                                                   int
+}
+
+func (g *groupFlags) register(fl interface {
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+	BoolVar(*bool, string, bool, string)
+}, diff bool) {
+	fl.StringVar(&g.out, "out", "-", "output file; '-' is standard output; a .zst suffix compresses with zstd")
+	fl.StringVar(&g.rejects, "rejects", "", "file for rejected records with line, id, field and reason (default OUT.rejects.csv, or rejects.csv when OUT is standard output)")
+	fl.StringVar(&g.rules, "rules", "", "rule set: a stored NAME or NAME@REVISION, or a directory of tables (default: the embedded SAMPLE rule set)")
+	fl.StringVar(&g.store, "store", "", "rule store directory (default $DRG_STORE, else the user's data directory)")
+	fl.IntVar(&g.workers, "workers", runtime.GOMAXPROCS(0), "grouping goroutines; the output is identical for any value")
+	fl.IntVar(&g.batchSize, "batch", 1024, "records per pipeline batch")
+	fl.StringVar(&g.format, "format", "", "output format: csv, tsv or jsonl (default: from --out's extension, else csv)")
+	fl.StringVar(&g.inFormat, "input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension; standard input is csv)")
+	fl.StringVar(&g.encoding, "encoding", "utf-8", "input text encoding: utf-8, gbk or gb18030")
+	fl.StringVar(&g.scheme, "scheme", "drg", "grouping scheme: drg, dip or both")
+	fl.BoolVar(&g.explain, "explain", false, "add a trace column explaining every decision (slower)")
+	fl.StringVar(&g.policy, "policy", "sample", "payment policy JSON file, or 'sample' for the embedded SAMPLE policy; payment columns are added when the rule set has a weights table")
+	fl.BoolVar(&g.noPayment, "no-payment", false, "do not compute weights and payments")
+	fl.BoolVar(&g.quiet, "quiet", false, "do not print the summary")
+	fl.BoolVar(&g.progress, "progress", false, "print a progress line every second even when standard error is not a terminal")
+	if diff {
+		fl.StringVar(&g.compare, "column", "", "input column holding the expected DRG (required), e.g. peer_drg")
+	} else {
+		fl.StringVar(&g.compare, "compare", "", "input column holding an expected DRG: adds expected and agree columns and prints an agreement table")
+	}
+	fl.IntVar(&g.show, "show", 10, "with --compare/--column: how many disagreements to print with their traces")
+}
+
+func groupCmd(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "group", usage: "[FILE...] [flags]", summary: "Group discharge records under CHS-DRG (MDC, ADRG, DRG) and/or DIP, with weights and payments when the\nrule set has a weights table. Reads standard input when no FILE is given. Output order equals input\norder, byte for byte, whatever --workers. Rejected records go to the rejects file with their reason;\nrecords in = grouped + rejected."}
+	fl := newFlags(e, c)
+	var gf groupFlags
+	gf.register(fl, false)
+	files, err := parseFlags(e, fl, args)
+	if err != nil {
+		return err
+	}
+	return runGroup(ctx, e, gf, files)
+}
+
+func diffCmd(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "diff", usage: "FILE... --column NAME [flags]", summary: "Group the records and compare our DRG with the expected DRG in --column (e.g. a previous grouper\nversion's output kept in the file). Prints agreement by MDC and the first --show disagreements\nwith our trace; the grouped rows go to --out (default: discarded)."}
+	fl := newFlags(e, c)
+	var gf groupFlags
+	gf.register(fl, true)
+	fl.Lookup("out").DefValue = ""
+	gf.out = ""
+	files, err := parseFlags(e, fl, args)
+	if err != nil {
+		return err
+	}
+	if gf.compare == "" || len(files) == 0 {
+		fl.Usage()
+		return errUsage
+	}
+	return runGroup(ctx, e, gf, files)
+}
+
+func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error {
+	scheme, err := grouper.ParseScheme(gf.scheme)
+	if err != nil {
+		return err
+	}
+	rs, err := loadRules(gf.rules, gf.store)
+	if err != nil {
+		return err
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		return err
+	}
+	if scheme&grouper.SchemeDIP != 0 && !g.HasDIP() {
+		return fmt.Errorf("rule set %s has no DIP catalogue; use --scheme drg", rs.Name)
+	}
+	opts := batch.Options{Workers: gf.workers, BatchSize: gf.batchSize, Scheme: scheme, Explain: gf.explain}
+	if gf.format != "" {
+		if opts.Format, err = record.ParseFormat(gf.format); err != nil {
+			return err
+		}
+	} else if gf.out != "" && gf.out != "-" {
+		opts.Format = record.FormatOf(gf.out)
+	}
+	if opts.Format == record.FormatAuto {
+		opts.Format = record.FormatCSV
+	}
+	if !gf.noPayment {
+		cols, err := paymentColumns(rs, gf.policy, scheme)
+		if err != nil {
+			return err
+		}
+		opts.Columns = append(opts.Columns, cols...)
+	}
+	var cmp *comparison
+	if gf.compare != "" {
+		cmp = newComparison(g, gf.show)
+		opts.Columns = append(opts.Columns, cmp.columns()...)
+		opts.OnResult = cmp.add
+	}
+
+	out, closeOut, err := createOutput(e, gf.out)
+	if err != nil {
+		return err
+	}
+	rejPath := gf.rejects
+	if rejPath == "" {
+		rejPath = "rejects.csv"
+		if gf.out != "" && gf.out != "-" {
+			rejPath = strings.TrimSuffix(gf.out, ".zst") + ".rejects.csv"
+		}
+	}
+	rejFile, err := os.Create(rejPath)
+	if err != nil {
+		return err
+	}
+	defer rejFile.Close()
+	rejBuf := bufio.NewWriterSize(rejFile, 64<<10)
+	rejects := record.NewRejectWriter(rejBuf)
+
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	var total batch.Stats
+	start := time.Now()
+	showProgress := e.stderrIsTTY || gf.progress
+	for _, f := range files {
+		ropts := record.Options{Encoding: gf.encoding}
+		if gf.inFormat != "" {
+			if ropts.Format, err = record.ParseFormat(gf.inFormat); err != nil {
+				return err
+			}
+		}
+		if gf.compare != "" {
+			ropts.KeepColumns = []string{gf.compare}
+		}
+		rd, err := openInput(e, f, ropts)
+		if err != nil {
+			return err
+		}
+		if gf.compare != "" && !hasColumn(rd.Columns(), gf.compare) && rd.Format() != record.FormatJSONL {
+			rd.Close()
+			return fmt.Errorf("%s: no column %q to compare with", f, gf.compare)
+		}
+		if showProgress {
+			base := total
+			opts.Progress = func(s batch.Stats) {
+				fmt.Fprintf(e.stderr, "\r%s: %d records, %d rejected, %.0f records/s   ", f, base.Records+s.Records, base.Rejected+s.Rejected, s.RecordsPerSecond())
+			}
+		}
+		st, err := batch.Run(ctx, g, rd, out, rejects, opts)
+		rd.Close()
+		if showProgress {
+			fmt.Fprintln(e.stderr)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		opts.NoHeader = true // one header for all inputs
+		total = addStats(total, st)
+	}
+	total.Elapsed = time.Since(start)
+	if err := rejBuf.Flush(); err != nil {
+		return err
+	}
+	if err := closeOut(); err != nil {
+		return err
+	}
+	if !gf.quiet {
+		printSummary(e.stderr, rs, total, rejPath)
+	}
+	if cmp != nil {
+		cmp.report(e.stdout)
+	}
+	return nil
+}
+
+func hasColumn(cols []string, name string) bool {
+	for _, c := range cols {
+		if strings.EqualFold(strings.TrimSpace(c), name) {
+			return true
+		}
+	}
+	return false
+}
+
+func addStats(a, b batch.Stats) batch.Stats {
+	a.Records += b.Records
+	a.Grouped += b.Grouped
+	a.OK += b.OK
+	a.QY += b.QY
+	a.Ungroupable += b.Ungroupable
+	a.CheckFailed += b.CheckFailed
+	a.Rejected += b.Rejected
+	a.Bytes += b.Bytes
+	for i := range a.PerMDC {
+		a.PerMDC[i] += b.PerMDC[i]
+	}
+	return a
+}
+
+func openInput(e *env, path string, opts record.Options) (*record.Reader, error) {
+	if path == "-" {
+		return record.NewReader(e.stdin, opts)
+	}
+	return record.Open(path, opts)
+}
+
+// createOutput opens the output; "" discards it.
+func createOutput(e *env, path string) (io.Writer, func() error, error) {
+	switch path {
+	case "":
+		return io.Discard, func() error { return nil }, nil
+	case "-":
+		w := bufio.NewWriterSize(e.stdout, 256<<10)
+		return w, w.Flush, nil
+	}
+	return createFile(path)
+}
+
+func printSummary(w io.Writer, rs *grouper.RuleSet, s batch.Stats, rejPath string) {
+	fmt.Fprintf(w, "rule set     %s %s\n", rs.Name, rs.Version)
+	fmt.Fprintf(w, "records in   %d\n", s.Records)
+	fmt.Fprintf(w, "grouped      %d (OK %d, QY %d, 0000 %d of which check failed %d)\n", s.Grouped, s.OK, s.QY, s.Ungroupable+s.CheckFailed, s.CheckFailed)
+	fmt.Fprintf(w, "rejected     %d -> %s\n", s.Rejected, rejPath)
+	var mdcs []string
+	for i, n := range s.PerMDC {
+		if n > 0 {
+			mdcs = append(mdcs, fmt.Sprintf("%c:%d", 'A'+i, n))
+		}
+	}
+	fmt.Fprintf(w, "per MDC      %s\n", strings.Join(mdcs, " "))
+	fmt.Fprintf(w, "elapsed      %s (%.0f records/s)\n", s.Elapsed.Round(time.Millisecond), float64(s.Records)/s.Elapsed.Seconds())
+}

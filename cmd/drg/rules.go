@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/store"
+)
+
+func init() {
+	register(&command{name: "rules import", summary: "import a rule set from a directory of tables into the store", usage: "DIR --name NAME [--store DIR]", run: rulesImport})
+	register(&command{name: "rules list", summary: "list the rule sets and revisions in the store", usage: "[--store DIR]", run: rulesList})
+	register(&command{name: "rules export", summary: "write a stored rule set's tables to a directory", usage: "NAME[@REVISION] DIR [--store DIR]", run: rulesExport})
+}
+
+// storeFlag adds --store to fs.
+func storeFlag(fs *flag.FlagSet) *string {
+	return fs.String("store", "", "rule store directory (default $DRG_STORE, else the user's data directory, e.g. ~/.local/share/drg/store)")
+}
+
+func storeDir(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	return store.DefaultDir()
+}
+
+// readRuleDir reads a rule set directory in the project's table format or,
+// when it holds the national CHS-DRG 1.1 extraction, converts it.
+func readRuleDir(dir string) (*grouper.RuleSet, []*grouper.Problem, error) {
+	fsys := os.DirFS(dir)
+	if chs11.Detect(fsys) {
+		rs, err := chs11.Read(fsys)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := grouper.Compile(rs); err != nil {
+			return nil, nil, err
+		}
+		return rs, nil, nil
+	}
+	return grouper.ReadTables(fsys)
+}
+
+func rulesImport(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "rules import", usage: "DIR --name NAME [--store DIR]", summary: "Import a rule set from a directory of tables (the project's format, see README, or the national CHS-DRG 1.1 extraction, detected by its files). Every problem is reported with file, line and column; warnings do not stop the import."}
+	fl := newFlags(e, c)
+	name := fl.String("name", "", "name to store the rule set under (default: the name in ruleset.tsv)")
+	dirFlag := storeFlag(fl)
+	pos, err := parseFlags(e, fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fl.Usage()
+		return errUsage
+	}
+	start := time.Now()
+	rs, problems, err := readRuleDir(pos[0])
+	for _, p := range problems {
+		if p.Warning {
+			fmt.Fprintln(e.stderr, p.Error())
+		}
+	}
+	if err != nil {
+		var ie *grouper.ImportError
+		if errors.As(err, &ie) {
+			for _, p := range ie.Problems {
+				fmt.Fprintln(e.stderr, p.Error())
+			}
+			return fmt.Errorf("%s: %d error(s); nothing imported", pos[0], len(ie.Problems))
+		}
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	if *name != "" {
+		rs.Name = *name
+	}
+	dir, err := storeDir(*dirFlag)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	info, err := st.Put(rs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "imported %s@%d: %d MDCs, %d ADRGs, %d DRGs, %d list codes, %d CC/MCC, %d diagnoses, %d procedures, %d DIP groups (%d warnings) in %s\n",
+		info.Name, info.Revision, len(rs.MDCs), len(rs.ADRGs), len(rs.DRGs), len(rs.Lists), len(rs.CC), len(rs.Diagnoses), len(rs.Procedures),
+		len(rs.DIP.Core)+len(rs.DIP.Comprehensive), len(problems), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func rulesList(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "rules list", usage: "[--store DIR]", summary: "List every rule set and revision in the store, and the embedded sample."}
+	fl := newFlags(e, c)
+	dirFlag := storeFlag(fl)
+	if _, err := parseFlags(e, fl, args); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tREVISION\tVERSION\tIMPORTED\tMDCs\tADRGs\tDRGs\tDESCRIPTION")
+	fmt.Fprintf(tw, "%s\t(embedded)\t\t\t\t\t\t%s\n", grouper.SampleName, "built-in SAMPLE rule set, used when --rules is not given")
+	dir, err := storeDir(*dirFlag)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return tw.Flush()
+	}
+	st, err := store.Open(dir, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	infos, err := st.List()
+	if err != nil {
+		return err
+	}
+	for _, i := range infos {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%d\t%s\n", i.Name, i.Revision, i.Version, i.Imported.Format(time.DateTime), i.MDCs, i.ADRGs, i.DRGs, i.Description)
+	}
+	return tw.Flush()
+}
+
+func rulesExport(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "rules export", usage: "NAME[@REVISION] DIR [--store DIR]", summary: "Write a stored rule set's tables to DIR; importing them again gives a byte-identical export. NAME 'sample' without a stored 'sample' exports the embedded sample."}
+	fl := newFlags(e, c)
+	dirFlag := storeFlag(fl)
+	pos, err := parseFlags(e, fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		fl.Usage()
+		return errUsage
+	}
+	rs, err := loadRules(pos[0], *dirFlag)
+	if err != nil {
+		return err
+	}
+	if err := rs.WriteTables(pos[1]); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "exported %s to %s\n", rs.Name, pos[1])
+	return nil
+}
+
+// loadRules finds a rule set: a directory of tables, a stored rule set
+// (NAME or NAME@REVISION), or the embedded sample.
+func loadRules(ref, storeFlagValue string) (*grouper.RuleSet, error) {
+	if fi, err := os.Stat(ref); err == nil && fi.IsDir() {
+		rs, _, err := readRuleDir(ref)
+		return rs, err
+	}
+	dir, err := storeDir(storeFlagValue)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir); err == nil {
+		st, err := store.Open(dir, store.Options{ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		rs, _, err := st.Get(ref)
+		if err == nil {
+			return rs, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) || (ref != "" && ref != grouper.SampleName) {
+			return nil, err
+		}
+	}
+	if ref == "" || ref == grouper.SampleName {
+		return grouper.Sample()
+	}
+	return nil, fmt.Errorf("rule set %q: not in store %s (import it with 'drg rules import DIR --name %s')", ref, dir, ref)
+}

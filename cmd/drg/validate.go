@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/medpay/drg/grouper/record"
+)
+
+func init() {
+	register(&command{name: "validate", summary: "normalise and validate records; print accepted/rejected counts and write the rejects", usage: "FILE... [--rejects FILE]", run: validateCmd})
+}
+
+func validateCmd(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "validate", usage: "FILE... [--rejects FILE]", summary: "Read record files, normalise every code and validate every record, without grouping.\nPrints records / accepted / rejected per file; rejected records go to --rejects with line, id,\nfield, reason and the original line. '-' reads standard input."}
+	fl := newFlags(e, c)
+	rejPath := fl.String("rejects", "", "write rejected records here (CSV: line,id,field,reason,message,original); default: not written, only counted")
+	encoding := fl.String("encoding", "utf-8", "input text encoding: utf-8, gbk or gb18030")
+	inFormat := fl.String("input-format", "", "input format: csv, tsv or jsonl (default: from the file extension)")
+	files, err := parseFlags(e, fl, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		fl.Usage()
+		return errUsage
+	}
+	var rejects *record.RejectWriter
+	var flush func() error
+	if *rejPath != "" {
+		f, err := os.Create(*rejPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		bw := bufio.NewWriter(f)
+		rejects, flush = record.NewRejectWriter(bw), bw.Flush
+	}
+	var total record.Stats
+	for _, path := range files {
+		opts := record.Options{Encoding: *encoding}
+		if *inFormat != "" {
+			if opts.Format, err = record.ParseFormat(*inFormat); err != nil {
+				return err
+			}
+		}
+		rd, err := openInput(e, path, opts)
+		if err != nil {
+			return err
+		}
+		var rec record.Record
+		for {
+			if err := ctx.Err(); err != nil {
+				rd.Close()
+				return err
+			}
+			err := rd.Read(&rec)
+			if err == io.EOF {
+				break
+			}
+			var bad *record.Error
+			if errors.As(err, &bad) {
+				if rejects != nil {
+					if err := rejects.Write(bad); err != nil {
+						rd.Close()
+						return err
+					}
+				}
+				continue
+			}
+			if err != nil {
+				rd.Close()
+				return fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		st := rd.Stats()
+		rd.Close()
+		fmt.Fprintf(e.stdout, "%s: %d records, %d accepted, %d rejected\n", path, st.Records, st.Accepted, st.Rejected)
+		total.Records += st.Records
+		total.Accepted += st.Accepted
+		total.Rejected += st.Rejected
+	}
+	if len(files) > 1 {
+		fmt.Fprintf(e.stdout, "total: %d records, %d accepted, %d rejected\n", total.Records, total.Accepted, total.Rejected)
+	}
+	if rejects != nil {
+		if err := rejects.Flush(); err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,208 @@
+package batch
+
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
+)
+
+// formatter renders result rows; it is immutable and shared by the workers.
+type formatter struct {
+	opts  Options
+	names []string
+	delim byte
+	json  bool
+}
+
+func newFormatter(opts Options) *formatter {
+	f := &formatter{opts: opts, delim: ','}
+	switch opts.Format {
+	case record.FormatTSV:
+		f.delim = '\t'
+	case record.FormatJSONL:
+		f.json = true
+	}
+	f.names = Columns(opts)
+	return f
+}
+
+// Columns returns the output column names for opts, in order.
+func Columns(opts Options) []string {
+	names := []string{"id"}
+	if opts.Scheme == 0 || opts.Scheme&grouper.SchemeDRG != 0 {
+		names = append(names, "status", "reason", "mdc", "adrg", "drg")
+	}
+	names = append(names, "principal_dx", "tcm_source", "cc_level", "cc_code")
+	if opts.Scheme&grouper.SchemeDIP != 0 {
+		names = append(names, "dip_group", "dip_kind", "dip_score", "dip_reason")
+	}
+	for _, c := range opts.Columns {
+		names = append(names, c.Name)
+	}
+	if opts.Explain {
+		names = append(names, "trace")
+	}
+	return names
+}
+
+func (f *formatter) header(dst []byte) []byte {
+	if f.json {
+		return dst
+	}
+	for i, n := range f.names {
+		if i > 0 {
+			dst = append(dst, f.delim)
+		}
+		dst = append(dst, n...)
+	}
+	return append(dst, '\n')
+}
+
+// row appends one output row for rec and res.
+func (f *formatter) row(dst []byte, rec *record.Record, res *grouper.Result) []byte {
+	i := 0
+	field := func(s string) {
+		dst = f.sep(dst, i)
+		dst = f.value(dst, s)
+		i++
+	}
+	if f.json {
+		dst = append(dst, '{')
+	}
+	field(rec.ID)
+	drg := f.opts.Scheme == 0 || f.opts.Scheme&grouper.SchemeDRG != 0
+	if drg {
+		field(res.Status.String())
+		field(res.Reason)
+		field(res.MDC)
+		field(res.ADRG)
+		field(res.DRG)
+	}
+	field(res.PrincipalDx)
+	field(res.TCMSource)
+	field(res.CCLevel.String())
+	field(res.CCCode)
+	if f.opts.Scheme&grouper.SchemeDIP != 0 {
+		field(res.DIP.Group)
+		if res.DIP.Group == "" {
+			field("")
+			field("")
+		} else {
+			field(res.DIP.Kind.String())
+			dst = f.sep(dst, i)
+			dst = strconv.AppendFloat(dst, res.DIP.Score, 'f', -1, 64)
+			i++
+		}
+		field(res.DIP.Reason)
+	}
+	for _, c := range f.opts.Columns {
+		dst = f.sep(dst, i)
+		start := len(dst)
+		if f.json {
+			dst = append(dst, '"')
+			start++
+		}
+		dst = c.Append(dst, rec, res)
+		dst = f.escapeTail(dst, start)
+		if f.json {
+			dst = append(dst, '"')
+		}
+		i++
+	}
+	if f.opts.Explain && res.Trace != nil {
+		field(res.Trace.Compact())
+	}
+	if f.json {
+		dst = append(dst, '}')
+	}
+	return append(dst, '\n')
+}
+
+func (f *formatter) sep(dst []byte, i int) []byte {
+	if f.json {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = strconv.AppendQuote(dst, f.names[i])
+		return append(dst, ':')
+	}
+	if i > 0 {
+		dst = append(dst, f.delim)
+	}
+	return dst
+}
+
+func (f *formatter) value(dst []byte, s string) []byte {
+	if f.json {
+		return appendJSONString(dst, s)
+	}
+	if !f.needsQuote(s) {
+		return append(dst, s...)
+	}
+	return appendQuoted(dst, s)
+}
+
+// escapeTail quotes dst[start:] in place when the value needs it.
+func (f *formatter) escapeTail(dst []byte, start int) []byte {
+	v := string(dst[start:])
+	if f.json {
+		q := appendJSONString(nil, v)
+		return append(dst[:start], q[1:len(q)-1]...)
+	}
+	if !f.needsQuote(v) {
+		return dst
+	}
+	return appendQuoted(dst[:start], v)
+}
+
+func (f *formatter) needsQuote(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"', '\n', '\r', f.delim:
+			return true
+		}
+	}
+	return false
+}
+
+func appendQuoted(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, s[i])
+	}
+	return append(dst, '"')
+}
+
+// appendJSONString appends s as a JSON string, keeping non-ASCII text as is.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			dst = append(dst, s[i:i+size]...)
+			i += size
+			continue
+		}
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c < 0x20:
+			dst = append(dst, `\u00`...)
+			dst = append(dst, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+		default:
+			dst = append(dst, c)
+		}
+		i++
+	}
+	return append(dst, '"')
+}
