@@ -17,7 +17,10 @@ type Dict struct {
 	sys   System
 	seed  maphash.Seed
 	codes []string // codes[id]; codes[0] is ""
-	slots []uint32 // open addressing: 0 = empty, else an ID
+	// slots is an open-addressing table: 0 = empty, else the code's ID in
+	// the low 32 bits and the high 32 bits of its hash as a tag, so that a
+	// probe compares strings only when the tags agree.
+	slots []uint64
 	mask  uint64
 }
 
@@ -48,7 +51,7 @@ func (d *Dict) Intern(code string) ID {
 	if id, ok := d.Lookup(code); ok {
 		return id
 	}
-	if uint64(len(d.codes))*4 >= uint64(len(d.slots))*3 {
+	if uint64(len(d.codes))*2 >= uint64(len(d.slots)) {
 		d.resize(len(d.slots) * 2)
 	}
 	id := ID(len(d.codes))
@@ -60,13 +63,16 @@ func (d *Dict) Intern(code string) ID {
 // Lookup returns the ID of an exact canonical code.
 func (d *Dict) Lookup(code string) (ID, bool) {
 	h := maphash.String(d.seed, code)
+	tag := h &^ 0xffffffff
 	for i := h & d.mask; ; i = (i + 1) & d.mask {
-		id := d.slots[i]
-		if id == 0 {
+		slot := d.slots[i]
+		if slot == 0 {
 			return 0, false
 		}
-		if d.codes[id] == code {
-			return id, true
+		if slot&^0xffffffff == tag {
+			if id := ID(slot); d.codes[id] == code {
+				return id, true
+			}
 		}
 	}
 }
@@ -117,7 +123,7 @@ func category(code string) string {
 }
 
 func (d *Dict) resize(n int) {
-	d.slots = make([]uint32, n)
+	d.slots = make([]uint64, n)
 	d.mask = uint64(n - 1)
 	for id := 1; id < len(d.codes); id++ {
 		d.place(d.codes[id], ID(id))
@@ -128,7 +134,7 @@ func (d *Dict) place(code string, id ID) {
 	h := maphash.String(d.seed, code)
 	for i := h & d.mask; ; i = (i + 1) & d.mask {
 		if d.slots[i] == 0 {
-			d.slots[i] = id
+			d.slots[i] = h&^0xffffffff | uint64(id)
 			return
 		}
 	}

@@ -52,7 +52,7 @@ type Grouper struct {
 
 	qyList int32 // compiled QY procedure list, -1 when QY is off
 	words  int   // len of an ADRG bitset
-	pool  sync.Pool
+	pool   sync.Pool
 
 	dip *dipIndex
 }
@@ -368,7 +368,8 @@ func (c *compiler) list(scopes []string, name string, group int, sys codes.Syste
 				cl.regions[r].AddMany(ids)
 			}
 		}
-		cl.codes.RunOptimize()
+		// No RunOptimize: run containers make Contains a binary search over runs,
+		// while array and bitmap containers answer faster on these small sets.
 		idx := int32(len(c.g.lists))
 		c.g.lists = append(c.g.lists, cl)
 		c.listIdx[k] = idx

@@ -175,11 +175,15 @@ func (g *Grouper) groupDIP(st *state, res *Result, tr *Trace) {
 			cg := &d.core[ci]
 			if slices.Equal(cg.procs, procs) {
 				out.Group, out.Kind, out.Score = cg.src.Code, DIPCore, cg.src.Score
-				tr.add("dip", cg.src.Code, true, "core group: %s with listed procedures %s", cg.src.Dx, strings.Join(cg.src.Procedures, "|"))
+				if tr != nil {
+					tr.add("dip", cg.src.Code, true, "core group: %s with listed procedures %s", cg.src.Dx, strings.Join(cg.src.Procedures, "|"))
+				}
 				return
 			}
 		}
-		tr.add("dip", g.dx.Code(sub), false, "no core group for %s with %d listed procedure(s)", g.dx.Code(sub), len(procs))
+		if tr != nil {
+			tr.add("dip", g.dx.Code(sub), false, "no core group for %s with %d listed procedure(s)", g.dx.Code(sub), len(procs))
+		}
 	}
 	class := ClassConservative
 	for _, p := range st.procs {
@@ -193,13 +197,17 @@ func (g *Grouper) groupDIP(st *state, res *Result, tr *Trace) {
 			if slot := d.comp[catID]; slot != nil && slot[class] != 0 {
 				cg := d.compG[slot[class]-1]
 				out.Group, out.Kind, out.Score = cg.Code, DIPComprehensive, cg.Score
-				tr.add("dip", cg.Code, true, "comprehensive group: category %s, class %s", cg.Category, class)
+				if tr != nil {
+					tr.add("dip", cg.Code, true, "comprehensive group: category %s, class %s", cg.Category, class)
+				}
 				return
 			}
 		}
 	}
 	out.Reason = ReasonNoDIPGroup
-	tr.add("dip", Ungroupable, false, "no comprehensive group for category %.3s class %s", pdx, class)
+	if tr != nil {
+		tr.add("dip", Ungroupable, false, "no comprehensive group for category %.3s class %s", pdx, class)
+	}
 }
 
 // subcategoryID returns the ID of the principal's subcategory (K80.1), or of

@@ -222,13 +222,17 @@ func (g *Grouper) prepare(st *state, rec *record.Record, tr *Trace) Result {
 	if pdx == "" && rec.TCMPrincipalDx != "" {
 		row, ok := g.tcm.Map(rec.TCMPrincipalDx, rec.TCMSyndrome)
 		if !ok {
-			tr.add("tcm", rec.TCMPrincipalDx, false, "no mapping for TCM disease %s syndrome %q", rec.TCMPrincipalDx, rec.TCMSyndrome)
+			if tr != nil {
+				tr.add("tcm", rec.TCMPrincipalDx, false, "no mapping for TCM disease %s syndrome %q", rec.TCMPrincipalDx, rec.TCMSyndrome)
+			}
 			res.Reason = ReasonTCMUnmapped
 			return res
 		}
 		pdx = row.Western
 		res.TCMSource, res.TCMLine = rec.TCMPrincipalDx, row.Line
-		tr.add("tcm", rec.TCMPrincipalDx, true, "%s %q -> %s (mapping line %d)", rec.TCMPrincipalDx, rec.TCMSyndrome, row.Western, row.Line)
+		if tr != nil {
+			tr.add("tcm", rec.TCMPrincipalDx, true, "%s %q -> %s (mapping line %d)", rec.TCMPrincipalDx, rec.TCMSyndrome, row.Western, row.Line)
+		}
 	}
 	res.PrincipalDx = pdx
 	if pdx == "" {
@@ -250,7 +254,9 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 	for i := range g.checks {
 		ch := &g.checks[i]
 		if g.eval(ch.cond, st) {
-			tr.add("check", ch.reason, false, "%s", ch.src.Condition)
+			if tr != nil {
+				tr.add("check", ch.reason, false, "%s", ch.src.Condition)
+			}
 			res.Status, res.Reason = StatusCheckFailed, ch.reason
 			return res
 		}
@@ -269,7 +275,9 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 			}
 			continue
 		}
-		tr.add("mdc", m.code, true, "%s", g.why(m.cond, st))
+		if tr != nil {
+			tr.add("mdc", m.code, true, "%s", g.why(m.cond, st))
+		}
 		qyDone := false
 		for ai := m.first; ai < m.end; ai++ {
 			if !qyDone && ai >= m.qyAt {
@@ -291,16 +299,22 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 				}
 				continue
 			}
-			tr.add("adrg", a.code, true, "%s", g.why(a.cond, st))
+			if tr != nil {
+				tr.add("adrg", a.code, true, "%s", g.why(a.cond, st))
+			}
 			res.MDC, res.ADRG = m.code, a.code
 			for di := a.first; di < a.end; di++ {
 				d := &g.drgs[di]
 				if g.eval(d.cond, st) {
-					tr.add("drg", d.code, true, "%s", g.why(d.cond, st))
+					if tr != nil {
+						tr.add("drg", d.code, true, "%s", g.why(d.cond, st))
+					}
 					res.Status, res.DRG = StatusOK, d.code
 					return res
 				}
-				tr.add("drg", d.code, false, "%s", g.why(d.cond, st))
+				if tr != nil {
+					tr.add("drg", d.code, false, "%s", g.why(d.cond, st))
+				}
 			}
 			res.Reason = ReasonNoDRG
 			return res
@@ -309,17 +323,23 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 			return g.qyResult(res, m)
 		}
 		if !g.rs.Options.FallThrough {
-			tr.add("result", m.code, false, "no ADRG of MDC %s matched; fall-through is off", m.code)
+			if tr != nil {
+				tr.add("result", m.code, false, "no ADRG of MDC %s matched; fall-through is off", m.code)
+			}
 			res.MDC, res.Reason = m.code, ReasonNoADRGInMDC
 			return res
 		}
-		tr.add("mdc", m.code, false, "no ADRG matched; falling through to the next MDC")
+		if tr != nil {
+			tr.add("mdc", m.code, false, "no ADRG matched; falling through to the next MDC")
+		}
 	}
 	res.Reason = ReasonNoMatch
 	if !st.pdxKnown {
 		res.Reason = ReasonUnknownPrincipal
 	}
-	tr.add("result", Ungroupable, false, "%s", res.Reason)
+	if tr != nil {
+		tr.add("result", Ungroupable, false, "%s", res.Reason)
+	}
 	return res
 }
 
@@ -329,11 +349,15 @@ func (g *Grouper) qy(st *state, tr *Trace, m *cmdc) bool {
 	}
 	for _, p := range st.procs {
 		if g.lists[g.qyList].codes.Contains(p) {
-			tr.add("qy", m.qyGroup, true, "procedure %s is in %s and no procedure ADRG of MDC %s matched", g.proc.Code(p), g.rs.Options.QYList, m.code)
+			if tr != nil {
+				tr.add("qy", m.qyGroup, true, "procedure %s is in %s and no procedure ADRG of MDC %s matched", g.proc.Code(p), g.rs.Options.QYList, m.code)
+			}
 			return true
 		}
 	}
-	tr.add("qy", m.qyGroup, false, "no procedure in %s", g.rs.Options.QYList)
+	if tr != nil {
+		tr.add("qy", m.qyGroup, false, "no procedure in %s", g.rs.Options.QYList)
+	}
 	return false
 }
 
@@ -384,10 +408,14 @@ func (g *Grouper) complicationLevel(st *state, tr *Trace) {
 			continue
 		}
 		if t := g.ccTable[id]; excl != nil && excl.Contains(t) {
-			tr.add("cc", st.rec.SecondaryDx[i], false, "%s excluded: its exclusion table is one of principal %s's", lvl, g.dx.Code(st.pdx))
+			if tr != nil {
+				tr.add("cc", st.rec.SecondaryDx[i], false, "%s excluded: its exclusion table is one of principal %s's", lvl, g.dx.Code(st.pdx))
+			}
 			continue
 		}
-		tr.add("cc", st.rec.SecondaryDx[i], true, "%s counts", lvl)
+		if tr != nil {
+			tr.add("cc", st.rec.SecondaryDx[i], true, "%s counts", lvl)
+		}
 		if lvl == CCLevelMCC {
 			st.hasMCC = true
 		} else {

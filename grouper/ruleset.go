@@ -14,12 +14,12 @@ type RuleSet struct {
 
 	Options Options
 
-	Checks []Check // pre-grouping data checks, in order
-	MDCs   []MDC   // in assignment order
-	ADRGs  []ADRG  // grouped by MDC, in the order they are tried
-	DRGs   []DRG   // grouped by ADRG, in the order they are tried
-	Lists  []ListEntry
-	CC     []CCEntry
+	Checks     []Check // pre-grouping data checks, in order
+	MDCs       []MDC   // in assignment order
+	ADRGs      []ADRG  // grouped by MDC, in the order they are tried
+	DRGs       []DRG   // grouped by ADRG, in the order they are tried
+	Lists      []ListEntry
+	CC         []CCEntry
 	Exclusions []Exclusion
 
 	// Diagnoses and Procedures are the rule set's code dictionaries. Codes used

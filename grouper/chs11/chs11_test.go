@@ -1,0 +1,197 @@
+package chs11_test
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/record"
+)
+
+// dataDir is the national scheme beside the project; tests skip without it.
+var dataDir = filepath.Join("..", "..", "..", "shared", "data", "chs-drg-1.1")
+
+func national(tb testing.TB) (*grouper.RuleSet, *grouper.Grouper) {
+	tb.Helper()
+	if _, err := os.Stat(filepath.Join(dataDir, "adrg.tsv")); err != nil {
+		tb.Skipf("national CHS-DRG 1.1 tables not found at %s: %v", dataDir, err)
+	}
+	rs, err := chs11.Read(os.DirFS(dataDir))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rs, g
+}
+
+type labelled struct {
+	rec                    record.Record
+	mdc, adrg, drg, status string
+}
+
+func labelledSample(tb testing.TB) []labelled {
+	tb.Helper()
+	rd, err := record.Open(filepath.Join(dataDir, "labelled-sample.tsv"), record.Options{KeepColumns: []string{"peer_mdc", "peer_adrg", "peer_drg", "peer_status"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rd.Close()
+	var out []labelled
+	for {
+		var rec record.Record
+		err := rd.Read(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			tb.Fatalf("labelled sample: %v", err)
+		}
+		out = append(out, labelled{rec: rec, mdc: rec.Extra[0], adrg: rec.Extra[1], drg: rec.Extra[2], status: rec.Extra[3]})
+	}
+	return out
+}
+
+func knownDisagreements(t *testing.T) map[string]string {
+	f, err := os.Open(filepath.Join("testdata", "disagreements.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	known := map[string]string{}
+	sc := bufio.NewScanner(f)
+	header := true
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		if header {
+			header = false
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		known[cols[0]] = cols[1] + " vs " + cols[2]
+	}
+	return known
+}
+
+// TestNationalAgreement groups the labelled sample under the converted national
+// tables and holds the agreement with the independent grouper to the issue's
+// thresholds, and every disagreement to the documented list.
+func TestNationalAgreement(t *testing.T) {
+	_, g := national(t)
+	recs := labelledSample(t)
+	if len(recs) != 5000 {
+		t.Fatalf("read %d labelled records, want 5000", len(recs))
+	}
+	known := knownDisagreements(t)
+	var mdcOK, adrgOK, drgOK int
+	for i := range recs {
+		l := &recs[i]
+		res := g.Group(&l.rec)
+		if res.MDC == l.mdc {
+			mdcOK++
+		}
+		if res.ADRG == l.adrg {
+			adrgOK++
+		}
+		if res.DRG == l.drg {
+			drgOK++
+		}
+		wantStatus := map[string]grouper.Status{"OK": grouper.StatusOK, "UNGROUPABLE:NO_MDC_ADRG_MATCH": grouper.StatusUngroupable,
+			"CHECK_FAILED:NEWBORN_WEIGHT_MISSING": grouper.StatusCheckFailed, "CHECK_FAILED:SEX_MISSING": grouper.StatusCheckFailed}[l.status]
+		disagree := res.DRG != l.drg || res.Status != wantStatus
+		if _, listed := known[l.rec.ID]; disagree != listed {
+			ex := g.Explain(&l.rec)
+			t.Errorf("record %s: ours %s (%s %s), theirs %s (%s); listed as known disagreement: %t\n%s",
+				l.rec.ID, res.DRG, res.Status, res.Reason, l.drg, l.status, listed, ex.Trace)
+		}
+	}
+	n := float64(len(recs))
+	t.Logf("agreement: MDC %.2f%%, ADRG %.2f%%, DRG %.2f%%", 100*float64(mdcOK)/n, 100*float64(adrgOK)/n, 100*float64(drgOK)/n)
+	if float64(drgOK)/n < 0.995 {
+		t.Errorf("DRG agreement %d/%d below 99.5%%", drgOK, len(recs))
+	}
+	if float64(mdcOK)/n < 0.998 || float64(adrgOK)/n < 0.998 {
+		t.Errorf("MDC %d or ADRG %d agreement below 99.8%% of %d", mdcOK, adrgOK, len(recs))
+	}
+}
+
+// TestExplainMatchesGroup checks the indexed path (candidate pruning) against
+// the exhaustive path Explain takes, on every labelled record.
+func TestExplainMatchesGroup(t *testing.T) {
+	_, g := national(t)
+	for _, l := range labelledSample(t) {
+		a, b := g.Group(&l.rec), g.Explain(&l.rec)
+		b.Trace = nil
+		if a != b {
+			t.Fatalf("record %s: Group %+v, Explain %+v", l.rec.ID, a, b)
+		}
+	}
+}
+
+func TestGroupDoesNotAllocate(t *testing.T) {
+	_, g := national(t)
+	recs := labelledSample(t)
+	i := 0
+	allocs := testing.AllocsPerRun(2000, func() {
+		g.Group(&recs[i%len(recs)].rec)
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("Group allocates %.2f times per record, want 0", allocs)
+	}
+}
+
+func TestNationalChecks(t *testing.T) {
+	_, g := national(t)
+	for _, tc := range []struct {
+		name string
+		rec  record.Record
+		want string
+	}{
+		{"blank sex", record.Record{ID: "a", AgeYears: 40, PrincipalDx: "K80.100"}, "SEX_MISSING"},
+		{"newborn without weight", record.Record{ID: "b", Sex: 1, AgeDays: 3, PrincipalDx: "P07.100"}, "NEWBORN_WEIGHT_MISSING"},
+	} {
+		res := g.Group(&tc.rec)
+		if res.Status != grouper.StatusCheckFailed || res.Reason != tc.want || res.DRG != grouper.Ungroupable {
+			t.Errorf("%s: got %s %s %s, want CHECK_FAILED %s 0000", tc.name, res.Status, res.Reason, res.DRG, tc.want)
+		}
+	}
+}
+
+func TestDetect(t *testing.T) {
+	if _, err := os.Stat(dataDir); errors.Is(err, os.ErrNotExist) {
+		t.Skip("national tables absent")
+	}
+	if !chs11.Detect(os.DirFS(dataDir)) {
+		t.Error("Detect does not recognise the national layout")
+	}
+	if chs11.Detect(grouper.SampleFS()) {
+		t.Error("Detect mistakes the sample rule set for the national layout")
+	}
+}
+
+func TestCondition(t *testing.T) {
+	for in, want := range map[string]string{
+		"pdx in mdc_dx AND count(distinct trauma_region of any_dx in mdc_dx) >= 2": "pdx in mdc_dx AND regions(mdc_dx) >= 2",
+		"pdx in zd AND (proc_group(1) OR (proc_group(2) AND proc_group(3)))":       "pdx in zd AND (any_proc in ss[1] OR (any_proc in ss[2] AND any_proc in ss[3]))",
+		"main_proc in ss AND age_days <= 28":                                       "main_proc in ss AND age_days <= 28",
+	} {
+		if got := chs11.Condition(in); got != want {
+			t.Errorf("Condition(%q) = %q, want %q", in, got, want)
+		}
+		if _, err := grouper.ParseExpr(chs11.Condition(in)); err != nil {
+			t.Errorf("converted %q does not parse: %v", in, err)
+		}
+	}
+}

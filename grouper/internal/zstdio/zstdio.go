@@ -1,0 +1,80 @@
+package zstdio
+
+import (
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// MaxWindow is the largest back-reference window a stream may ask the decoder
+// to keep in memory. It covers every level of the zstd command line tool,
+// including --long=27; a stream that declares a larger window is refused.
+const MaxWindow = 1 << 28
+
+// MaxBlobSize is the largest result Decode returns; larger blobs are refused
+// rather than allocated.
+const MaxBlobSize = 1 << 28
+
+// NewReader returns a reader that decompresses the zstd stream r (one or more
+// concatenated frames). Close releases the decoder; it does not close r.
+// Corrupt input is reported by Read, or already by NewReader when r is an
+// in-memory reader that the decoder reads at once.
+func NewReader(r io.Reader) (io.ReadCloser, error) {
+	d, err := zstd.NewReader(r, zstd.WithDecoderMaxMemory(MaxWindow))
+	if err != nil {
+		if d != nil {
+			d.Close()
+		}
+		return nil, fmt.Errorf("zstdio: %w", err)
+	}
+	return d.IOReadCloser(), nil
+}
+
+// NewWriter returns a writer that compresses what is written to it into w at
+// the default level. Close flushes the last block and ends the frame; it does
+// not close w. The data is not complete in w until Close returns nil.
+func NewWriter(w io.Writer) (io.WriteCloser, error) {
+	e, err := zstd.NewWriter(w)
+	if err != nil {
+		return nil, fmt.Errorf("zstdio: %w", err)
+	}
+	return e, nil
+}
+
+// The shared codecs are created on first use and never closed: they live as
+// long as the process, as one pool of buffers for every caller.
+var (
+	sharedEncoder = sync.OnceValue(func() *zstd.Encoder {
+		e, err := zstd.NewWriter(nil)
+		if err != nil {
+			panic("zstdio: default encoder options rejected: " + err.Error())
+		}
+		return e
+	})
+	sharedDecoder = sync.OnceValue(func() *zstd.Decoder {
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(MaxBlobSize))
+		if err != nil {
+			panic("zstdio: default decoder options rejected: " + err.Error())
+		}
+		return d
+	})
+)
+
+// Encode appends the zstd compression of src (one complete frame) to dst and
+// returns the extended slice. It is safe for concurrent use.
+func Encode(dst, src []byte) []byte {
+	return sharedEncoder().EncodeAll(src, dst)
+}
+
+// Decode returns the decompression of src, which holds one or more complete
+// frames, in a newly allocated slice. It is safe for concurrent use. Results
+// larger than MaxBlobSize are refused.
+func Decode(src []byte) ([]byte, error) {
+	out, err := sharedDecoder().DecodeAll(src, nil)
+	if err != nil {
+		return nil, fmt.Errorf("zstdio: %w", err)
+	}
+	return out, nil
+}

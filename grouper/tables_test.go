@@ -1,0 +1,128 @@
+package grouper
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// tinyTables is a small, valid rule set in canonical table form.
+func tinyTables() fstest.MapFS {
+	files := map[string]string{
+		FileRuleSet:    "key\tvalue\nname\ttiny\nversion\t1\ndescription\ttest fixture\nsample\ttrue\nqy\ttrue\nqy_list\tor\nfall_through\tfalse\n",
+		FileChecks:     "order\tcondition\treason\n1\tsex = 0\tSEX_MISSING\n",
+		FileMDC:        "mdc\torder\tcondition\tname\nA\t1\tvent_hours >= 96\tpre\nH\t2\tpdx in mdc_dx\thepatobiliary\n",
+		FileADRG:       "adrg\tmdc\torder\tcondition\tname\nAH1\tA\t1\ttrue\tvent\nHC2\tH\t1\tmain_proc in ss\tlap chole\nHS2\tH\t2\tpdx in zd\tbiliary\n",
+		FileDRG:        "drg\tadrg\torder\tcondition\tname\nAH19\tAH1\t1\ttrue\tvent\nHC21\tHC2\t1\thas_mcc\twith MCC\nHC25\tHC2\t2\ttrue\twithout\nHS29\tHS2\t1\ttrue\tbiliary\n",
+		FileLists:      "owner\tlist\tsystem\tcode\tgroup\tregion\n*\tor\tproc\t51.2200\t\t\nH\tmdc_dx\tdx\tK80\t\t\nHC2\tss\tproc\t51.2300\t\t\nHS2\tzd\tdx\tK80.1\t\t\n",
+		FileCC:         "code\tlevel\texclusion_table\nJ18.900\tMCC\tresp\nK81.000\tMCC\tbil\n",
+		FileExclusions: "exclusion_table\tpdx_code\nbil\tK80\n",
+	}
+	m := fstest.MapFS{}
+	for n, s := range files {
+		m[n] = &fstest.MapFile{Data: []byte(s)}
+	}
+	return m
+}
+
+func TestReadTablesRoundTrip(t *testing.T) {
+	fsys := tinyTables()
+	rs, problems, err := ReadTables(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 0 {
+		t.Fatalf("problems on a clean fixture: %v", problems)
+	}
+	enc := rs.EncodeTables()
+	for name, f := range fsys {
+		if got := string(enc[name]); got != string(f.Data) {
+			t.Errorf("%s: export differs from the import\n got %q\nwant %q", name, got, f.Data)
+		}
+	}
+	if extra := slices.Collect(maps.Keys(enc)); len(extra) != len(fsys) {
+		t.Errorf("export wrote %d tables %v, want %d", len(extra), extra, len(fsys))
+	}
+}
+
+func TestReadTablesProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		file  string
+		data  string
+		want  string // substring of one reported problem, incl. file:line[:col]
+		warns bool   // the problem is a warning: import succeeds
+	}{
+		{"bad header", FileMDC, "mdc\tordr\tcondition\tname\n", "mdc.tsv:1: error: header", false},
+		{"missing MDC", FileADRG, "adrg\tmdc\torder\tcondition\tname\nAH1\tA\t1\ttrue\tvent\nHC2\tH\t1\tmain_proc in ss\tx\nHS2\tH\t2\tpdx in zd\tx\nQS1\tQ\t1\ttrue\tx\n", "adrg.tsv:5: error: ADRG QS1 names MDC \"Q\"", false},
+		{"duplicate order", FileADRG, "adrg\tmdc\torder\tcondition\tname\nAH1\tA\t1\ttrue\tvent\nHC2\tH\t1\tmain_proc in ss\tx\nHS2\tH\t1\tpdx in zd\tx\n", "adrg.tsv:4: error: ADRG HS2 has order 1", false},
+		{"condition syntax", FileADRG, "adrg\tmdc\torder\tcondition\tname\nAH1\tA\t1\ttrue\tvent\nHC2\tH\t1\tmain_proc ss\tx\nHS2\tH\t2\tpdx in zd\tx\n", "adrg.tsv:3: error: ADRG HC2: grouper: condition syntax: column 11", false},
+		{"unknown list", FileADRG, "adrg\tmdc\torder\tcondition\tname\nAH1\tA\t1\ttrue\tvent\nHC2\tH\t1\tmain_proc in nosuch\tx\nHS2\tH\t2\tpdx in zd\tx\n", "adrg.tsv:3: error: ADRG HC2: no list \"nosuch\"", false},
+		{"list system mismatch", FileADRG, "adrg\tmdc\torder\tcondition\tname\nAH1\tA\t1\ttrue\tvent\nHC2\tH\t1\tpdx in ss\tx\nHS2\tH\t2\tpdx in zd\tx\n", "holds procedure codes, the condition needs diagnosis codes", false},
+		{"invalid code", FileLists, "owner\tlist\tsystem\tcode\tgroup\tregion\n*\tor\tproc\t51.2200\t\t\nH\tmdc_dx\tdx\tK8\t\t\nHC2\tss\tproc\t51.2300\t\t\nHS2\tzd\tdx\tK80.1\t\t\n", "lists.tsv:3:4: error: invalid diagnosis code", false},
+		{"non-canonical code", FileLists, "owner\tlist\tsystem\tcode\tgroup\tregion\n*\tor\tproc\t51.2200\t\t\nH\tmdc_dx\tdx\tk80\t\t\nHC2\tss\tproc\t51.2300\t\t\nHS2\tzd\tdx\tK80.1\t\t\n", "lists.tsv:3:4: warning: diagnosis code \"k80\" is not canonical", true},
+		{"unknown owner", FileLists, "owner\tlist\tsystem\tcode\tgroup\tregion\n*\tor\tproc\t51.2200\t\t\nH\tmdc_dx\tdx\tK80\t\t\nHC2\tss\tproc\t51.2300\t\t\nHS2\tzd\tdx\tK80.1\t\t\nZZ9\tzd\tdx\tK80.1\t\t\n", "lists.tsv:6: error: list zd owned by \"ZZ9\"", false},
+		{"bad level", FileCC, "code\tlevel\texclusion_table\nJ18.900\tMAJOR\tresp\n", "cc.tsv:2:2: error: level \"MAJOR\"", false},
+		{"duplicate cc", FileCC, "code\tlevel\texclusion_table\nJ18.900\tMCC\tresp\nJ18.900\tCC\tresp\n", "cc.tsv:3:1: error: diagnosis J18.900 listed twice", false},
+		{"DRG of missing ADRG", FileDRG, "drg\tadrg\torder\tcondition\tname\nAH19\tAH1\t1\ttrue\tv\nHC21\tHC2\t1\thas_mcc\tw\nHC25\tHC2\t2\ttrue\tw\nHS29\tHS2\t1\ttrue\tb\nHX29\tHX2\t1\ttrue\tb\n", "drg.tsv:6: error: DRG HX29 names ADRG \"HX2\"", false},
+		{"ADRG without DRG", FileDRG, "drg\tadrg\torder\tcondition\tname\nAH19\tAH1\t1\ttrue\tv\nHC21\tHC2\t1\thas_mcc\tw\nHC25\tHC2\t2\ttrue\tw\n", "adrg.tsv:4: error: ADRG HS2 has no DRG", false},
+		{"wrong column count", FileCC, "code\tlevel\texclusion_table\nJ18.900\tMCC\n", "cc.tsv:2: error: 2 columns, want 3", false},
+		{"unknown option", FileRuleSet, "key\tvalue\nname\ttiny\ncolour\tred\n", "ruleset.tsv:3:1: error: unknown key \"colour\"", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := tinyTables()
+			fsys[tc.file] = &fstest.MapFile{Data: []byte(tc.data)}
+			rs, problems, err := ReadTables(fsys)
+			if tc.warns {
+				if err != nil {
+					t.Fatalf("import failed on a warning: %v", err)
+				}
+				if rs == nil {
+					t.Fatal("no rule set returned")
+				}
+			} else {
+				if err == nil {
+					t.Fatalf("import succeeded, want a problem %q", tc.want)
+				}
+				if !errors.Is(err, ErrImport) {
+					t.Errorf("error %v does not wrap ErrImport", err)
+				}
+			}
+			var all []string
+			for _, p := range problems {
+				all = append(all, p.Error())
+			}
+			joined := strings.Join(all, "\n")
+			if !strings.Contains(joined, tc.want) {
+				t.Errorf("problems:\n%s\nwant one containing %q", joined, tc.want)
+			}
+		})
+	}
+}
+
+func TestSampleRoundTrip(t *testing.T) {
+	rs, problems, err := ReadTables(SampleFS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("sample table problem: %v", p)
+	}
+	enc := rs.EncodeTables()
+	for name, data := range enc {
+		orig, err := SampleFS().(interface{ ReadFile(string) ([]byte, error) }).ReadFile(name)
+		if err != nil {
+			t.Errorf("export wrote %s, which the sample does not have", name)
+			continue
+		}
+		if string(orig) != string(data) {
+			t.Errorf("%s: export is not byte-identical to the embedded table", name)
+		}
+	}
+	if !rs.Sample {
+		t.Error("the embedded sample must be marked sample=true")
+	}
+}
