@@ -3,7 +3,6 @@ package grouper
 import (
 	"errors"
 	"fmt"
-	"math/bits"
 	"slices"
 	"sync"
 
@@ -635,5 +634,3 @@ func (g *Grouper) Procedures() *codes.Dict { return g.proc }
 
 // TCMMap returns the TCM mapping the grouper applies.
 func (g *Grouper) TCMMap() *codes.TCMMap { return g.tcm }
-
-func popcount(w uint64) int { return bits.OnesCount64(w) }

@@ -63,18 +63,12 @@ func (s Stats) RecordsPerSecond() float64 {
 	return float64(s.Records) / s.Elapsed.Seconds()
 }
 
-type rejected struct {
-	idx int // position among the batch's records, for ordering
-	err *record.Error
-}
-
 type batchBuf struct {
 	seq     int
 	recs    []record.Record
 	results []grouper.Result
 	rejects []*record.Error
 	out     []byte
-	bytes   int64
 }
 
 // Run reads every record of in, groups it with g and writes one output row

@@ -1,0 +1,218 @@
+package batch_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/batch"
+	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/record"
+)
+
+// sampleInput builds a CSV of n records from the sample rule set's own codes,
+// with a few bad records mixed in, deterministically.
+func sampleInput(t testing.TB, rs *grouper.RuleSet, n int) []byte {
+	t.Helper()
+	var dx, proc []string
+	for _, l := range rs.Lists {
+		if l.System == 0 || len(l.Code) < 5 {
+			continue
+		}
+		if l.Owner == "*" || l.List == "mdc_dx" || l.List == "zd" || l.List == "ss" {
+			if l.List == "ss" || l.Owner == "*" {
+				proc = append(proc, l.Code)
+			} else {
+				dx = append(dx, l.Code)
+			}
+		}
+	}
+	for _, c := range rs.CC {
+		dx = append(dx, c.Code)
+	}
+	if len(dx) == 0 || len(proc) == 0 {
+		t.Fatal("sample rule set has no codes to draw from")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	var b bytes.Buffer
+	b.WriteString("id,sex,age_years,principal_dx,secondary_dx,procedures,vent_hours\n")
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("R%06d", i)
+		switch {
+		case i%97 == 5:
+			id = "" // rejected: missing id
+		case i%101 == 7:
+			id = "R000001" // rejected: duplicate id
+		}
+		var sdx []string
+		for k := r.IntN(4); k > 0; k-- {
+			sdx = append(sdx, dx[r.IntN(len(dx))])
+		}
+		var procs []string
+		for k := r.IntN(3); k > 0; k-- {
+			procs = append(procs, strings.Split(proc[r.IntN(len(proc))], "+")[0])
+		}
+		fmt.Fprintf(&b, "%s,%d,%d,%s,%s,%s,%d\n", id, 1+r.IntN(2), r.IntN(90), dx[r.IntN(len(dx))], strings.Join(sdx, "|"), strings.Join(procs, "|"), r.IntN(2)*r.IntN(200))
+	}
+	return b.Bytes()
+}
+
+func runBatch(t testing.TB, g *grouper.Grouper, in []byte, opts batch.Options) (out, rejects []byte, st batch.Stats) {
+	t.Helper()
+	rd, err := record.NewReader(bytes.NewReader(in), record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ob, rb bytes.Buffer
+	rw := record.NewRejectWriter(&rb)
+	st, err = batch.Run(context.Background(), g, rd, &ob, rw, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return ob.Bytes(), rb.Bytes(), st
+}
+
+func TestDeterministicAcrossWorkers(t *testing.T) {
+	rs, err := grouper.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sampleInput(t, rs, 20000)
+	for _, explain := range []bool{false, true} {
+		base := batch.Options{Workers: 1, BatchSize: 64, Explain: explain}
+		out1, rej1, st1 := runBatch(t, g, in, base)
+		for _, w := range []int{2, 8} {
+			o := base
+			o.Workers = w
+			out, rej, st := runBatch(t, g, in, o)
+			if !bytes.Equal(out, out1) {
+				t.Errorf("explain=%t: output with %d workers differs from 1 worker", explain, w)
+			}
+			if !bytes.Equal(rej, rej1) {
+				t.Errorf("explain=%t: rejects with %d workers differ from 1 worker", explain, w)
+			}
+			st.Elapsed, st1.Elapsed = 0, 0
+			if st != st1 {
+				t.Errorf("stats differ: %+v vs %+v", st, st1)
+			}
+		}
+		if st1.Records != 20000 || st1.Grouped+st1.Rejected != st1.Records || st1.Rejected == 0 {
+			t.Errorf("counts do not reconcile: %+v", st1)
+		}
+		if rows := bytes.Count(out1, []byte{'\n'}) - 1; int64(rows) != st1.Grouped {
+			t.Errorf("output has %d rows, want %d grouped", rows, st1.Grouped)
+		}
+		if rows := bytes.Count(rej1, []byte{'\n'}) - 1; int64(rows) != st1.Rejected {
+			t.Errorf("rejects file has %d rows, want %d", rows, st1.Rejected)
+		}
+	}
+}
+
+func TestNationalDeterministic(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "data", "chs-drg-1.1")
+	in, err := os.ReadFile(filepath.Join(dir, "labelled-sample.tsv"))
+	if err != nil {
+		t.Skipf("national data absent: %v", err)
+	}
+	rs, err := chs11.Read(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs [][]byte
+	for _, w := range []int{1, 8} {
+		rd, err := record.NewReader(bytes.NewReader(in), record.Options{Format: record.FormatTSV})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ob bytes.Buffer
+		st, err := batch.Run(context.Background(), g, rd, &ob, nil, batch.Options{Workers: w, BatchSize: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Records != 5000 || st.Rejected != 0 {
+			t.Fatalf("stats %+v", st)
+		}
+		outs = append(outs, ob.Bytes())
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Error("--workers 1 and --workers 8 outputs differ")
+	}
+}
+
+func TestJSONLOutput(t *testing.T) {
+	rs, _ := grouper.Sample()
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, st := runBatch(t, g, sampleInput(t, rs, 500), batch.Options{Format: record.FormatJSONL, Explain: true})
+	lines := bytes.Split(bytes.TrimSpace(out), []byte{'\n'})
+	if int64(len(lines)) != st.Grouped {
+		t.Fatalf("%d JSON lines, want %d", len(lines), st.Grouped)
+	}
+	for _, l := range lines {
+		var m map[string]string
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("invalid JSON line %s: %v", l, err)
+		}
+		for _, k := range batch.Columns(batch.Options{Explain: true}) {
+			if _, ok := m[k]; !ok {
+				t.Fatalf("line %s lacks %q", l, k)
+			}
+		}
+	}
+}
+
+func TestOnResultInOrder(t *testing.T) {
+	rs, _ := grouper.Sample()
+	g, _ := grouper.Compile(rs)
+	var ids []string
+	_, _, st := runBatch(t, g, sampleInput(t, rs, 3000), batch.Options{Workers: 4, BatchSize: 7, OnResult: func(rec *record.Record, res *grouper.Result) {
+		ids = append(ids, rec.ID)
+	}})
+	if int64(len(ids)) != st.Grouped {
+		t.Fatalf("OnResult called %d times, want %d", len(ids), st.Grouped)
+	}
+	for i := 1; i < len(ids); i++ {
+		if ids[i] <= ids[i-1] {
+			t.Fatalf("OnResult out of order at %d: %s after %s", i, ids[i], ids[i-1])
+		}
+	}
+}
+
+func TestFormatQuoting(t *testing.T) {
+	rs, _ := grouper.Sample()
+	g, _ := grouper.Compile(rs)
+	in := []byte("id,sex,age_years,principal_dx\n\"a,b\",1,40,K80.100\n\"q\"\"x\",1,40,K80.100\n")
+	out, _, _ := runBatch(t, g, in, batch.Options{})
+	rd, err := record.NewReader(bytes.NewReader(out), record.Options{NoDuplicateCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec record.Record
+	var got []string
+	for rd.Read(&rec) == nil {
+		got = append(got, rec.ID)
+	}
+	if strings.Join(got, "/") != `a,b/q"x` {
+		t.Errorf("ids read back from output: %q", got)
+	}
+}
