@@ -19,6 +19,7 @@
 //
 //	dx, err := codes.Diagnosis(" k80.000X004 ").Normalize() // "K80.000x004"
 //	m := codes.DefaultTCMMap()
-//	hit, ok := m.Map("A04.03.03", "B02.01.04")
-//	fmt.Println(hit.Western, hit.Line)
+//	if hit, ok := m.Map("A07.01.01", "B02.03.05"); ok {
+//		fmt.Println(hit.Western, hit.Line) // I63.900 7
+//	}
 package codes

@@ -170,10 +170,16 @@ func fold(sys System, raw string, buf []byte) ([]byte, error) {
 			half := string(rune(r - 0xfee0))
 			folded, err := fold(sys, half, buf)
 			if err != nil {
+				if errors.Is(err, ErrFormat) { // too long, not a bad character
+					return nil, &CodeError{System: sys, Code: raw, Reason: fmt.Sprintf("longer than %d characters", maxCodeLen), Err: ErrFormat}
+				}
 				return nil, &CodeError{System: sys, Code: raw, Reason: fmt.Sprintf("character %q at byte %d", r, i), Err: ErrCharacter}
 			}
 			buf = folded
 		case r == '。' || r == '·':
+			if len(buf) == maxCodeLen {
+				return nil, &CodeError{System: sys, Code: raw, Reason: fmt.Sprintf("longer than %d characters", maxCodeLen), Err: ErrFormat}
+			}
 			buf = append(buf, '.')
 		case r == '†':
 			// The dagger mark is implied by the '+' of a pair; drop it.

@@ -13,8 +13,6 @@ import (
 //go:embed tcm_sample.csv
 var sampleTCMMap string
 
-// ErrNoTCMMapping reports a TCM disease the mapping table cannot convert.
-var ErrNoTCMMapping = errors.New("codes: no TCM mapping")
 
 // TCMMapping is one row of a TCM -> Western mapping table.
 type TCMMapping struct {
@@ -59,9 +57,18 @@ func ParseTCMMap(r io.Reader) (*TCMMap, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tcm map: header: %w", err)
 	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheet exports start with a BOM
+	}
 	want := []string{"tcm_disease", "tcm_syndrome", "western_dx"}
 	if len(header) < 3 || !slices.Equal(header[:3], want) {
-		return nil, fmt.Errorf("tcm map: header is %q, want %q", header, append(want, "note"))
+		line, _ := cr.FieldPos(0)
+		for i := range min(len(header), 3) {
+			if header[i] != want[i] {
+				return nil, fmt.Errorf("tcm map: line %d: column %d of the header is %q, want %q", line, i+1, header[i], want[i])
+			}
+		}
+		return nil, fmt.Errorf("tcm map: line %d: header is %q, want %q", line, header, append(want, "note"))
 	}
 	var rows []TCMMapping
 	for {
