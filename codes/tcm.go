@@ -3,7 +3,6 @@ package codes
 import (
 	_ "embed"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
