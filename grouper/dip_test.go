@@ -1,0 +1,127 @@
+package grouper
+
+import (
+	"testing"
+	"testing/fstest"
+
+	"github.com/medpay/drg/grouper/record"
+)
+
+func dipFixture(t *testing.T) *Grouper {
+	t.Helper()
+	fsys := tinyTables()
+	add := func(name, data string) { fsys[name] = &fstest.MapFile{Data: []byte(data)} }
+	add(FileProcedures, "code\tname\tclass\n51.2300\t腹腔镜胆囊切除术\tsurgery\n51.2200\t胆囊切除术\tsurgery\n51.1000\tERCP\tdiagnostic\n51.8700\t内镜下胆管支架置入\ttherapeutic\n99.0400\t输血\t\n")
+	add(FileDIPCore, "dip\tdx\tprocedures\tscore\tname\n"+
+		"K80.1-C\tK80.1\t\t350\t胆囊结石伴胆囊炎 保守治疗\n"+
+		"K80.1-L\tK80.1\t51.2300\t820\t胆囊结石伴胆囊炎 腹腔镜胆囊切除\n"+
+		"K80.1-LE\tK80.1\t51.1000|51.2300\t990\t胆囊结石伴胆囊炎 腹腔镜胆囊切除+ERCP\n"+
+		"K80.2-C\tK80.2\t\t300\t胆囊结石不伴胆囊炎 保守治疗\n")
+	add(FileDIPComprehend, "dip\tcategory\tclass\tscore\tname\n"+
+		"K80-Z1\tK80\tconservative\t310\t胆石症 保守\n"+
+		"K80-Z2\tK80\tdiagnostic\t420\t胆石症 诊断性操作\n"+
+		"K80-Z3\tK80\ttherapeutic\t560\t胆石症 治疗性操作\n"+
+		"K80-Z4\tK80\tsurgical\t900\t胆石症 手术\n")
+	rs, problems, err := ReadTables(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		if !p.Warning {
+			t.Fatal(p)
+		}
+	}
+	g, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestGroupDIP(t *testing.T) {
+	g := dipFixture(t)
+	for _, tc := range []struct {
+		name  string
+		pdx   string
+		sdx   []string
+		procs []string
+		group string
+		kind  DIPKind
+		score float64
+		sev   CCLevel
+	}{
+		// Core: subcategory K80.1 and no listed procedure = conservative core group.
+		{"core conservative", "K80.100", nil, nil, "K80.1-C", DIPCore, 350, CCNone},
+		// 99.04 is not listed for K80.1, so it does not change the combination.
+		{"unlisted procedure ignored", "K80.100", nil, []string{"99.0400"}, "K80.1-C", DIPCore, 350, CCNone},
+		{"core one procedure", "K80.100x003", nil, []string{"51.2300"}, "K80.1-L", DIPCore, 820, CCNone},
+		// The combination is sorted and de-duplicated whatever the record's order.
+		{"core combination any order", "K80.100", nil, []string{"51.2300", "51.1000", "51.2300"}, "K80.1-LE", DIPCore, 990, CCNone},
+		// 51.87 is not listed for K80.1, so the listed set {51.10} has no core group:
+		// comprehensive by the most intensive class present, therapeutic (51.87) > diagnostic (51.10).
+		{"no core combination -> comprehensive", "K80.100", nil, []string{"51.1000", "51.8700"}, "K80-Z3", DIPComprehensive, 560, CCNone},
+		// K80.0 has no core groups at all: comprehensive, surgical class from 51.22.
+		{"comprehensive surgical", "K80.000", nil, []string{"51.2200"}, "K80-Z4", DIPComprehensive, 900, CCNone},
+		{"comprehensive conservative", "K80.500", nil, nil, "K80-Z1", DIPComprehensive, 310, CCNone},
+		// Severity comes from the counted CC level: J18.900 is an MCC not excluded for K80.
+		{"severity MCC", "K80.100", []string{"J18.900"}, nil, "K80.1-C", DIPCore, 350, CCLevelMCC},
+		// K81.000 is an MCC in table "bil", and K80 principals are in "bil": excluded.
+		{"severity excluded", "K80.100", []string{"K81.000"}, nil, "K80.1-C", DIPCore, 350, CCNone},
+		// No DIP group for a category the catalogue does not have.
+		{"no group", "J18.900", nil, nil, "", DIPNone, 0, CCNone},
+	} {
+		rec := record.Record{ID: tc.name, Sex: 1, AgeYears: 50, PrincipalDx: tc.pdx, SecondaryDx: tc.sdx, Procedures: tc.procs}
+		res := g.GroupScheme(&rec, SchemeDIP, false)
+		d := res.DIP
+		if d.Group != tc.group || d.Kind != tc.kind || d.Score != tc.score || d.Severity != tc.sev {
+			t.Errorf("%s: got %s %s %g %s, want %s %s %g %s", tc.name, d.Group, d.Kind, d.Score, d.Severity, tc.group, tc.kind, tc.score, tc.sev)
+		}
+		if tc.group == "" && d.Reason != ReasonNoDIPGroup {
+			t.Errorf("%s: reason %q, want %s", tc.name, d.Reason, ReasonNoDIPGroup)
+		}
+		if res.DRG != "" || res.Status != 0 {
+			t.Errorf("%s: DIP-only grouping set DRG fields: %s %s", tc.name, res.DRG, res.Status)
+		}
+		both := g.GroupScheme(&rec, SchemeBoth, true)
+		if both.DIP != d {
+			t.Errorf("%s: DIP under both = %+v, under dip = %+v", tc.name, both.DIP, d)
+		}
+		if drgOnly := g.Group(&rec); both.DRG != drgOnly.DRG || both.Status != drgOnly.Status {
+			t.Errorf("%s: DRG under both = %s, alone = %s", tc.name, both.DRG, drgOnly.DRG)
+		}
+	}
+}
+
+func TestDIPDoesNotAllocate(t *testing.T) {
+	g := dipFixture(t)
+	rec := record.Record{ID: "x", Sex: 1, AgeYears: 50, PrincipalDx: "K80.100", SecondaryDx: []string{"J18.900"}, Procedures: []string{"51.2300", "51.1000"}}
+	if n := testing.AllocsPerRun(1000, func() { g.GroupScheme(&rec, SchemeBoth, false) }); n != 0 {
+		t.Errorf("GroupScheme(both) allocates %.1f times", n)
+	}
+}
+
+func TestDIPCatalogueProblems(t *testing.T) {
+	fsys := tinyTables()
+	fsys[FileDIPCore] = &fstest.MapFile{Data: []byte("dip\tdx\tprocedures\tscore\tname\nA\tK80.1\t51.2300|51.1000\t1\tx\nB\tK80.1\t51.1000\t-3\ty\n")}
+	fsys[FileDIPComprehend] = &fstest.MapFile{Data: []byte("dip\tcategory\tclass\tscore\tname\nC\tK80\tmedical\t1\tz\n")}
+	_, problems, err := ReadTables(fsys)
+	if err == nil {
+		t.Fatal("import succeeded")
+	}
+	want := []string{
+		"dip_core.tsv:2:3: error: procedures must be sorted and distinct",
+		"dip_core.tsv:3:4: error: \"-3\" is not a non-negative number",
+		"dip_comprehensive.tsv:2:3: error: class \"medical\"",
+	}
+	for _, w := range want {
+		found := false
+		for _, p := range problems {
+			if containsStr(p.Error(), w) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no problem %q in %v", w, problems)
+		}
+	}
+}
