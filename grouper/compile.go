@@ -222,9 +222,17 @@ func (c *compiler) structure() {
 		c.errorf(FileMDC, 0, "%d MDCs, at most %d", len(rs.MDCs), maxMDCs)
 		return
 	}
-	mdcPos := map[string]int{}
+	// MDCs are tried by their order column, whatever the row order.
+	mdcOrder := make([]*MDC, len(rs.MDCs))
 	for i := range rs.MDCs {
-		m := &rs.MDCs[i]
+		mdcOrder[i] = &rs.MDCs[i]
+	}
+	slices.SortStableFunc(mdcOrder, func(x, y *MDC) int { return x.Order - y.Order })
+	mdcPos := map[string]int{}
+	for i, m := range mdcOrder {
+		if i > 0 && mdcOrder[i-1].Order == m.Order {
+			c.errorf(FileMDC, m.Line, "MDC %s has order %d, like MDC %s", m.Code, m.Order, mdcOrder[i-1].Code)
+		}
 		if _, dup := mdcPos[m.Code]; dup {
 			c.errorf(FileMDC, m.Line, "MDC %s defined twice", m.Code)
 			continue
@@ -394,8 +402,12 @@ func (c *compiler) expand(sys codes.System, code string) []uint32 {
 
 func (c *compiler) conditions() {
 	g, rs := c.g, c.rs
+	checks := make([]*Check, len(rs.Checks))
 	for i := range rs.Checks {
-		ch := &rs.Checks[i]
+		checks[i] = &rs.Checks[i]
+	}
+	slices.SortStableFunc(checks, func(x, y *Check) int { return x.Order - y.Order })
+	for _, ch := range checks {
 		n, err := c.compileCond(ch.Condition, []string{"*"})
 		if err != nil {
 			c.errorf(FileChecks, ch.Line, "check %q: %v", ch.Reason, err)

@@ -125,19 +125,23 @@ func (t *tableReader) rows(fsys fs.FS, file string, required bool, fn func(line 
 		return
 	}
 	want := tableHeaders[file]
+	// One string for the whole file: columns are substrings of it, so a row
+	// costs one small slice, not one string per column.
+	text := string(data)
+	cols := make([]string, len(want))
 	line := 0
-	for len(data) > 0 {
+	for len(text) > 0 {
 		line++
-		var l []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
+		var l string
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			l, text = text[:i], text[i+1:]
 		} else {
-			l, data = data, nil
+			l, text = text, ""
 		}
-		l = bytes.TrimSuffix(l, []byte{'\r'})
+		l = strings.TrimSuffix(l, "\r")
 		if line == 1 {
-			l = bytes.TrimPrefix(l, []byte("\xef\xbb\xbf"))
-			if got := strings.Split(string(l), "\t"); !slices.Equal(got, want) {
+			l = strings.TrimPrefix(l, "\ufeff")
+			if got := strings.Split(l, "\t"); !slices.Equal(got, want) {
 				t.add(file, 1, 0, false, "header is %q, want %q", got, want)
 				return
 			}
@@ -146,10 +150,20 @@ func (t *tableReader) rows(fsys fs.FS, file string, required bool, fn func(line 
 		if len(l) == 0 {
 			continue
 		}
-		cols := strings.Split(string(l), "\t")
-		if len(cols) != len(want) {
-			t.add(file, line, 0, false, "%d columns, want %d (%s)", len(cols), len(want), strings.Join(want, ", "))
+		n := strings.Count(l, "\t") + 1
+		if n != len(want) {
+			t.add(file, line, 0, false, "%d columns, want %d (%s)", n, len(want), strings.Join(want, ", "))
 			continue
+		}
+		for i := range cols {
+			j := strings.IndexByte(l, '\t')
+			if j < 0 {
+				j = len(l)
+			}
+			cols[i] = l[:j]
+			if j < len(l) {
+				l = l[j+1:]
+			}
 		}
 		fn(line, cols)
 	}
@@ -211,6 +225,16 @@ func parseBool(s string) (bool, bool) {
 // returned with a nil error; any error-level problem makes err an
 // *ImportError listing all of them with file, line and column.
 func ReadTables(fsys fs.FS) (*RuleSet, []*Problem, error) {
+	g, problems, err := LoadTables(fsys)
+	if err != nil {
+		return nil, problems, err
+	}
+	return g.RuleSet(), problems, nil
+}
+
+// LoadTables is ReadTables returning the compiled Grouper (whose RuleSet
+// method gives the rule set), so that loading does not compile twice.
+func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 	t := &tableReader{}
 	rs := &RuleSet{Tables: map[string][]byte{}}
 
@@ -275,6 +299,9 @@ func ReadTables(fsys fs.FS) (*RuleSet, []*Problem, error) {
 			rs.Procedures = append(rs.Procedures, DictEntry{Code: code, Name: c[1], Class: c[2], Line: line})
 		}
 	})
+	if data, err := fs.ReadFile(fsys, FileLists); err == nil {
+		rs.Lists = make([]ListEntry, 0, bytes.Count(data, []byte{'\n'}))
+	}
 	t.rows(fsys, FileLists, true, func(line int, c []string) {
 		sys, ok := parseSystem(c[2])
 		if !ok {
@@ -329,8 +356,10 @@ func ReadTables(fsys fs.FS) (*RuleSet, []*Problem, error) {
 	t.extraTables(fsys, rs)
 	t.checkCodes(rs)
 
+	var g *Grouper
 	if t.errs == 0 {
-		if _, err := Compile(rs); err != nil {
+		var err error
+		if g, err = Compile(rs); err != nil {
 			var ie *ImportError
 			if errors.As(err, &ie) {
 				t.problems = append(t.problems, ie.Problems...)
@@ -349,7 +378,7 @@ func ReadTables(fsys fs.FS) (*RuleSet, []*Problem, error) {
 		}
 		return nil, t.problems, &ImportError{Problems: errs}
 	}
-	return rs, t.problems, nil
+	return g, t.problems, nil
 }
 
 func (t *tableReader) dipTables(fsys fs.FS, rs *RuleSet) {

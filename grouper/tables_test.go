@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/medpay/drg/grouper/record"
 )
 
 // tinyTables is a small, valid rule set in canonical table form.
@@ -124,5 +126,29 @@ func TestSampleRoundTrip(t *testing.T) {
 	}
 	if !rs.Sample {
 		t.Error("the embedded sample must be marked sample=true")
+	}
+}
+
+// TestMDCOrderColumn pins that MDCs are tried by their order column, not by
+// their row order (a bug found by the differential tests).
+func TestMDCOrderColumn(t *testing.T) {
+	fsys := tinyTables()
+	// H listed first but ordered second; a record entering both must go to A.
+	fsys[FileMDC] = &fstest.MapFile{Data: []byte("mdc\torder\tcondition\tname\nH\t2\tpdx in mdc_dx\thepatobiliary\nA\t1\tvent_hours >= 96\tpre\n")}
+	rs, _, err := ReadTables(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := record.Record{ID: "1", Sex: 1, AgeYears: 60, PrincipalDx: "K80.100", VentHours: 120}
+	if res := g.Group(&rec); res.DRG != "AH19" {
+		t.Errorf("got %s, want AH19: MDC A (order 1) is tried before H (order 2)", res.DRG)
+	}
+	fsys[FileMDC] = &fstest.MapFile{Data: []byte("mdc\torder\tcondition\tname\nA\t1\tvent_hours >= 96\tpre\nH\t1\tpdx in mdc_dx\thepatobiliary\n")}
+	if _, _, err := ReadTables(fsys); err == nil || !strings.Contains(err.Error(), "mdc.tsv:3: error: MDC H has order 1, like MDC A") {
+		t.Errorf("duplicate MDC order: got %v", err)
 	}
 }

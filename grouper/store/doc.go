@@ -1,0 +1,53 @@
+// Package store keeps versioned rule sets in a local Badger database. It is
+// the engine's only user of Badger: the grouping hot path never touches it
+// (Get once, grouper.Compile once, then group in memory).
+//
+// A rule set is stored as its table files (grouper.RuleSet.EncodeTables), so
+// a stored revision is exactly what `drg import` read and what an export
+// writes back; Get rebuilds the RuleSet with grouper.ReadTables. Each import
+// of a name adds a revision 1, 2, 3 ...; the revisions of a name live side by
+// side and are selected by a reference, "name" (the latest) or "name@N".
+//
+//	dir, err := store.DefaultDir() // $DRG_STORE, else e.g. ~/.local/share/drg/store
+//	st, err := store.Open(dir, store.Options{})
+//	defer st.Close()
+//	info, err := st.Put(rs)                // info.Ref() == "chs-drg-1.1@1"
+//
+//	st, err := store.Open(dir, store.Options{ReadOnly: true}) // batch jobs
+//	rs, info, err := st.Get("chs-drg-1.1") // or "chs-drg-1.1@1"
+//	g, err := grouper.Compile(rs)
+//
+// # Opening
+//
+// One read-write opener (imports, deletes) or any number of read-only
+// openers (batch grouping) may hold a directory at a time; otherwise Open
+// fails with ErrLocked. A read-only Open needs a store that was closed
+// cleanly. Badger's memory use is kept small (no block cache, 8 MB
+// memtables, two compactors), as a store holds a few rule sets of a few MB.
+//
+// # Key layout
+//
+//	format                          "1": the store format; Open refuses others
+//	seq/<name>                      highest revision ever given to name, decimal
+//	rs/<name>/<rev>/meta            Info as JSON
+//	rs/<name>/<rev>/t/<file>        one table file, e.g. t/drg.tsv
+//
+// <rev> is the revision as 8 decimal digits (00000001), so that Badger's key
+// order is revision order and the latest revision is found by one reverse
+// seek. Names may not contain '/' or '@' (ErrInvalidRef), so the prefix
+// rs/<name>/ selects exactly one name's keys. A revision's keys are written
+// and deleted in one transaction; the counter makes revision numbers never
+// reused after Delete.
+//
+// A table value is one codec byte and the payload: 1 = one zstd frame
+// (package internal/zstdio), 0 = the file as is, used when compression does
+// not make it smaller (tiny tables such as ruleset.tsv). Tables are stored
+// one key each rather than as one blob: per-table compression is as good
+// (the national CHS-DRG 1.1 tables: 4.85 MB to 0.86 MB either way) and
+// tables decompress in parallel on load; see BenchmarkLayout. Badger's own
+// block compression is off. Values over 64 KiB go to Badger's value log, the
+// rest into its LSM tree.
+//
+// Space of deleted revisions is reclaimed by Badger's compaction and value-
+// log garbage collection, not at once.
+package store

@@ -1,0 +1,416 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/medpay/drg/grouper"
+)
+
+// Info describes one stored revision of a rule set.
+type Info struct {
+	Name        string    `json:"name"`
+	Revision    int       `json:"revision"` // 1, 2, 3 ... per name, never reused
+	Version     string    `json:"version,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Sample      bool      `json:"sample,omitempty"`
+	Imported    time.Time `json:"imported"` // UTC, millisecond precision
+	Tables      int       `json:"tables"`   // number of table files
+	Bytes       int64     `json:"bytes"`    // table files, uncompressed
+	Stored      int64     `json:"stored"`   // stored values, after compression where it pays
+	MDCs        int       `json:"mdcs"`
+	ADRGs       int       `json:"adrgs"`
+	DRGs        int       `json:"drgs"`
+}
+
+// Ref returns the reference "name@revision" that selects exactly this
+// revision.
+func (i Info) Ref() string { return i.Name + "@" + strconv.Itoa(i.Revision) }
+
+// maxAttempts bounds retries of a write transaction that conflicts with a
+// concurrent one in the same process.
+const maxAttempts = 10
+
+// Put stores rs's tables (rs.EncodeTables) as a new revision of rs.Name: one
+// more than the highest revision the name ever had, so revisions of a name
+// live side by side and a deleted revision's number is not reused. Before
+// writing, Put checks that the tables read back (grouper.ReadTables), so that
+// every stored revision loads; an invalid rule set is refused with that
+// error (errors.Is grouper.ErrRuleSet). The returned Info is what List and
+// Get report.
+func (s *Store) Put(rs *grouper.RuleSet) (Info, error) {
+	fail := func(err error) (Info, error) { return Info{}, &RefError{Op: "put", Ref: rs.Name, Err: err} }
+	if s.readOnly {
+		return fail(ErrReadOnly)
+	}
+	if err := checkName(rs.Name); err != nil {
+		return fail(err)
+	}
+	files := rs.EncodeTables()
+	for file := range files {
+		if err := checkFile(file); err != nil {
+			return fail(err)
+		}
+	}
+	back, _, err := grouper.ReadTables(memFS(files))
+	if err != nil {
+		return fail(err)
+	}
+	for file := range rs.Tables {
+		if _, ok := back.Tables[file]; !ok {
+			return fail(fmt.Errorf("%w: extra table %q would not be read back (only *.tsv and *.csv are)", grouper.ErrRuleSet, file))
+		}
+	}
+
+	info := Info{
+		Name:        rs.Name,
+		Version:     rs.Version,
+		Description: rs.Description,
+		Sample:      rs.Sample,
+		Imported:    time.Now().UTC().Truncate(time.Millisecond),
+		Tables:      len(files),
+		MDCs:        len(rs.MDCs),
+		ADRGs:       len(rs.ADRGs),
+		DRGs:        len(rs.DRGs),
+	}
+	values := compressAll(files)
+	for file, data := range files {
+		info.Bytes += int64(len(data))
+		info.Stored += int64(len(values[file]))
+	}
+
+	for attempt := 1; ; attempt++ {
+		err = s.db.Update(func(txn *badger.Txn) error {
+			rev, err := nextRevision(txn, rs.Name)
+			if err != nil {
+				return err
+			}
+			info.Revision = rev
+			meta, err := json.Marshal(info)
+			if err != nil {
+				return err
+			}
+			if err := txn.Set(seqKey(rs.Name), strconv.AppendInt(nil, int64(rev), 10)); err != nil {
+				return err
+			}
+			if err := txn.Set(metaKey(rs.Name, rev), meta); err != nil {
+				return err
+			}
+			for file, v := range values {
+				if err := txn.Set(tableKey(rs.Name, rev, file), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if !errors.Is(err, badger.ErrConflict) || attempt == maxAttempts {
+			break
+		}
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return info, nil
+}
+
+// compressAll encodes every table, on up to GOMAXPROCS goroutines.
+func compressAll(files map[string][]byte) map[string][]byte {
+	type job struct {
+		file string
+		data []byte
+	}
+	jobs := make(chan job)
+	var (
+		mu  sync.Mutex
+		out = make(map[string][]byte, len(files))
+		wg  sync.WaitGroup
+	)
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for j := range jobs {
+				v := encodeValue(j.data)
+				mu.Lock()
+				out[j.file] = v
+				mu.Unlock()
+			}
+		})
+	}
+	for file, data := range files {
+		jobs <- job{file, data}
+	}
+	close(jobs)
+	wg.Wait()
+	return out
+}
+
+// nextRevision returns one more than the highest revision name ever had: the
+// larger of its counter and its highest stored revision.
+func nextRevision(txn *badger.Txn, name string) (int, error) {
+	last, err := latestRevision(txn, name)
+	if err != nil {
+		return 0, err
+	}
+	item, err := txn.Get(seqKey(name))
+	switch {
+	case errors.Is(err, badger.ErrKeyNotFound):
+	case err != nil:
+		return 0, err
+	default:
+		err = item.Value(func(v []byte) error {
+			n, err := strconv.Atoi(string(v))
+			if err != nil {
+				return fmt.Errorf("%w: revision counter %q", ErrCorrupt, v)
+			}
+			last = max(last, n)
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	if last >= maxRevision {
+		return 0, fmt.Errorf("revision %d reached: no revision numbers left", last)
+	}
+	return last + 1, nil
+}
+
+// latestRevision returns name's highest stored revision, 0 when it has none.
+func latestRevision(txn *badger.Txn, name string) (int, error) {
+	prefix := namePrefix(name)
+	it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: prefix})
+	defer it.Close()
+	// In reverse, Seek goes to the last key <= its argument.
+	for it.Seek(append(slices.Clip(prefix), 0xff)); it.Valid(); it.Next() {
+		if rev, ok := parseRevKey(it.Item().Key(), len(prefix)); ok {
+			return rev, nil
+		}
+	}
+	return 0, nil
+}
+
+// resolve returns the revision ref names, reading its metadata.
+func resolve(txn *badger.Txn, ref string) (Info, error) {
+	name, rev, err := parseRef(ref)
+	if err != nil {
+		return Info{}, err
+	}
+	if rev == 0 {
+		if rev, err = latestRevision(txn, name); err != nil {
+			return Info{}, err
+		}
+		if rev == 0 {
+			return Info{}, ErrNotFound
+		}
+	}
+	item, err := txn.Get(metaKey(name, rev))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return Info{}, ErrNotFound
+	}
+	if err != nil {
+		return Info{}, err
+	}
+	var info Info
+	if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &info) }); err != nil {
+		return Info{}, fmt.Errorf("%w: metadata: %w", ErrCorrupt, err)
+	}
+	if info.Name != name || info.Revision != rev {
+		return Info{}, fmt.Errorf("%w: metadata names %s", ErrCorrupt, info.Ref())
+	}
+	return info, nil
+}
+
+// List returns every revision of every rule set, sorted by name, then
+// revision.
+func (s *Store) List() ([]Info, error) {
+	var out []Info
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(rsPrefix)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			if !bytes.HasSuffix(item.Key(), []byte("/"+metaSuffix)) {
+				continue
+			}
+			var info Info
+			if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &info) }); err != nil {
+				return fmt.Errorf("%w: %s: %w", ErrCorrupt, item.Key(), err)
+			}
+			out = append(out, info)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list: %w", err)
+	}
+	// Key order differs from name order when a name is a prefix of another
+	// followed by a byte below '/'.
+	slices.SortFunc(out, func(a, b Info) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Revision, b.Revision))
+	})
+	return out, nil
+}
+
+// Get reads the rule set that ref selects: "name" for its latest revision,
+// "name@N" for revision N. The rule set is rebuilt by grouper.ReadTables
+// (its warnings were reported by Put and are dropped here); compile it with
+// grouper.Compile. The result is the caller's.
+func (s *Store) Get(ref string) (*grouper.RuleSet, Info, error) {
+	files, info, err := s.load(ref)
+	if err != nil {
+		return nil, Info{}, &RefError{Op: "get", Ref: ref, Err: err}
+	}
+	rs, _, err := grouper.ReadTables(memFS(files))
+	if err != nil {
+		return nil, Info{}, &RefError{Op: "get", Ref: ref, Err: err}
+	}
+	return rs, info, nil
+}
+
+// Load is Get followed by compilation, without compiling twice: the
+// compiled Grouper's RuleSet method returns the rule set. Batch jobs use it.
+func (s *Store) Load(ref string) (*grouper.Grouper, Info, error) {
+	files, info, err := s.load(ref)
+	if err != nil {
+		return nil, Info{}, &RefError{Op: "load", Ref: ref, Err: err}
+	}
+	g, _, err := grouper.LoadTables(memFS(files))
+	if err != nil {
+		return nil, Info{}, &RefError{Op: "load", Ref: ref, Err: err}
+	}
+	return g, info, nil
+}
+
+// Tables returns the table files of the revision ref selects, by file name,
+// as Put received them from RuleSet.EncodeTables: for export, or for
+// grouper.ReadTables over any fs.FS. The map and its slices are the caller's.
+func (s *Store) Tables(ref string) (map[string][]byte, Info, error) {
+	files, info, err := s.load(ref)
+	if err != nil {
+		return nil, Info{}, &RefError{Op: "tables", Ref: ref, Err: err}
+	}
+	return files, info, nil
+}
+
+// load reads and decompresses one revision's tables.
+func (s *Store) load(ref string) (map[string][]byte, Info, error) {
+	info, names, vals, err := s.read(ref)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	data, err := decompressAll(vals, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, Info{}, err
+	}
+	files := make(map[string][]byte, len(names))
+	for i, n := range names {
+		files[n] = data[i]
+	}
+	return files, info, nil
+}
+
+// read copies one revision's stored table values out of a read transaction,
+// so that they can be decompressed outside it.
+func (s *Store) read(ref string) (info Info, names []string, vals [][]byte, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		var err error
+		if info, err = resolve(txn, ref); err != nil {
+			return err
+		}
+		prefix := tablePrefix(info.Name, info.Revision)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			names = append(names, string(item.Key()[len(prefix):]))
+			vals = append(vals, v)
+		}
+		return nil
+	})
+	if err == nil && len(names) != info.Tables {
+		err = fmt.Errorf("%w: %d tables stored, metadata says %d", ErrCorrupt, len(names), info.Tables)
+	}
+	return info, names, vals, err
+}
+
+// decompressAll decodes vals on up to workers goroutines, largest first so
+// that the biggest table does not start last.
+func decompressAll(vals [][]byte, workers int) ([][]byte, error) {
+	order := make([]int, len(vals))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(len(vals[b]), len(vals[a])) })
+	out := make([][]byte, len(vals))
+	errs := make([]error, len(vals))
+	next := make(chan int, len(order))
+	for _, i := range order {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range max(1, min(workers, len(vals))) {
+		wg.Go(func() {
+			for i := range next {
+				out[i], errs[i] = decodeValue(vals[i])
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Delete removes the revision ref selects: "name@N", or "name" for the
+// latest revision (the one Get would return), so that deleting a name's
+// revisions one by one goes backwards. Its number is not reused by later
+// Puts.
+func (s *Store) Delete(ref string) error {
+	fail := func(err error) error { return &RefError{Op: "delete", Ref: ref, Err: err} }
+	if s.readOnly {
+		return fail(ErrReadOnly)
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.db.Update(func(txn *badger.Txn) error {
+			info, err := resolve(txn, ref)
+			if err != nil {
+				return err
+			}
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: revPrefix(info.Name, info.Revision)})
+			var keys [][]byte
+			for it.Rewind(); it.Valid(); it.Next() {
+				keys = append(keys, it.Item().KeyCopy(nil))
+			}
+			it.Close()
+			for _, k := range keys {
+				if err := txn.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if !errors.Is(err, badger.ErrConflict) || attempt == maxAttempts {
+			break
+		}
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return nil
+}

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+// Sentinel errors, for errors.Is. Errors about one rule set are *RefError
+// values wrapping one of these (or a cause from package grouper or Badger).
+var (
+	// ErrNotFound: no rule set or revision matches the reference.
+	ErrNotFound = errors.New("store: rule set not found")
+	// ErrReadOnly: Put or Delete on a store opened with Options.ReadOnly.
+	ErrReadOnly = errors.New("store: opened read-only")
+	// ErrInvalidRef: a reference is not "name" or "name@N", or a rule set's
+	// name cannot be stored (empty, or containing '/', '@' or control
+	// characters).
+	ErrInvalidRef = errors.New("store: invalid rule-set reference")
+	// ErrLocked: Open could not lock the directory because another opener
+	// holds it for writing (or, when opening for writing, any other opener
+	// holds it).
+	ErrLocked = errors.New("store: directory in use by another process")
+	// ErrCorrupt: stored data does not decode (a damaged or foreign store).
+	ErrCorrupt = errors.New("store: corrupt data")
+)
+
+// RefError is an error about one rule-set reference, like os.PathError for
+// paths: "get sample@3: store: rule set not found".
+type RefError struct {
+	Op  string // "put", "get", "tables" or "delete"
+	Ref string // the reference as given, or the rule set's name for put
+	Err error
+}
+
+func (e *RefError) Error() string { return e.Op + " " + e.Ref + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *RefError) Unwrap() error { return e.Err }
+
+// Options configure Open. The zero value opens for reading and writing.
+type Options struct {
+	// ReadOnly opens the store without writing to it: Put and Delete fail
+	// with ErrReadOnly. Any number of read-only openers, in one process or
+	// several, may share a directory, but not with a read-write opener. The
+	// directory must hold a store that was closed cleanly.
+	ReadOnly bool
+}
+
+// Store is a directory of versioned rule sets. Its methods are safe for
+// concurrent use. A Store must be closed.
+type Store struct {
+	db       *badger.DB
+	dir      string
+	readOnly bool
+}
+
+// formatKey holds the store's format version; formatVersion is the only
+// one this package reads and writes.
+const (
+	formatKey     = "format"
+	formatVersion = "1"
+)
+
+// badgerOptions are small settings for a store of a few rule sets, each a
+// few MB: no block cache (values are already zstd-compressed, so Badger's
+// own compression is off, which is what permits a zero cache), small
+// memtables, two compactors and goroutines (the target machines have two
+// cores), and values over 64 KiB in the value log, so that one transaction
+// holding all tables of a large rule set stays far below Badger's batch
+// limit (15% of MemTableSize).
+func badgerOptions(dir string, readOnly bool) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithLogger(nil).
+		WithReadOnly(readOnly).
+		WithMetricsEnabled(false).
+		WithCompression(options.None).
+		WithBlockCacheSize(0).
+		WithIndexCacheSize(0).
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumCompactors(2).
+		WithNumGoroutines(2).
+		WithValueThreshold(64 << 10).
+		WithValueLogFileSize(64 << 20)
+}
+
+// Open opens the store in dir. For reading and writing it creates dir and
+// an empty store as needed; read-only, dir must hold a store (else the error
+// wraps fs.ErrNotExist). Opening fails with ErrLocked while the directory is
+// held by a read-write opener, or, for a read-write open, by any opener.
+func Open(dir string, opts Options) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("store: open: empty directory name")
+	}
+	if opts.ReadOnly {
+		if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("store: open %s: no store here: %w", dir, fs.ErrNotExist)
+			}
+			return nil, fmt.Errorf("store: open %s: %w", dir, err)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	db, err := badger.Open(badgerOptions(dir, opts.ReadOnly))
+	if err != nil {
+		// Badger formats the flock error with %v, so it cannot be matched
+		// with errors.Is; TestErrLocked pins the message.
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("store: open %s: %w (%v)", dir, ErrLocked, err)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	s := &Store{db: db, dir: dir, readOnly: opts.ReadOnly}
+	if err := s.checkFormat(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// checkFormat refuses a store written in another format and stamps a new
+// read-write store with this one.
+func (s *Store) checkFormat() error {
+	var got string
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(formatKey))
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		got = string(v)
+		return err
+	})
+	switch {
+	case err == nil && got == formatVersion:
+		return nil
+	case err == nil:
+		return fmt.Errorf("%w: format %q, want %q", ErrCorrupt, got, formatVersion)
+	case !errors.Is(err, badger.ErrKeyNotFound):
+		return err
+	case s.readOnly:
+		return nil // an empty store
+	}
+	return s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set([]byte(formatKey), []byte(formatVersion))
+	})
+}
+
+// Dir returns the directory the store was opened in.
+func (s *Store) Dir() string { return s.dir }
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// Close releases the directory and Badger's goroutines. A read-write store
+// writes its in-memory table to disk first. The Store must not be used
+// afterwards.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// DefaultDir returns the store directory used when none is given:
+// $DRG_STORE if set, else "drg/store" under the user's data directory,
+// which is
+//
+//   - $XDG_DATA_HOME, or ~/.local/share when unset (Linux, BSDs: the XDG
+//     base-directory convention; rule sets are data, not configuration, so
+//     not os.UserConfigDir's ~/.config);
+//   - ~/Library/Application Support (macOS: os.UserConfigDir);
+//   - %LocalAppData% (Windows: machine-local, not roaming, as a store can be
+//     large).
+//
+// The directory is not created.
+func DefaultDir() (string, error) {
+	if d := os.Getenv("DRG_STORE"); d != "" {
+		return d, nil
+	}
+	base, err := dataHome()
+	if err != nil {
+		return "", fmt.Errorf("store: no default directory (set DRG_STORE): %w", err)
+	}
+	return filepath.Join(base, "drg", "store"), nil
+}
+
+func dataHome() (string, error) {
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return d, nil
+		}
+		return os.UserConfigDir()
+	case "darwin", "ios", "plan9":
+		return os.UserConfigDir()
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return d, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share"), nil
+}

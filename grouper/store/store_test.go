@@ -1,0 +1,511 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/medpay/drg/grouper"
+)
+
+func sample(t testing.TB) *grouper.RuleSet {
+	t.Helper()
+	rs, err := grouper.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func open(t testing.TB, dir string, readOnly bool) *Store {
+	t.Helper()
+	s, err := Open(dir, Options{ReadOnly: readOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+func put(t testing.TB, s *Store, rs *grouper.RuleSet) Info {
+	t.Helper()
+	info, err := s.Put(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+// sameTables fails unless got and want hold the same files, byte for byte.
+func sameTables(t *testing.T, got, want map[string][]byte) {
+	t.Helper()
+	if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)); !slices.Equal(g, w) {
+		t.Fatalf("got tables %v, want %v", g, w)
+	}
+	for file, w := range want {
+		if !bytes.Equal(got[file], w) {
+			t.Errorf("%s: got %d bytes, want the original %d bytes", file, len(got[file]), len(w))
+		}
+	}
+}
+
+func refs(infos []Info) []string {
+	var out []string
+	for _, i := range infos {
+		out = append(out, i.Ref())
+	}
+	return out
+}
+
+func TestPutGetRoundTrip(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	rs := sample(t)
+	want := rs.EncodeTables()
+
+	info, err := s.Put(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bytesWant int64
+	for _, d := range want {
+		bytesWant += int64(len(d))
+	}
+	if info.Name != grouper.SampleName || info.Revision != 1 || !info.Sample || info.Version != rs.Version ||
+		info.Description != rs.Description || info.Tables != len(want) || info.Bytes != bytesWant ||
+		info.MDCs != len(rs.MDCs) || info.ADRGs != len(rs.ADRGs) || info.DRGs != len(rs.DRGs) {
+		t.Errorf("got info %+v, want sample@1 with %d tables, %d bytes, %d/%d/%d MDC/ADRG/DRG",
+			info, len(want), bytesWant, len(rs.MDCs), len(rs.ADRGs), len(rs.DRGs))
+	}
+	if info.Stored <= 0 || info.Stored >= info.Bytes {
+		t.Errorf("got %d bytes stored for %d, want fewer", info.Stored, info.Bytes)
+	}
+	if info.Imported.IsZero() || info.Imported.Location().String() != "UTC" {
+		t.Errorf("got import time %v, want a UTC time", info.Imported)
+	}
+
+	got, ginfo, err := s.Get("sample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ginfo != info {
+		t.Errorf("Get: got info %+v, want Put's %+v", ginfo, info)
+	}
+	sameTables(t, got.EncodeTables(), want)
+	if _, err := grouper.Compile(got); err != nil {
+		t.Fatalf("compile what Get returned: %v", err)
+	}
+
+	files, tinfo, err := s.Tables("sample@1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tinfo != info {
+		t.Errorf("Tables: got info %+v, want %+v", tinfo, info)
+	}
+	sameTables(t, files, want)
+}
+
+func TestExtraTablesRoundTrip(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	rs := sample(t)
+	rs.Tables = map[string][]byte{
+		"weights.tsv": []byte(strings.Repeat("drg\tweight\nAA11\t1.5\n", 100)), // compressible
+		"tiny.csv":    []byte("a\n"),                                           // stored raw
+	}
+	want := rs.EncodeTables()
+	put(t, s, rs)
+	got, _, err := s.Get("sample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameTables(t, got.EncodeTables(), want)
+
+	rs.Tables = map[string][]byte{"notes.txt": []byte("x")}
+	if _, err := s.Put(rs); !errors.Is(err, grouper.ErrRuleSet) {
+		t.Errorf("Put with a table ReadTables ignores: got %v, want grouper.ErrRuleSet", err)
+	}
+}
+
+func TestRevisions(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	for _, v := range []string{"v1", "v2", "v3"} {
+		rs := sample(t)
+		rs.Version = v
+		if info := put(t, s, rs); info.Version != v {
+			t.Fatalf("got version %q, want %q", info.Version, v)
+		}
+	}
+	other := sample(t)
+	other.Name = "other"
+	put(t, s, other)
+
+	list, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := refs(list), []string{"other@1", "sample@1", "sample@2", "sample@3"}; !slices.Equal(got, want) {
+		t.Fatalf("List: got %v, want %v", got, want)
+	}
+	for _, c := range []struct{ ref, version string }{
+		{"sample", "v3"}, {"sample@1", "v1"}, {"sample@2", "v2"}, {"sample@3", "v3"},
+	} {
+		rs, info, err := s.Get(c.ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rs.Version != c.version || info.Version != c.version {
+			t.Errorf("Get(%q): got version %q (info %q), want %q", c.ref, rs.Version, info.Version, c.version)
+		}
+	}
+}
+
+func TestListOrder(t *testing.T) {
+	// "a-b" sorts before "a/" in key order but after "a" by name.
+	s := open(t, t.TempDir(), false)
+	for _, n := range []string{"b", "a-b", "a", "a"} {
+		rs := sample(t)
+		rs.Name = n
+		put(t, s, rs)
+	}
+	list, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := refs(list), []string{"a@1", "a@2", "a-b@1", "b@1"}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	put(t, s, sample(t))
+	for _, ref := range []string{"nope", "nope@1", "sample@2", "sampl", "samplex"} {
+		if _, _, err := s.Get(ref); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Get(%q): got %v, want ErrNotFound", ref, err)
+		} else if re := (*RefError)(nil); !errors.As(err, &re) || re.Ref != ref || re.Op != "get" {
+			t.Errorf("Get(%q): got %#v, want a *RefError naming the ref", ref, err)
+		}
+		if _, _, err := s.Tables(ref); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Tables(%q): got %v, want ErrNotFound", ref, err)
+		}
+		if err := s.Delete(ref); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Delete(%q): got %v, want ErrNotFound", ref, err)
+		}
+	}
+	if _, _, err := s.Get("nope@3"); err == nil || err.Error() != "get nope@3: store: rule set not found" {
+		t.Errorf("got message %q", err)
+	}
+}
+
+func TestInvalidRef(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	for _, ref := range []string{"", "@1", "a@", "a@0", "a@01", "a@-1", "a@x", "a@1@2", "a/b", "a\tb", "a@100000000"} {
+		if _, _, err := s.Get(ref); !errors.Is(err, ErrInvalidRef) {
+			t.Errorf("Get(%q): got %v, want ErrInvalidRef", ref, err)
+		}
+	}
+	for _, name := range []string{"", "a/b", "a@b", "a\x00"} {
+		rs := sample(t)
+		rs.Name = name
+		if _, err := s.Put(rs); !errors.Is(err, ErrInvalidRef) {
+			t.Errorf("Put(name %q): got %v, want ErrInvalidRef", name, err)
+		}
+	}
+}
+
+func TestPutInvalidRuleSet(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	rs := sample(t)
+	rs.DRGs[0].Condition = "has_mcc AND"
+	if _, err := s.Put(rs); !errors.Is(err, grouper.ErrImport) || !errors.Is(err, grouper.ErrRuleSet) {
+		t.Fatalf("got %v, want grouper.ErrImport and ErrRuleSet", err)
+	}
+	if list, err := s.List(); err != nil || len(list) != 0 {
+		t.Errorf("List after a refused Put: got %v, %v, want nothing", refs(list), err)
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	rw, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, rw, sample(t))
+	if err := rw.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := open(t, dir, true)
+	if !s.ReadOnly() {
+		t.Error("ReadOnly() = false")
+	}
+	if _, err := s.Put(sample(t)); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Put: got %v, want ErrReadOnly", err)
+	}
+	if err := s.Delete("sample"); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Delete: got %v, want ErrReadOnly", err)
+	}
+	if _, _, err := s.Get("sample"); err != nil {
+		t.Errorf("Get: %v", err)
+	}
+}
+
+func TestReadOnlyMissing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "none")
+	if _, err := Open(dir, Options{ReadOnly: true}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("got %v, want fs.ErrNotExist", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("read-only Open created %s", dir)
+	}
+}
+
+func TestEmptyStoreReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	rw, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, dir, true)
+	if list, err := s.List(); err != nil || len(list) != 0 {
+		t.Errorf("got %v, %v, want an empty list", list, err)
+	}
+}
+
+func TestConcurrentReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	rw, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, rw, sample(t))
+	if err := rw.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	want := sample(t).EncodeTables()
+	a, b := open(t, dir, true), open(t, dir, true)
+	var wg sync.WaitGroup
+	for _, s := range []*Store{a, b, a, b} {
+		wg.Go(func() {
+			rs, _, err := s.Get("sample@1")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			sameTables(t, rs.EncodeTables(), want)
+		})
+	}
+	wg.Wait()
+}
+
+// TestErrLocked pins Badger's lock message, which Open translates to ErrLocked.
+func TestErrLocked(t *testing.T) {
+	dir := t.TempDir()
+	open(t, dir, false)
+	if _, err := Open(dir, Options{ReadOnly: true}); !errors.Is(err, ErrLocked) {
+		t.Errorf("read-only while open for writing: got %v, want ErrLocked", err)
+	}
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrLocked) {
+		t.Errorf("second writer: got %v, want ErrLocked", err)
+	}
+}
+
+func TestReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := put(t, s, sample(t))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = open(t, dir, false)
+	list, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0] != first {
+		t.Fatalf("after reopening: got %+v, want [%+v]", list, first)
+	}
+	if info := put(t, s, sample(t)); info.Revision != 2 {
+		t.Errorf("Put after reopening: got revision %d, want 2", info.Revision)
+	}
+}
+
+func TestDelete(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	for range 3 {
+		put(t, s, sample(t))
+	}
+	list := func(want ...string) {
+		t.Helper()
+		l, err := s.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := refs(l); !slices.Equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	if err := s.Delete("sample@2"); err != nil {
+		t.Fatal(err)
+	}
+	list("sample@1", "sample@3")
+	if _, _, err := s.Get("sample@2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get deleted: got %v, want ErrNotFound", err)
+	}
+	if err := s.Delete("sample"); err != nil { // the latest, 3
+		t.Fatal(err)
+	}
+	list("sample@1")
+	if _, info, err := s.Get("sample"); err != nil || info.Revision != 1 {
+		t.Errorf("Get latest: got revision %d, %v, want 1", info.Revision, err)
+	}
+	if info := put(t, s, sample(t)); info.Revision != 4 {
+		t.Errorf("Put after deleting 3: got revision %d, want 4 (numbers are not reused)", info.Revision)
+	}
+	for _, ref := range []string{"sample", "sample"} {
+		if err := s.Delete(ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list()
+	if _, _, err := s.Get("sample"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("got %v, want ErrNotFound", err)
+	}
+}
+
+func TestConcurrentPut(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	const n = 6
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if _, err := s.Put(sample(t)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	l, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var revs []int
+	for _, i := range l {
+		revs = append(revs, i.Revision)
+	}
+	if want := []int{1, 2, 3, 4, 5, 6}; !slices.Equal(revs, want) {
+		t.Errorf("got revisions %v, want %v", revs, want)
+	}
+}
+
+func TestValueCodec(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		data  []byte
+		codec byte
+	}{
+		{"empty", nil, codecRaw},
+		{"tiny", []byte("key\tvalue\n"), codecRaw},
+		{"repetitive", bytes.Repeat([]byte("A01.0\tB02.1\n"), 1000), codecZstd},
+	} {
+		v := encodeValue(c.data)
+		if v[0] != c.codec {
+			t.Errorf("%s: got codec %d, want %d", c.name, v[0], c.codec)
+		}
+		if c.codec == codecRaw && len(v) != 1+len(c.data) {
+			t.Errorf("%s: got %d bytes stored raw, want %d", c.name, len(v), 1+len(c.data))
+		}
+		got, err := decodeValue(v)
+		if err != nil || !bytes.Equal(got, c.data) {
+			t.Errorf("%s: round trip got %q, %v", c.name, got, err)
+		}
+	}
+	for _, v := range [][]byte{nil, {2}, {codecZstd, 1, 2, 3}} {
+		if _, err := decodeValue(v); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("decodeValue(%v): got %v, want ErrCorrupt", v, err)
+		}
+	}
+}
+
+func TestMemFS(t *testing.T) {
+	m := memFS{"ruleset.tsv": []byte("key\tvalue\n"), "drg.tsv": []byte("drg\n"), "empty.tsv": nil}
+	if err := fstest.TestFS(m, "ruleset.tsv", "drg.tsv", "empty.tsv"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDefaultDir(t *testing.T) {
+	t.Setenv("DRG_STORE", "/srv/drg")
+	if got, err := DefaultDir(); err != nil || got != "/srv/drg" {
+		t.Errorf("with DRG_STORE: got %q, %v", got, err)
+	}
+	t.Setenv("DRG_STORE", "")
+	switch runtime.GOOS {
+	case "windows", "darwin", "ios", "plan9":
+		t.Skip("XDG layout only")
+	}
+	t.Setenv("XDG_DATA_HOME", "/data")
+	if got, err := DefaultDir(); err != nil || got != filepath.Join("/data", "drg", "store") {
+		t.Errorf("with XDG_DATA_HOME: got %q, %v", got, err)
+	}
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	if got, err := DefaultDir(); err != nil || got != filepath.Join("/home/u", ".local", "share", "drg", "store") {
+		t.Errorf("without XDG_DATA_HOME: got %q, %v", got, err)
+	}
+}
+
+func FuzzParseRef(f *testing.F) {
+	for _, s := range []string{"sample", "sample@3", "a@0", "@", "chs-drg-1.1@12", "a/b@1", "名@2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ref string) {
+		name, rev, err := parseRef(ref)
+		if err != nil {
+			return
+		}
+		back := name
+		if rev > 0 {
+			back = Info{Name: name, Revision: rev}.Ref()
+		}
+		if back != ref {
+			t.Errorf("parseRef(%q) = %q, %d; formats back as %q", ref, name, rev, back)
+		}
+		if checkName(name) != nil || rev < 0 || rev > maxRevision {
+			t.Errorf("parseRef(%q) accepted name %q rev %d", ref, name, rev)
+		}
+	})
+}
+
+func FuzzDecodeValue(f *testing.F) {
+	f.Add([]byte{codecRaw, 'a'})
+	f.Add(encodeValue(bytes.Repeat([]byte("abc\n"), 100)))
+	f.Fuzz(func(t *testing.T, v []byte) {
+		data, err := decodeValue(v)
+		if err == nil && v[0] == codecRaw && !bytes.Equal(data, v[1:]) {
+			t.Errorf("raw value decoded to %q", data)
+		}
+	})
+}
