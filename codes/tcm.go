@@ -12,7 +12,6 @@ import (
 //go:embed tcm_sample.csv
 var sampleTCMMap string
 
-
 // TCMMapping is one row of a TCM -> Western mapping table.
 type TCMMapping struct {
 	Disease  string // TCM disease code
