@@ -1,12 +1,19 @@
 // Package record defines the discharge Record the engine groups and reads and
-// writes record files: CSV with a header row and JSON lines, optionally
-// zstd-compressed (`.zst`) and, for CSV, GBK/GB18030-encoded.
+// writes record files: CSV or TSV with a header row and JSON lines, optionally
+// zstd-compressed (`.zst`) and GBK/GB18030-encoded.
+//
+// The columns (StandardColumns) may come in any order; header names are
+// matched case-insensitively, unknown columns are ignored unless kept
+// (Options.KeepColumns, into Record.Extra). List columns (secondary_dx,
+// procedures) separate items with '|'. Blank cells are absent values.
 //
 // A Reader streams: memory stays flat whatever the file size. It normalises
 // every code (codes.Normalize) and validates every record; a record that
 // cannot be used is returned as an *Error naming its line, id, field and cause,
 // and counted, so that records in = accepted + rejected always holds. The
 // caller writes rejects with a RejectWriter, which keeps the original line.
+// A Writer writes records back out (Create for files), in a form a Reader
+// reads to the same records.
 //
 //	rd, err := record.Open("discharges.csv.zst", record.Options{})
 //	...

@@ -129,6 +129,7 @@ type Error struct {
 	Raw   string // the original line, without its line ending
 }
 
+// Error formats the reject as "line N: record ID: field F: cause".
 func (e *Error) Error() string {
 	id := e.ID
 	if id == "" {

@@ -1,0 +1,173 @@
+package record
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// Format is a record file layout.
+type Format int
+
+// The record file formats.
+const (
+	// FormatAuto picks the format from the file name (Open, Create) or, for a
+	// Reader, from the content: a first character '{' means JSONL, a header
+	// with more tabs than commas TSV, anything else CSV. A Writer given
+	// FormatAuto writes CSV.
+	FormatAuto Format = iota
+	// FormatCSV is comma-separated values with a header row and RFC 4180
+	// quoting: a field that starts with a quote may hold separators, line
+	// breaks and doubled quotes. A quote inside an unquoted field is taken
+	// literally.
+	FormatCSV
+	// FormatTSV is tab-separated values with a header row. Fields may be
+	// quoted as in CSV, which writers of plain TSV never need.
+	FormatTSV
+	// FormatJSONL is one JSON object per line, keyed by column name.
+	FormatJSONL
+)
+
+// String returns the format's name, as used on the command line.
+func (f Format) String() string {
+	switch f {
+	case FormatAuto:
+		return "auto"
+	case FormatCSV:
+		return "csv"
+	case FormatTSV:
+		return "tsv"
+	case FormatJSONL:
+		return "jsonl"
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
+
+// ParseFormat returns the Format named s ("auto", "csv", "tsv", "jsonl" or
+// "ndjson"; case-insensitive).
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "auto":
+		return FormatAuto, nil
+	case "csv":
+		return FormatCSV, nil
+	case "tsv":
+		return FormatTSV, nil
+	case "jsonl", "ndjson":
+		return FormatJSONL, nil
+	}
+	return FormatAuto, fmt.Errorf("record: unknown format %q (want auto, csv, tsv or jsonl)", s)
+}
+
+// FormatOf returns the format a file name implies, looking through a final
+// `.zst`: `a.csv.zst` is CSV. Unknown extensions give FormatAuto.
+func FormatOf(path string) Format {
+	path = strings.ToLower(path)
+	path = strings.TrimSuffix(path, ".zst")
+	switch filepath.Ext(path) {
+	case ".csv":
+		return FormatCSV
+	case ".tsv", ".tab":
+		return FormatTSV
+	case ".jsonl", ".ndjson":
+		return FormatJSONL
+	}
+	return FormatAuto
+}
+
+// isZstdPath reports whether path names a zstd-compressed file.
+func isZstdPath(path string) bool { return strings.HasSuffix(strings.ToLower(path), ".zst") }
+
+// Options configures a Reader. The zero value reads UTF-8 with the format
+// detected, keeps no extra columns and rejects duplicate ids.
+type Options struct {
+	// Format of the input; FormatAuto detects it (see FormatAuto).
+	Format Format
+
+	// Encoding of the input text: "" or "utf-8" (the default), "gbk",
+	// "gb2312" or "gb18030" (all three decoded as GB18030, their superset).
+	// Case-insensitive.
+	Encoding string
+
+	// KeepColumns names input columns whose raw (trimmed) values the Reader
+	// copies into Record.Extra, in this order. Each must exist in a CSV or TSV
+	// header; in JSONL a missing key gives "".
+	KeepColumns []string
+
+	// NoDuplicateCheck turns off the duplicate-id check and its memory (about
+	// 10-20 bytes per accepted record), for inputs known to be unique or
+	// too large to track.
+	NoDuplicateCheck bool
+}
+
+// column is a standard record column, in the canonical (DOMAIN.md) order.
+type column uint8
+
+const (
+	colID column = iota
+	colHospitalID
+	colHospitalLevel
+	colHospitalKind
+	colSex
+	colAgeYears
+	colAgeDays
+	colBirthWeight
+	colAdmitDate
+	colDischargeDate
+	colLOS
+	colDischargeMethod
+	colPrincipalDx
+	colSecondaryDx
+	colTCMPrincipalDx
+	colTCMSyndrome
+	colProcedures
+	colVentHours
+	colTotalCost
+	colTCMCost
+	colDayWard
+	numColumns
+)
+
+var columnNames = [numColumns]string{
+	colID:              "id",
+	colHospitalID:      "hospital_id",
+	colHospitalLevel:   "hospital_level",
+	colHospitalKind:    "hospital_kind",
+	colSex:             "sex",
+	colAgeYears:        "age_years",
+	colAgeDays:         "age_days",
+	colBirthWeight:     "birth_weight_g",
+	colAdmitDate:       "admit_date",
+	colDischargeDate:   "discharge_date",
+	colLOS:             "los_days",
+	colDischargeMethod: "discharge_method",
+	colPrincipalDx:     "principal_dx",
+	colSecondaryDx:     "secondary_dx",
+	colTCMPrincipalDx:  "tcm_principal_dx",
+	colTCMSyndrome:     "tcm_syndrome",
+	colProcedures:      "procedures",
+	colVentHours:       "vent_hours",
+	colTotalCost:       "total_cost",
+	colTCMCost:         "tcm_cost",
+	colDayWard:         "day_ward",
+}
+
+func (c column) String() string { return columnNames[c] }
+
+// lookupColumn returns the standard column named name (already lower-cased).
+func lookupColumn(name string) (column, bool) {
+	for c, n := range columnNames {
+		if n == name {
+			return column(c), true
+		}
+	}
+	return 0, false
+}
+
+// StandardColumns returns the names of the columns a Reader understands, in
+// the order a Writer writes them. The slice is the caller's.
+func StandardColumns() []string { return append([]string(nil), columnNames[:]...) }
+
+// ListSeparator separates the items of a list column (secondary_dx,
+// procedures) in CSV and TSV, and in JSONL when a list is given as a string.
+const ListSeparator = '|'

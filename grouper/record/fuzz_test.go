@@ -1,0 +1,192 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/medpay/drg/codes"
+)
+
+// checkStream reads all of in and checks the invariants every input must
+// keep: no panic, no fatal error from an in-memory reader, Records ==
+// Accepted + Rejected, every reject located and classified, every accepted
+// record canonical and valid, and accepted records surviving a write and
+// read back unchanged.
+func checkStream(t *testing.T, in []byte, opts Options) {
+	rd, err := NewReader(bytes.NewReader(in), opts)
+	if err != nil {
+		return // a bad header is a legitimate outcome
+	}
+	defer rd.Close()
+	var (
+		rec      Record
+		accepted []Record
+	)
+	for {
+		err := rd.Read(&rec)
+		if err == io.EOF {
+			break
+		}
+		var bad *Error
+		if errors.As(err, &bad) {
+			if bad.Line < 1 {
+				t.Fatalf("reject %v: got line %d, want >= 1", bad, bad.Line)
+			}
+			if bad.Reason() == "invalid" {
+				t.Fatalf("reject %v: no known reason", bad)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("Read: got fatal error %v from an in-memory input", err)
+		}
+		checkRecord(t, &rec)
+		accepted = append(accepted, rec.Clone())
+	}
+	st := rd.Stats()
+	if st.Records != st.Accepted+st.Rejected {
+		t.Fatalf("Stats %+v: Records != Accepted + Rejected", st)
+	}
+	if st.Accepted != int64(len(accepted)) {
+		t.Fatalf("Stats %+v: got %d accepted records", st, len(accepted))
+	}
+	if st.Bytes > int64(len(in))*2+4 { // GB18030 may grow text; UTF-8 never does
+		t.Fatalf("Stats.Bytes = %d for %d input bytes", st.Bytes, len(in))
+	}
+
+	// Round trip through every format.
+	for _, f := range []Format{FormatCSV, FormatTSV, FormatJSONL} {
+		var buf bytes.Buffer
+		w := NewWriter(&buf, f)
+		for i := range accepted {
+			if err := w.Write(&accepted[i]); err != nil {
+				t.Fatalf("%v: Write(%+v): %v", f, accepted[i], err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		rd2, err := NewReader(&buf, Options{Format: f})
+		if err != nil {
+			t.Fatalf("%v: reading back: %v", f, err)
+		}
+		for i := range accepted {
+			err := rd2.Read(&rec)
+			if err != nil {
+				t.Fatalf("%v: reading back record %d (%+v): %v", f, i, accepted[i], err)
+			}
+			want := accepted[i]
+			rec.Line, want.Line = 0, 0
+			if !equalRecords(&rec, &want) {
+				t.Fatalf("%v: read back\n%+v\nwant\n%+v", f, rec, want)
+			}
+		}
+		if err := rd2.Read(&rec); err != io.EOF {
+			t.Fatalf("%v: after the last record: got %v, want EOF", f, err)
+		}
+	}
+}
+
+// equalRecords compares records but not Extra, treating nil and empty
+// slices alike.
+func equalRecords(a, b *Record) bool {
+	ca, cb := a.Clone(), b.Clone()
+	for _, r := range []*Record{&ca, &cb} {
+		r.Extra = nil
+		if len(r.SecondaryDx) == 0 {
+			r.SecondaryDx = nil
+		}
+		if len(r.Procedures) == 0 {
+			r.Procedures = nil
+		}
+	}
+	return reflect.DeepEqual(ca, cb)
+}
+
+// checkRecord checks an accepted record: canonical codes, values in range.
+func checkRecord(t *testing.T, r *Record) {
+	canonical := func(sys codes.System, c string) {
+		if got, err := codes.Normalize(sys, c); err != nil || got != c {
+			t.Fatalf("record %q: code %q is not canonical (%q, %v)", r.ID, c, got, err)
+		}
+	}
+	if r.ID == "" {
+		t.Fatalf("accepted record without id: %+v", r)
+	}
+	if r.PrincipalDx == "" && r.TCMPrincipalDx == "" {
+		t.Fatalf("record %q: accepted without a principal diagnosis", r.ID)
+	}
+	if r.PrincipalDx != "" {
+		canonical(codes.SystemDiagnosis, r.PrincipalDx)
+	}
+	for _, c := range r.SecondaryDx {
+		canonical(codes.SystemDiagnosis, c)
+	}
+	for _, c := range r.Procedures {
+		canonical(codes.SystemProcedure, c)
+	}
+	if r.TCMPrincipalDx != "" {
+		canonical(codes.SystemTCMDisease, r.TCMPrincipalDx)
+	}
+	if r.TCMSyndrome != "" {
+		canonical(codes.SystemTCMSyndrome, r.TCMSyndrome)
+	}
+	switch {
+	case r.AgeYears < 0 || r.AgeYears > 150, r.AgeDays < 0 || r.AgeDays > 365,
+		r.BirthWeightG < 0 || r.BirthWeightG > 10000, r.LOSDays < 0 || r.LOSDays > 3650,
+		r.HospitalLevel < 0 || r.HospitalLevel > 3,
+		r.Sex != 0 && r.Sex != 1 && r.Sex != 2 && r.Sex != 9,
+		r.DischargeMethod < 0 || r.DischargeMethod > 5 && r.DischargeMethod != 9,
+		r.VentHours < 0, r.TotalCost < 0, r.TCMCost < 0,
+		r.Present&HasTotalCost != 0 && r.Present&HasTCMCost != 0 && r.TCMCost > r.TotalCost,
+		!r.AdmitDate.IsZero() && !r.DischargeDate.IsZero() && r.DischargeDate < r.AdmitDate:
+		t.Fatalf("accepted record out of range: %+v", r)
+	}
+}
+
+func addFileSeed(f *testing.F, path string) {
+	if b, err := os.ReadFile(path); err == nil {
+		f.Add(b)
+	}
+}
+
+func FuzzReadCSV(f *testing.F) {
+	addFileSeed(f, "testdata/mixed.csv")
+	addFileSeed(f, "testdata/chinese-utf8.csv")
+	f.Add(genCSV(5, 9))
+	f.Add([]byte(testHeader + "\n" + row(nil) + "\n"))
+	f.Add([]byte("id,principal_dx,hospital_id\na,K80.0,\"H\n1\"\nb,k80.1,\"x\"\"y\"\r\n"))
+	f.Add([]byte("id\tprincipal_dx\tsecondary_dx\na\tK80.0\tI10.x00||E11.9\n"))
+	f.Add([]byte("\ufeffID,Principal_Dx,los_days,admit_date,discharge_date\na,K80.0,,20240301,2024/3/9\n"))
+	f.Add([]byte("id,principal_dx\n\"a,K80.0\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		checkStream(t, in, Options{})
+		// The same text as records under a full header, to reach the
+		// record parser even when in has no usable header.
+		checkStream(t, append([]byte(testHeader+"\n"), in...), Options{Format: FormatCSV})
+		checkStream(t, in, Options{Format: FormatCSV, Encoding: "gbk"})
+	})
+}
+
+func FuzzReadJSONL(f *testing.F) {
+	f.Add([]byte(`{"id":"a","principal_dx":"K80.0","secondary_dx":["I10.x00",""],"sex":"男","total_cost":12.5}` + "\n"))
+	f.Add([]byte(`{"id":"b","tcm_principal_dx":"a04.03.03","procedures":"51.23|88.9504","day_ward":true,"age_days":3}` + "\n\n" + `{"id":"b"}`))
+	f.Add([]byte(`{"ID":1,"Principal_DX":"K80.000X004","admit_date":"2024-03-01","discharge_date":"2024-02-01"}`))
+	f.Add([]byte(`[1]` + "\n" + `null` + "\n" + `{"id":"x","principal_dx":{"a":1}}`))
+	var buf bytes.Buffer
+	w := NewWriter(&buf, FormatJSONL)
+	rd, _ := NewReader(bytes.NewReader(genCSV(5, 11)), Options{})
+	var rec Record
+	for rd.Read(&rec) == nil {
+		w.Write(&rec)
+	}
+	w.Flush()
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, in []byte) {
+		checkStream(t, in, Options{Format: FormatJSONL})
+	})
+}

@@ -1,0 +1,525 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// jsonState is a JSONL Reader's per-record scratch. Values are laid out in
+// r.vals as the standard columns, then the KeepColumns.
+type jsonState struct {
+	slots map[string]int // column name -> first slot with that name
+	names []string       // slot names
+	alias []int          // slot -> slot it copies (a kept standard column), or -1
+	exact []bool         // the slot's key was spelled exactly as its name
+	bad   []error        // the slot's value had the wrong JSON type
+	buf   []byte         // unescaped strings and joined arrays
+}
+
+func (r *Reader) initJSON() {
+	js := &jsonState{slots: make(map[string]int)}
+	for c := range numColumns {
+		r.colIdx[c] = int(c)
+		js.names = append(js.names, c.String())
+	}
+	for _, k := range r.opts.KeepColumns {
+		r.keepIdx = append(r.keepIdx, len(js.names))
+		js.names = append(js.names, strings.ToLower(strings.TrimSpace(k)))
+	}
+	js.alias = make([]int, len(js.names))
+	for i, n := range js.names {
+		js.alias[i] = -1
+		if first, ok := js.slots[n]; ok {
+			js.alias[i] = first
+		} else {
+			js.slots[n] = i
+		}
+	}
+	js.exact = make([]bool, len(js.names))
+	js.bad = make([]error, len(js.names))
+	r.json = js
+	r.header = js.names
+}
+
+// scanJSONL reads the next non-blank line as one JSON object into r.vals.
+//
+// It scans the object itself rather than through encoding/json: string
+// values without escapes are sliced from the line's one string, so a
+// record costs one allocation, as in CSV.
+func (r *Reader) scanJSONL() error {
+	r.raw, r.rawB = "", nil
+	for {
+		n, err := r.lineEnd()
+		if err == errLongLine {
+			return r.skipLongLine()
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 && r.atEOF() {
+			return io.EOF
+		}
+		line := r.lineBytes(n)
+		r.line++
+		r.recLine = r.line
+		if isBlankLine(line, ' ') {
+			r.consume(n)
+			continue
+		}
+		r.raw = string(line)
+		r.consume(n)
+		if !utf8.ValidString(r.raw) {
+			return r.reject("", errBadUTF8)
+		}
+		return r.parseObject(r.raw)
+	}
+}
+
+// parseObject parses one JSON object into r.vals.
+func (r *Reader) parseObject(s string) error {
+	js := r.json
+	vals := r.vals[:0]
+	for range js.names {
+		vals = append(vals, "")
+	}
+	r.vals = vals
+	clear(js.exact)
+	clear(js.bad)
+	js.buf = js.buf[:0]
+
+	p := jsonParser{s: s}
+	if err := p.object(func(key string) error {
+		slot, ok := js.slots[key]
+		exact := ok
+		if !ok {
+			slot, ok = js.slots[strings.ToLower(strings.TrimSpace(key))]
+		}
+		if !ok || (!exact && js.exact[slot]) {
+			return p.skip(0) // unknown, or a case variant of a key already seen
+		}
+		js.exact[slot] = exact
+		list := slot == int(colSecondaryDx) || slot == int(colProcedures)
+		v, err := p.value(list, &js.buf)
+		switch {
+		case errors.Is(err, errJSONType):
+			js.bad[slot], v = err, ""
+		case err != nil:
+			return err
+		default:
+			js.bad[slot] = nil
+		}
+		vals[slot] = v
+		return nil
+	}); err != nil {
+		return r.reject("", fmt.Errorf("%w: invalid JSON: %v", ErrSyntax, err))
+	}
+	for slot, from := range js.alias {
+		if from >= 0 {
+			vals[slot], js.bad[slot] = vals[from], js.bad[from]
+		}
+	}
+	for slot, err := range js.bad {
+		if err != nil {
+			e := r.reject(js.names[slot], fmt.Errorf("%w: %v", ErrInvalidValue, err))
+			if slot != int(colID) && js.bad[colID] == nil {
+				e.ID = trim(vals[colID])
+			}
+			return e
+		}
+	}
+	return nil
+}
+
+// errJSONType reports a well-formed JSON value of a type a column cannot
+// hold (an object, or an array outside a list column).
+var errJSONType = errors.New("wrong JSON type")
+
+// jsonParser scans JSON text in s from position i.
+type jsonParser struct {
+	s string
+	i int
+}
+
+func (p *jsonParser) errorf(format string, args ...any) error {
+	return fmt.Errorf("byte %d: %s", p.i+1, fmt.Sprintf(format, args...))
+}
+
+func (p *jsonParser) ws() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\r', '\n':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// next returns the next non-space byte without consuming it, or 0 at the end.
+func (p *jsonParser) next() byte {
+	p.ws()
+	if p.i == len(p.s) {
+		return 0
+	}
+	return p.s[p.i]
+}
+
+// object parses a whole line holding one object, calling member for each
+// key with the parser at the key's value, which member must consume.
+func (p *jsonParser) object(member func(key string) error) error {
+	if p.next() != '{' {
+		return p.errorf("want a JSON object")
+	}
+	p.i++
+	if p.next() == '}' {
+		p.i++
+	} else {
+		for {
+			if p.next() != '"' {
+				return p.errorf("want a key")
+			}
+			var scratch []byte
+			key, err := p.str(&scratch)
+			if err != nil {
+				return err
+			}
+			if p.next() != ':' {
+				return p.errorf("want ':' after a key")
+			}
+			p.i++
+			p.ws()
+			if err := member(key); err != nil {
+				return err
+			}
+			c := p.next()
+			p.i++
+			if c == '}' {
+				break
+			}
+			if c != ',' {
+				p.i--
+				return p.errorf("want ',' or '}'")
+			}
+		}
+	}
+	if p.next() != 0 {
+		return p.errorf("text after the object")
+	}
+	return nil
+}
+
+// value returns the text of the value at p.i as a CSV field would hold it:
+// a string's contents, a number as written, true or false, "" for null. In
+// a list column an array of strings and numbers gives its non-empty items
+// joined with ListSeparator. Other types give errJSONType, with the value
+// consumed.
+func (p *jsonParser) value(list bool, buf *[]byte) (string, error) {
+	switch c := p.next(); {
+	case c == '"':
+		return p.str(buf)
+	case c == '{':
+		if err := p.skip(0); err != nil {
+			return "", err
+		}
+		return "", fmt.Errorf("%w: an object, want a string or number", errJSONType)
+	case c == '[':
+		if !list {
+			if err := p.skip(0); err != nil {
+				return "", err
+			}
+			return "", fmt.Errorf("%w: an array, want a string or number", errJSONType)
+		}
+		return p.array(buf)
+	case c == 't', c == 'f', c == 'n':
+		return p.literal()
+	default:
+		return p.number()
+	}
+}
+
+// array joins the items of an array of strings and numbers.
+func (p *jsonParser) array(buf *[]byte) (string, error) {
+	p.i++ // '['
+	start := len(*buf)
+	var (
+		single  string
+		items   int
+		typeErr error
+	)
+	if p.next() == ']' {
+		p.i++
+		return "", nil
+	}
+	for {
+		var (
+			item string
+			err  error
+		)
+		switch c := p.next(); {
+		case c == '"':
+			item, err = p.str(buf)
+		case c == '{' || c == '[':
+			err = p.skip(0)
+			if err == nil && typeErr == nil {
+				typeErr = fmt.Errorf("%w: a list item must be a string or number", errJSONType)
+			}
+		case c == 't', c == 'f', c == 'n':
+			item, err = p.literal()
+			if err == nil && item != "" && typeErr == nil {
+				typeErr = fmt.Errorf("%w: a list item must be a string or number", errJSONType)
+			}
+		default:
+			item, err = p.number()
+		}
+		if err != nil {
+			return "", err
+		}
+		if item != "" {
+			items++
+			if items == 1 {
+				single = item
+			} else {
+				if items == 2 {
+					*buf = append((*buf)[:start], single...)
+				}
+				*buf = append(*buf, ListSeparator)
+				*buf = append(*buf, item...)
+			}
+		}
+		c := p.next()
+		p.i++
+		if c == ']' {
+			break
+		}
+		if c != ',' {
+			p.i--
+			return "", p.errorf("want ',' or ']' in an array")
+		}
+	}
+	if typeErr != nil {
+		return "", typeErr
+	}
+	if items <= 1 {
+		return single, nil
+	}
+	return string((*buf)[start:]), nil
+}
+
+// str returns the contents of the string at p.i. Without escapes it is a
+// substring of p.s; with them it is built in buf.
+func (p *jsonParser) str(buf *[]byte) (string, error) {
+	p.i++ // opening quote
+	start := p.i
+	for p.i < len(p.s) {
+		switch c := p.s[p.i]; {
+		case c == '"':
+			p.i++
+			return p.s[start : p.i-1], nil
+		case c == '\\':
+			return p.escapedStr(start, buf)
+		case c < 0x20:
+			return "", p.errorf("control character in a string")
+		default:
+			p.i++
+		}
+	}
+	return "", p.errorf("unterminated string")
+}
+
+// escapedStr continues str for a string with escapes, unescaping it at the
+// end of buf (whose earlier content, an array being joined, it keeps).
+func (p *jsonParser) escapedStr(start int, buf *[]byte) (string, error) {
+	mark := len(*buf)
+	b := append(*buf, p.s[start:p.i]...)
+	defer func() { *buf = b[:mark] }()
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(b[mark:]), nil
+		case c < 0x20:
+			return "", p.errorf("control character in a string")
+		case c != '\\':
+			b = append(b, c)
+			p.i++
+			continue
+		}
+		if p.i+1 == len(p.s) {
+			break
+		}
+		e := p.s[p.i+1]
+		p.i += 2
+		switch e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r1, ok := p.hex4()
+			if !ok {
+				return "", p.errorf("bad \\u escape")
+			}
+			if utf16.IsSurrogate(r1) {
+				r2 := utf8.RuneError
+				if save := p.i; strings.HasPrefix(p.s[p.i:], `\u`) {
+					p.i += 2
+					if r, ok := p.hex4(); ok && utf16.DecodeRune(r1, r) != utf8.RuneError {
+						r2 = r
+					} else {
+						p.i = save
+					}
+				}
+				r1 = utf16.DecodeRune(r1, r2)
+			}
+			b = utf8.AppendRune(b, r1)
+		default:
+			return "", p.errorf("bad escape \\%c", e)
+		}
+	}
+	return "", p.errorf("unterminated string")
+}
+
+func (p *jsonParser) hex4() (rune, bool) {
+	if p.i+4 > len(p.s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(p.s[p.i : p.i+4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	p.i += 4
+	return r, true
+}
+
+// literal reads true, false or null; null gives "".
+func (p *jsonParser) literal() (string, error) {
+	for _, lit := range []string{"true", "false", "null"} {
+		if strings.HasPrefix(p.s[p.i:], lit) {
+			p.i += len(lit)
+			if lit == "null" {
+				return "", nil
+			}
+			return lit, nil
+		}
+	}
+	return "", p.errorf("invalid literal")
+}
+
+// number reads a JSON number and returns its text.
+func (p *jsonParser) number() (string, error) {
+	start := p.i
+	digits := func() int {
+		n := 0
+		for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.i < len(p.s) && p.s[p.i] == '-' {
+		p.i++
+	}
+	switch n := digits(); {
+	case n == 0:
+		return "", p.errorf("invalid value")
+	case n > 1 && p.s[p.i-n] == '0':
+		return "", p.errorf("leading zero in a number")
+	}
+	if p.i < len(p.s) && p.s[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return "", p.errorf("no digits after the decimal point")
+		}
+	}
+	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.s) && (p.s[p.i] == '+' || p.s[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return "", p.errorf("no digits in the exponent")
+		}
+	}
+	return p.s[start:p.i], nil
+}
+
+// maxJSONDepth bounds the nesting of skipped values.
+const maxJSONDepth = 100
+
+// skip consumes any JSON value.
+func (p *jsonParser) skip(depth int) error {
+	if depth > maxJSONDepth {
+		return p.errorf("nested deeper than %d", maxJSONDepth)
+	}
+	var scratch []byte
+	switch c := p.next(); {
+	case c == '"':
+		_, err := p.str(&scratch)
+		return err
+	case c == 't', c == 'f', c == 'n':
+		_, err := p.literal()
+		return err
+	case c == '{' || c == '[':
+		closer := byte('}')
+		if c == '[' {
+			closer = ']'
+		}
+		p.i++
+		if p.next() == closer {
+			p.i++
+			return nil
+		}
+		for {
+			if c == '{' {
+				if p.next() != '"' {
+					return p.errorf("want a key")
+				}
+				if _, err := p.str(&scratch); err != nil {
+					return err
+				}
+				if p.next() != ':' {
+					return p.errorf("want ':' after a key")
+				}
+				p.i++
+			}
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			d := p.next()
+			p.i++
+			if d == closer {
+				return nil
+			}
+			if d != ',' {
+				p.i--
+				return p.errorf("want ',' or '%c'", closer)
+			}
+		}
+	default:
+		_, err := p.number()
+		return err
+	}
+}

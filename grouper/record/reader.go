@@ -1,0 +1,520 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+
+	"github.com/medpay/drg/grouper/internal/zstdio"
+)
+
+// MaxRecordBytes bounds one record's text (all its lines, for a quoted
+// multi-line CSV record). A longer line is rejected with ErrSyntax; a quoted
+// field still open after this many bytes is rejected as unterminated.
+const MaxRecordBytes = 1 << 20
+
+// maxRawBytes bounds Error.Raw for an over-long line.
+const maxRawBytes = 64 << 10
+
+const initialBufferSize = 64 << 10
+
+// Stats counts what a Reader has read so far.
+type Stats struct {
+	Records  int64 // records read: always Accepted + Rejected; blank lines are not records
+	Accepted int64 // records returned without error
+	Rejected int64 // records returned as *Error
+	Bytes    int64 // bytes of text consumed, after decompression and decoding to UTF-8
+}
+
+// Reader reads and validates records from CSV, TSV or JSONL input.
+//
+// Read returns one record at a time, so memory stays flat whatever the input
+// size; the only state that grows is the duplicate-id set (see
+// Options.NoDuplicateCheck). Values are trimmed of surrounding white space;
+// header names are also lower-cased, so `ID` and ` id ` name the id column.
+// A line holding nothing but separators and white space is skipped, not
+// counted as a record.
+//
+// Accepted records have canonical codes (codes.Normalize) and satisfy the
+// checks listed on Read. Duplicate ids are found with a set of 64-bit hashes
+// of the accepted ids rather than the ids themselves: two different ids
+// share a hash with probability about n²/2⁶⁵ over n records (3·10⁻⁸ for a
+// million, 2·10⁻³ for 300 million), and the later record would then be
+// wrongly rejected as a duplicate. Only accepted ids enter the set, so a
+// corrected record appended after its rejected original is accepted.
+//
+// A Reader is not safe for concurrent use.
+type Reader struct {
+	opts    Options
+	format  Format
+	delim   byte
+	src     io.Reader
+	closers []io.Closer // closed by Close, in order
+
+	buf      []byte // buffered input: unconsumed text is buf[pos:end]
+	pos, end int
+	eof      bool  // src is exhausted
+	err      error // sticky: io.EOF or a fatal error
+	empty    int   // consecutive empty reads from src
+
+	line    int // physical lines consumed
+	recLine int // first line of the current record
+	stats   Stats
+
+	header  []string        // normalised column names
+	colIdx  [numColumns]int // standard column -> index in vals, or -1
+	keepIdx []int           // KeepColumns -> index in vals
+	vals    []string        // the current record's values, sliced from one string
+	raw     string          // the current record's text, when already a string
+	rawB    []byte          // else its bytes in buf, valid until the next fill
+	scratch []byte          // unquoted text of a quoted record
+	ends    []int           // field ends in scratch
+	seen    *idSet          // hashes of accepted ids; nil with NoDuplicateCheck
+	json    *jsonState
+}
+
+// NewReader returns a Reader of r. For CSV and TSV it reads the header row at
+// once and fails, wrapping ErrMissingColumns, when there is no id column or
+// neither a principal_dx nor a tcm_principal_dx column, or when a column
+// named in opts.KeepColumns is missing. Input that starts with the zstd magic
+// number is decompressed. Close releases the decompressor; it does not close
+// r.
+func NewReader(r io.Reader, opts Options) (*Reader, error) {
+	return newReader(r, opts, nil)
+}
+
+// Open returns a Reader of the named file, or of standard input for "-". A
+// `.zst` suffix means zstd compression; unless opts.Format says otherwise the
+// format comes from the extension before it (.csv, .tsv, .jsonl or .ndjson),
+// else from the content. Close closes the file.
+func Open(path string, opts Options) (*Reader, error) {
+	var (
+		src     io.Reader
+		closers []io.Closer
+	)
+	if path == "-" {
+		src = os.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		src, closers = f, []io.Closer{f}
+		if opts.Format == FormatAuto {
+			opts.Format = FormatOf(path)
+		}
+		if isZstdPath(path) {
+			zr, err := zstdio.NewReader(f)
+			if err != nil {
+				f.Close()
+				return nil, fmt.Errorf("record: %s: %w", path, err)
+			}
+			src, closers = zr, []io.Closer{zr, f}
+		}
+	}
+	rd, err := newReader(src, opts, closers)
+	if err != nil {
+		if path != "-" {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
+		return nil, err
+	}
+	return rd, nil
+}
+
+func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, err error) {
+	defer func() {
+		if err != nil {
+			for _, c := range closers {
+				c.Close()
+			}
+		}
+	}()
+	switch opts.Format {
+	case FormatAuto, FormatCSV, FormatTSV, FormatJSONL:
+	default:
+		return nil, fmt.Errorf("record: unknown %v", opts.Format)
+	}
+	gb := false
+	switch strings.ToLower(strings.TrimSpace(opts.Encoding)) {
+	case "", "utf-8", "utf8":
+	case "gbk", "gb2312", "gb18030", "cp936":
+		gb = true
+	default:
+		return nil, fmt.Errorf("record: unsupported encoding %q (want utf-8, gbk or gb18030)", opts.Encoding)
+	}
+
+	hint := -1 // bytes left in an in-memory src
+	if l, ok := src.(interface{ Len() int }); ok {
+		hint = l.Len()
+	}
+
+	// Sniff zstd: 28 b5 2f fd.
+	var head [4]byte
+	n, err := io.ReadFull(src, head[:])
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+	case err != nil:
+		return nil, fmt.Errorf("record: read: %w", err)
+	}
+	if n > 0 {
+		src = io.MultiReader(bytes.NewReader(append([]byte(nil), head[:n]...)), src)
+	}
+	if n == 4 && head == [4]byte{0x28, 0xb5, 0x2f, 0xfd} {
+		zr, err := zstdio.NewReader(src)
+		if err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		src = zr
+		closers = append([]io.Closer{zr}, closers...)
+	}
+	if gb {
+		src = transform.NewReader(src, simplifiedchinese.GB18030.NewDecoder())
+	}
+
+	size := initialBufferSize
+	if hint >= 0 && !gb && len(closers) == 0 {
+		// A small in-memory input (one request) needs no 64 KiB buffer.
+		size = min(size, max(hint+1, 512))
+	}
+	rd = &Reader{
+		opts:    opts,
+		format:  opts.Format,
+		src:     src,
+		closers: closers,
+		buf:     make([]byte, size),
+	}
+	if !opts.NoDuplicateCheck {
+		rd.seen = new(idSet)
+	}
+	if err := rd.start(); err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// start skips a byte-order mark, detects the format and reads the header.
+func (r *Reader) start() error {
+	for r.end-r.pos < 3 && !r.eof {
+		if err := r.fill(); err != nil {
+			return fmt.Errorf("record: read: %w", err)
+		}
+	}
+	if bytes.HasPrefix(r.buf[r.pos:r.end], []byte("\ufeff")) {
+		r.pos += 3
+		r.stats.Bytes += 3
+	}
+	if r.format == FormatAuto {
+		f, err := r.sniff()
+		if err != nil {
+			return err
+		}
+		r.format = f
+	}
+	switch r.format {
+	case FormatJSONL:
+		r.initJSON()
+		return nil
+	case FormatTSV:
+		r.delim = '\t'
+	default:
+		r.delim = ','
+	}
+	return r.readHeader()
+}
+
+// sniff detects the format from the first non-blank line.
+func (r *Reader) sniff() (Format, error) {
+	for {
+		n, err := r.lineEnd()
+		if err != nil && err != errLongLine {
+			return 0, fmt.Errorf("record: read: %w", err)
+		}
+		line := bytes.TrimSpace(r.buf[r.pos : r.pos+n])
+		if len(line) == 0 {
+			if r.pos+n >= r.end && r.eof {
+				return FormatCSV, nil // empty input; readHeader reports it
+			}
+			r.consume(n)
+			r.line++
+			continue
+		}
+		switch {
+		case line[0] == '{':
+			return FormatJSONL, nil
+		case bytes.Count(line, []byte{'\t'}) > bytes.Count(line, []byte{','}):
+			return FormatTSV, nil
+		}
+		return FormatCSV, nil
+	}
+}
+
+// readHeader reads the CSV or TSV header row and maps its columns.
+func (r *Reader) readHeader() error {
+	err := r.scanCSV()
+	if err == io.EOF {
+		return fmt.Errorf("record: empty input, no header row: %w", ErrMissingColumns)
+	}
+	if err != nil {
+		var bad *Error
+		if errors.As(err, &bad) {
+			return fmt.Errorf("record: header (line %d): %w", bad.Line, bad.Err)
+		}
+		return fmt.Errorf("record: read: %w", err)
+	}
+	r.header = make([]string, len(r.vals))
+	for i, v := range r.vals {
+		r.header[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(v, "\ufeff")))
+	}
+	for c := range r.colIdx {
+		r.colIdx[c] = -1
+	}
+	for i, name := range r.header {
+		c, ok := lookupColumn(name)
+		if !ok {
+			continue
+		}
+		if r.colIdx[c] >= 0 {
+			return fmt.Errorf("record: header: column %q appears twice: %w", name, ErrSyntax)
+		}
+		r.colIdx[c] = i
+	}
+	var missing []string
+	if r.colIdx[colID] < 0 {
+		missing = append(missing, "id")
+	}
+	if r.colIdx[colPrincipalDx] < 0 && r.colIdx[colTCMPrincipalDx] < 0 {
+		missing = append(missing, "principal_dx or tcm_principal_dx")
+	}
+	for _, k := range r.opts.KeepColumns {
+		name := strings.ToLower(strings.TrimSpace(k))
+		i := indexOf(r.header, name)
+		if i < 0 {
+			missing = append(missing, name)
+			continue
+		}
+		r.keepIdx = append(r.keepIdx, i)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("record: header lacks %s: %w", strings.Join(missing, ", "), ErrMissingColumns)
+	}
+	return nil
+}
+
+func indexOf(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Columns returns the input's column names, trimmed and lower-cased: the
+// header row for CSV and TSV, the standard columns followed by
+// Options.KeepColumns for JSONL. The slice is the caller's.
+func (r *Reader) Columns() []string { return append([]string(nil), r.header...) }
+
+// Format returns the input format, as given or detected.
+func (r *Reader) Format() Format { return r.format }
+
+// Stats returns the counts so far.
+func (r *Reader) Stats() Stats { return r.stats }
+
+// Close releases the decompressor, if any, and closes the file opened by
+// Open. It does not close a reader passed to NewReader or standard input.
+func (r *Reader) Close() error {
+	var errs []error
+	for _, c := range r.closers {
+		if err := c.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	r.closers = nil
+	if r.err == nil {
+		r.err = errors.New("record: read after Close")
+	}
+	return errors.Join(errs...)
+}
+
+// Read reads the next record into rec, reusing rec's slices (after
+// rec.Reset). It returns:
+//
+//   - nil: rec is valid until the next call with the same rec;
+//   - an *Error: the record was rejected (rec then holds only Line and ID);
+//     the caller may go on reading;
+//   - io.EOF at the end of the input;
+//   - any other error: reading failed (I/O, corrupt compression), and every
+//     later call returns the same error.
+//
+// A record is rejected, with the cause wrapping one of the sentinels, when
+// its line cannot be read (ErrSyntax: bad quoting, wrong field count, invalid
+// UTF-8), it has no id (ErrMissingID), it has neither principal_dx nor
+// tcm_principal_dx (ErrMissingDx), a code fails codes.Normalize
+// (ErrInvalidCode, wrapping the *codes.CodeError), a number, date or enum
+// cannot be parsed (ErrInvalidValue) or is impossible (ErrOutOfRange), it was
+// discharged before admission (ErrDateOrder), or an earlier accepted record
+// had the same id (ErrDuplicateID).
+//
+// The strings in rec share memory with one copy of the record's text, so
+// keeping any of them keeps that text (a few hundred bytes) alive.
+func (r *Reader) Read(rec *Record) error {
+	rec.Reset()
+	if r.err != nil {
+		return r.err
+	}
+	var err error
+	if r.format == FormatJSONL {
+		err = r.scanJSONL()
+	} else {
+		err = r.scanCSV()
+		if err == nil && len(r.vals) != len(r.header) {
+			err = r.reject("", fmt.Errorf("%w: %d fields, want %d as in the header", ErrSyntax, len(r.vals), len(r.header)))
+			if i := r.colIdx[colID]; i < len(r.vals) {
+				err.(*Error).ID = strings.TrimSpace(r.vals[i])
+			}
+		}
+	}
+	if err == nil {
+		err = r.build(rec, r.vals)
+	}
+	switch e := err.(type) {
+	case nil:
+		r.stats.Records++
+		r.stats.Accepted++
+		return nil
+	case *Error:
+		r.stats.Records++
+		r.stats.Rejected++
+		rec.Reset()
+		rec.Line, rec.ID = e.Line, e.ID
+		return e
+	}
+	if err == io.EOF {
+		r.err = io.EOF
+	} else {
+		r.err = fmt.Errorf("record: read: %w", err)
+	}
+	return r.err
+}
+
+// reject returns the *Error for the current record.
+func (r *Reader) reject(field string, err error) *Error {
+	raw := r.raw
+	if raw == "" {
+		raw = string(r.rawB)
+	}
+	return &Error{Line: r.recLine, Field: field, Err: err, Raw: raw}
+}
+
+// errLongLine reports a line longer than MaxRecordBytes.
+var errLongLine = errors.New("record: line too long")
+
+// fill reads more input into buf, first moving the unconsumed text to the
+// front (offsets relative to pos stay valid) and growing buf when it is full.
+func (r *Reader) fill() error {
+	if r.eof {
+		return nil
+	}
+	if r.pos > 0 {
+		r.end = copy(r.buf, r.buf[r.pos:r.end])
+		r.pos = 0
+	}
+	if r.end == len(r.buf) {
+		nb := make([]byte, 2*len(r.buf))
+		copy(nb, r.buf[:r.end])
+		r.buf = nb
+	}
+	n, err := r.src.Read(r.buf[r.end:])
+	r.end += n
+	switch {
+	case err == io.EOF:
+		r.eof = true
+	case err != nil:
+		return err
+	case n == 0:
+		if r.empty++; r.empty > 100 {
+			return io.ErrNoProgress
+		}
+	default:
+		r.empty = 0
+	}
+	return nil
+}
+
+// lineEnd returns the length of the line at pos, without its '\n'. At the
+// end of input the line is what is left (0 bytes when nothing is). A line
+// longer than MaxRecordBytes gives errLongLine.
+func (r *Reader) lineEnd() (int, error) {
+	from := 0
+	for {
+		if i := bytes.IndexByte(r.buf[r.pos+from:r.end], '\n'); i >= 0 {
+			if n := from + i; n > MaxRecordBytes {
+				return n, errLongLine
+			}
+			return from + i, nil
+		}
+		from = r.end - r.pos
+		if from > MaxRecordBytes {
+			return from, errLongLine
+		}
+		if r.eof {
+			return from, nil
+		}
+		if err := r.fill(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// consume drops the line of length n at pos and its '\n', if any.
+func (r *Reader) consume(n int) {
+	if r.pos+n < r.end {
+		n++ // the '\n'
+	}
+	r.pos += n
+	r.stats.Bytes += int64(n)
+}
+
+// line returns buf[pos:pos+n] without a final '\r'.
+func (r *Reader) lineBytes(n int) []byte {
+	b := r.buf[r.pos : r.pos+n]
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// atEOF reports whether all input has been consumed.
+func (r *Reader) atEOF() bool { return r.eof && r.pos == r.end }
+
+// skipLongLine rejects the over-long line at pos and skips to the next line.
+func (r *Reader) skipLongLine() error {
+	r.line++
+	r.recLine = r.line
+	r.raw = string(r.buf[r.pos : r.pos+min(r.end-r.pos, maxRawBytes)])
+	for {
+		if i := bytes.IndexByte(r.buf[r.pos:r.end], '\n'); i >= 0 {
+			r.consume(i)
+			break
+		}
+		r.stats.Bytes += int64(r.end - r.pos)
+		r.pos = r.end
+		if r.eof {
+			break
+		}
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+	return r.reject("", fmt.Errorf("%w: line longer than %d bytes", ErrSyntax, MaxRecordBytes))
+}
+
+// errBadUTF8 is the cause for a line that is not UTF-8.
+var errBadUTF8 = fmt.Errorf("%w: invalid UTF-8 (a GBK file? set the encoding to gbk)", ErrSyntax)

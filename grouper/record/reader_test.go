@@ -1,0 +1,789 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/medpay/drg/codes"
+	"github.com/medpay/drg/grouper/internal/zstdio"
+)
+
+// readAll reads rd to the end, failing the test on a fatal error.
+func readAll(t *testing.T, rd *Reader) (recs []Record, rejects []*Error) {
+	t.Helper()
+	var rec Record
+	for {
+		err := rd.Read(&rec)
+		if err == io.EOF {
+			return recs, rejects
+		}
+		var bad *Error
+		if errors.As(err, &bad) {
+			rejects = append(rejects, bad)
+			continue
+		}
+		require.NoError(t, err)
+		recs = append(recs, rec.Clone())
+	}
+}
+
+// readString reads CSV (or whatever opts says) from s.
+func readString(t *testing.T, s string, opts Options) ([]Record, []*Error, Stats) {
+	t.Helper()
+	rd, err := NewReader(strings.NewReader(s), opts)
+	require.NoError(t, err)
+	defer rd.Close()
+	recs, rejects := readAll(t, rd)
+	st := rd.Stats()
+	require.Equal(t, st.Accepted+st.Rejected, st.Records, "Records must be Accepted + Rejected")
+	return recs, rejects, st
+}
+
+// testHeader has every standard column; base is a valid record for it.
+var (
+	testHeader = strings.Join(StandardColumns(), ",")
+	base       = map[string]string{
+		"id": "R1", "hospital_id": "H1", "hospital_level": "3", "hospital_kind": "general",
+		"sex": "1", "age_years": "45", "admit_date": "2024-03-01", "discharge_date": "2024-03-05",
+		"discharge_method": "1", "principal_dx": "K80.000x004", "secondary_dx": "I10.x00|E11.900",
+		"procedures": "51.2300", "vent_hours": "0", "total_cost": "12000", "tcm_cost": "100", "day_ward": "0",
+	}
+)
+
+// row returns a CSV line of the base record with the given fields replaced.
+func row(over map[string]string) string {
+	var cells []string
+	for _, c := range StandardColumns() {
+		v, ok := over[c]
+		if !ok {
+			v = base[c]
+		}
+		cells = append(cells, v)
+	}
+	return strings.Join(cells, ",")
+}
+
+func TestReadRejectReasons(t *testing.T) {
+	okLine := row(nil)
+	tests := []struct {
+		name   string
+		lines  []string // after the header
+		reason string
+		field  string
+		line   int
+		id     string
+	}{
+		{"bad quoting", []string{`R1,"H1"x,3,general,1,45,,,,,,,K80.0,,,,,,,,`}, "syntax", "hospital_id", 2, "R1"},
+		{"too few fields", []string{"R1,H1,3"}, "syntax", "", 2, "R1"},
+		{"too many fields", []string{okLine + ",extra"}, "syntax", "", 2, "R1"},
+		{"unterminated quote", []string{`R1,"H1,3`}, "syntax", "", 2, ""},
+		{"invalid UTF-8", []string{row(map[string]string{"hospital_id": "H\xff1"})}, "syntax", "", 2, ""},
+		{"missing id", []string{row(map[string]string{"id": " "})}, "missing_id", "id", 2, ""},
+		{"duplicate id", []string{okLine, row(map[string]string{"hospital_id": "H2"})}, "duplicate_id", "id", 3, "R1"},
+		{"missing dx", []string{row(map[string]string{"principal_dx": ""})}, "missing_principal_dx", "principal_dx", 2, "R1"},
+		{"bad principal dx", []string{row(map[string]string{"principal_dx": "K8"})}, "invalid_code", "principal_dx", 2, "R1"},
+		{"bad secondary dx", []string{row(map[string]string{"secondary_dx": "I10.x00||Q?"})}, "invalid_code", "secondary_dx[2]", 2, "R1"},
+		{"bad procedure", []string{row(map[string]string{"procedures": "ab.cd"})}, "invalid_code", "procedures[1]", 2, "R1"},
+		{"bad tcm dx", []string{row(map[string]string{"tcm_principal_dx": "1234"})}, "invalid_code", "tcm_principal_dx", 2, "R1"},
+		{"bad tcm syndrome", []string{row(map[string]string{"tcm_syndrome": "B"})}, "invalid_code", "tcm_syndrome", 2, "R1"},
+		{"sex not a code", []string{row(map[string]string{"sex": "X"})}, "invalid_value", "sex", 2, "R1"},
+		{"age not a number", []string{row(map[string]string{"age_years": "abc"})}, "invalid_value", "age_years", 2, "R1"},
+		{"age fraction", []string{row(map[string]string{"age_years": "4.5"})}, "invalid_value", "age_years", 2, "R1"},
+		{"no such month", []string{row(map[string]string{"admit_date": "2024-13-01"})}, "invalid_value", "admit_date", 2, "R1"},
+		{"not a date", []string{row(map[string]string{"discharge_date": "05/03/2024"})}, "invalid_value", "discharge_date", 2, "R1"},
+		{"day ward", []string{row(map[string]string{"day_ward": "maybe"})}, "invalid_value", "day_ward", 2, "R1"},
+		{"cost not a number", []string{row(map[string]string{"total_cost": "12k"})}, "invalid_value", "total_cost", 2, "R1"},
+		{"cost NaN", []string{row(map[string]string{"total_cost": "NaN"})}, "invalid_value", "total_cost", 2, "R1"},
+		{"level text", []string{row(map[string]string{"hospital_level": "top"})}, "invalid_value", "hospital_level", 2, "R1"},
+		{"age over 150", []string{row(map[string]string{"age_years": "151"})}, "out_of_range", "age_years", 2, "R1"},
+		{"negative age", []string{row(map[string]string{"age_years": "-1"})}, "out_of_range", "age_years", 2, "R1"},
+		{"age days over 365", []string{row(map[string]string{"age_days": "366"})}, "out_of_range", "age_days", 2, "R1"},
+		{"negative age days", []string{row(map[string]string{"age_days": "-1"})}, "out_of_range", "age_days", 2, "R1"},
+		{"birth weight", []string{row(map[string]string{"birth_weight_g": "10001"})}, "out_of_range", "birth_weight_g", 2, "R1"},
+		{"negative los", []string{row(map[string]string{"los_days": "-1"})}, "out_of_range", "los_days", 2, "R1"},
+		{"los over 3650", []string{row(map[string]string{"los_days": "3651"})}, "out_of_range", "los_days", 2, "R1"},
+		{"huge number", []string{row(map[string]string{"los_days": "99999999999999999999"})}, "out_of_range", "los_days", 2, "R1"},
+		{"negative cost", []string{row(map[string]string{"total_cost": "-0.01"})}, "out_of_range", "total_cost", 2, "R1"},
+		{"negative tcm cost", []string{row(map[string]string{"tcm_cost": "-1"})}, "out_of_range", "tcm_cost", 2, "R1"},
+		{"tcm above total", []string{row(map[string]string{"tcm_cost": "12000.01"})}, "out_of_range", "tcm_cost", 2, "R1"},
+		{"negative vent", []string{row(map[string]string{"vent_hours": "-3"})}, "out_of_range", "vent_hours", 2, "R1"},
+		{"level 4", []string{row(map[string]string{"hospital_level": "4"})}, "out_of_range", "hospital_level", 2, "R1"},
+		{"sex 3", []string{row(map[string]string{"sex": "3"})}, "out_of_range", "sex", 2, "R1"},
+		{"discharge method 6", []string{row(map[string]string{"discharge_method": "6"})}, "out_of_range", "discharge_method", 2, "R1"},
+		{"year 1800", []string{row(map[string]string{"admit_date": "1800-01-01"})}, "out_of_range", "admit_date", 2, "R1"},
+		{"stay over 3650 days", []string{row(map[string]string{"admit_date": "1990-01-01"})}, "out_of_range", "discharge_date", 2, "R1"},
+		{"date order", []string{row(map[string]string{"admit_date": "2024-03-06"})}, "date_order", "discharge_date", 2, "R1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := testHeader + "\n" + strings.Join(tt.lines, "\n") + "\n"
+			_, rejects, st := readString(t, in, Options{})
+			require.Len(t, rejects, 1, "rejects")
+			e := rejects[0]
+			assert.Equal(t, tt.reason, e.Reason(), "Reason() (error: %v)", e)
+			assert.Equal(t, tt.field, e.Field, "Field (error: %v)", e)
+			assert.Equal(t, tt.line, e.Line, "Line")
+			assert.Equal(t, tt.id, e.ID, "ID")
+			assert.Equal(t, tt.lines[len(tt.lines)-1], e.Raw, "Raw")
+			assert.Equal(t, int64(len(tt.lines)), st.Records, "Records")
+		})
+	}
+}
+
+// TestReadInvalidCodeCause checks that an invalid code wraps both the
+// sentinel and the *codes.CodeError.
+func TestReadInvalidCodeCause(t *testing.T) {
+	_, rejects, _ := readString(t, testHeader+"\n"+row(map[string]string{"principal_dx": "K8"}), Options{})
+	require.Len(t, rejects, 1)
+	err := rejects[0]
+	assert.ErrorIs(t, err, ErrInvalidCode)
+	var ce *codes.CodeError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "K8", ce.Code)
+	assert.Equal(t, codes.SystemDiagnosis, ce.System)
+}
+
+func TestReadValues(t *testing.T) {
+	tests := []struct {
+		name  string
+		over  map[string]string
+		check func(t *testing.T, r Record)
+	}{
+		{"sex 男", map[string]string{"sex": "男"}, func(t *testing.T, r Record) { assert.Equal(t, int8(1), r.Sex) }},
+		{"sex 女", map[string]string{"sex": "女"}, func(t *testing.T, r Record) { assert.Equal(t, int8(2), r.Sex) }},
+		{"sex F", map[string]string{"sex": "F"}, func(t *testing.T, r Record) { assert.Equal(t, int8(2), r.Sex) }},
+		{"sex 1.0", map[string]string{"sex": "1.0"}, func(t *testing.T, r Record) { assert.Equal(t, int8(1), r.Sex) }},
+		{"sex 9", map[string]string{"sex": "9"}, func(t *testing.T, r Record) { assert.Equal(t, int8(9), r.Sex) }},
+		{"sex blank", map[string]string{"sex": ""}, func(t *testing.T, r Record) {
+			assert.Equal(t, int8(0), r.Sex)
+			assert.Zero(t, r.Present&HasSex, "HasSex")
+		}},
+		{"level 二级", map[string]string{"hospital_level": "二级"}, func(t *testing.T, r Record) { assert.Equal(t, int8(2), r.HospitalLevel) }},
+		{"level 三级甲等", map[string]string{"hospital_level": "三级甲等"}, func(t *testing.T, r Record) { assert.Equal(t, int8(3), r.HospitalLevel) }},
+		{"level 1.0", map[string]string{"hospital_level": "1.0"}, func(t *testing.T, r Record) { assert.Equal(t, int8(1), r.HospitalLevel) }},
+		{"kind 中医", map[string]string{"hospital_kind": "中医"}, func(t *testing.T, r Record) { assert.Equal(t, "tcm", r.HospitalKind) }},
+		{"kind TCM", map[string]string{"hospital_kind": "TCM"}, func(t *testing.T, r Record) { assert.Equal(t, "tcm", r.HospitalKind) }},
+		{"date slashes", map[string]string{"admit_date": "2024/3/5", "discharge_date": "2024/03/07"}, func(t *testing.T, r Record) {
+			assert.Equal(t, DateOf(2024, 3, 5), r.AdmitDate)
+			assert.Equal(t, DateOf(2024, 3, 7), r.DischargeDate)
+		}},
+		{"date compact", map[string]string{"admit_date": "20240305", "discharge_date": "20240307120000"}, func(t *testing.T, r Record) {
+			assert.Equal(t, DateOf(2024, 3, 5), r.AdmitDate)
+			assert.Equal(t, DateOf(2024, 3, 7), r.DischargeDate)
+		}},
+		{"date with time", map[string]string{"admit_date": "2024-03-05 08:30:00", "discharge_date": "2024-03-07T17:45:00+08:00"}, func(t *testing.T, r Record) {
+			assert.Equal(t, DateOf(2024, 3, 5), r.AdmitDate)
+			assert.Equal(t, DateOf(2024, 3, 7), r.DischargeDate)
+		}},
+		{"los derived", map[string]string{"admit_date": "2024-02-27", "discharge_date": "2024-03-02"}, func(t *testing.T, r Record) {
+			assert.Equal(t, int32(4), r.LOSDays, "2024 is a leap year")
+			assert.NotZero(t, r.Present&HasLOS, "HasLOS")
+		}},
+		{"los same day", map[string]string{"admit_date": "2024-03-05", "discharge_date": "2024-03-05"}, func(t *testing.T, r Record) {
+			assert.Equal(t, int32(1), r.LOSDays)
+		}},
+		{"los given wins", map[string]string{"los_days": "9"}, func(t *testing.T, r Record) { assert.Equal(t, int32(9), r.LOSDays) }},
+		{"los blank no dates", map[string]string{"admit_date": ""}, func(t *testing.T, r Record) {
+			assert.Zero(t, r.LOSDays)
+			assert.Zero(t, r.Present&HasLOS, "HasLOS")
+		}},
+		{"day ward 是", map[string]string{"day_ward": "是"}, func(t *testing.T, r Record) { assert.True(t, r.DayWard) }},
+		{"day ward true", map[string]string{"day_ward": "TRUE"}, func(t *testing.T, r Record) { assert.True(t, r.DayWard) }},
+		{"day ward N", map[string]string{"day_ward": "N"}, func(t *testing.T, r Record) { assert.False(t, r.DayWard) }},
+		{"costs", map[string]string{"total_cost": "12345.67", "tcm_cost": "0.5", "vent_hours": "96.5"}, func(t *testing.T, r Record) {
+			assert.Equal(t, 12345.67, r.TotalCost)
+			assert.Equal(t, 0.5, r.TCMCost)
+			assert.Equal(t, 96.5, r.VentHours)
+			assert.Equal(t, HasTotalCost|HasTCMCost|HasVentHours, r.Present&(HasTotalCost|HasTCMCost|HasVentHours))
+		}},
+		{"blank numbers", map[string]string{"age_years": "", "total_cost": "", "tcm_cost": " ", "vent_hours": ""}, func(t *testing.T, r Record) {
+			assert.Zero(t, r.AgeYears)
+			assert.Zero(t, r.Present&(HasAgeYears|HasTotalCost|HasTCMCost|HasVentHours))
+		}},
+		{"newborn", map[string]string{"age_years": "0", "age_days": "12", "birth_weight_g": "2450"}, func(t *testing.T, r Record) {
+			assert.Equal(t, int16(12), r.AgeDays)
+			assert.Equal(t, int32(2450), r.BirthWeightG)
+			assert.Equal(t, HasAgeYears|HasAgeDays|HasBirthWeight, r.Present&(HasAgeYears|HasAgeDays|HasBirthWeight))
+		}},
+		{"codes normalised", map[string]string{"principal_dx": " k80.000X004 ", "secondary_dx": "i10.x00| |E119|", "procedures": "5123.00"}, func(t *testing.T, r Record) {
+			assert.Equal(t, "K80.000x004", r.PrincipalDx)
+			assert.Equal(t, []string{"I10.x00", "E11.9"}, r.SecondaryDx)
+			assert.Equal(t, []string{"51.2300"}, r.Procedures)
+		}},
+		{"tcm only", map[string]string{"principal_dx": "", "tcm_principal_dx": "a04.03.03", "tcm_syndrome": "B02.01.04"}, func(t *testing.T, r Record) {
+			assert.Equal(t, "", r.PrincipalDx)
+			assert.Equal(t, "A04.03.03", r.TCMPrincipalDx)
+			assert.Equal(t, "B02.01.04", r.TCMSyndrome)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, rejects, _ := readString(t, testHeader+"\n"+row(tt.over)+"\n", Options{})
+			require.Empty(t, rejects)
+			require.Len(t, recs, 1)
+			tt.check(t, recs[0])
+		})
+	}
+}
+
+func TestReadHeader(t *testing.T) {
+	t.Run("BOM, case, spaces, unknown and reordered columns", func(t *testing.T) {
+		in := "\ufeff Principal_DX ,peer_drg,ID,Sex\nK80.0,XX11,a1,2\n"
+		recs, rejects, _ := readString(t, in, Options{KeepColumns: []string{"PEER_DRG"}})
+		require.Empty(t, rejects)
+		require.Len(t, recs, 1)
+		assert.Equal(t, Record{Line: 2, ID: "a1", Sex: 2, PrincipalDx: "K80.0", Extra: []string{"XX11"}, Present: HasSex}, recs[0])
+	})
+	t.Run("Columns", func(t *testing.T) {
+		rd, err := NewReader(strings.NewReader("ID,principal_dx,Note\n"), Options{})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"id", "principal_dx", "note"}, rd.Columns())
+		assert.Equal(t, FormatCSV, rd.Format())
+	})
+	for _, tt := range []struct {
+		name, in string
+		keep     []string
+		want     error
+	}{
+		{"no id", "principal_dx,sex\n", nil, ErrMissingColumns},
+		{"no dx", "id,sex\n", nil, ErrMissingColumns},
+		{"kept column absent", "id,principal_dx\n", []string{"note"}, ErrMissingColumns},
+		{"empty input", "", nil, ErrMissingColumns},
+		{"only blank lines", "\n\n", nil, ErrMissingColumns},
+		{"duplicate column", "id,principal_dx,ID\n", nil, ErrSyntax},
+		{"bad header quoting", "id,\"principal_dx\n", nil, ErrSyntax},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewReader(strings.NewReader(tt.in), Options{Format: FormatCSV, KeepColumns: tt.keep})
+			assert.ErrorIs(t, err, tt.want)
+		})
+	}
+	t.Run("tcm dx column suffices", func(t *testing.T) {
+		_, err := NewReader(strings.NewReader("id,tcm_principal_dx\n"), Options{})
+		assert.NoError(t, err)
+	})
+	t.Run("bad options", func(t *testing.T) {
+		_, err := NewReader(strings.NewReader("id,principal_dx\n"), Options{Encoding: "latin1"})
+		assert.ErrorContains(t, err, "unsupported encoding")
+		_, err = NewReader(strings.NewReader("id,principal_dx\n"), Options{Format: Format(9)})
+		assert.Error(t, err)
+	})
+}
+
+// TestReadMixedFile reads a file of good and bad records whose counts and
+// reject reasons are known line by line (see the note column).
+func TestReadMixedFile(t *testing.T) {
+	rd, err := Open("testdata/mixed.csv", Options{KeepColumns: []string{"note"}})
+	require.NoError(t, err)
+	defer rd.Close()
+	recs, rejects := readAll(t, rd)
+
+	want := Stats{Records: 20, Accepted: 6, Rejected: 14}
+	got := rd.Stats()
+	fi, err := os.Stat("testdata/mixed.csv")
+	require.NoError(t, err)
+	want.Bytes = fi.Size()
+	assert.Equal(t, want, got)
+
+	var gotAccepted []string
+	for _, r := range recs {
+		gotAccepted = append(gotAccepted, fmt.Sprintf("%d %s", r.Line, r.ID))
+	}
+	assert.Equal(t, []string{"2 M001", "3 M002", "5 M004", "17 M014", "18 M015", "23 M019"}, gotAccepted)
+
+	var gotRejects []string
+	for _, e := range rejects {
+		gotRejects = append(gotRejects, fmt.Sprintf("%d %s %s %s", e.Line, e.ID, e.Reason(), e.Field))
+	}
+	assert.Equal(t, []string{
+		"4 M003 out_of_range age_years",
+		"7 M005 date_order discharge_date",
+		"8  missing_id id",
+		"9 M001 duplicate_id id",
+		"10 M008 missing_principal_dx principal_dx",
+		"11 M009 invalid_code secondary_dx[2]",
+		"12 M010 invalid_code procedures[2]",
+		"14 M011 invalid_value sex",
+		"15 M012 out_of_range total_cost",
+		"16 M013 out_of_range tcm_cost",
+		"20 M016 syntax ",
+		"21 M017 syntax note",
+		"22 M018 out_of_range hospital_level",
+		"24 M020 invalid_value admit_date",
+	}, gotRejects)
+
+	byID := map[string]Record{}
+	for _, r := range recs {
+		byID[r.ID] = r
+	}
+	assert.Equal(t, "I10.x00", byID["M002"].PrincipalDx)
+	assert.Equal(t, int32(7), byID["M002"].LOSDays)
+	assert.Equal(t, int8(2), byID["M004"].Sex)
+	assert.Equal(t, int32(1), byID["M004"].LOSDays)
+	assert.Equal(t, "H003,annex", byID["M014"].HospitalID)
+	assert.Equal(t, []string{"quoted, with a comma"}, byID["M014"].Extra)
+	assert.Equal(t, []string{"a note\nover two lines"}, byID["M015"].Extra)
+	m19 := byID["M019"]
+	assert.Equal(t, int8(3), m19.HospitalLevel)
+	assert.Equal(t, int8(1), m19.Sex)
+	assert.Equal(t, int16(1), m19.AgeYears)
+	assert.Equal(t, int32(2), m19.LOSDays)
+	assert.Equal(t, "J18.900", m19.PrincipalDx)
+}
+
+func TestReadQuoted(t *testing.T) {
+	const h = "id,principal_dx,hospital_id\n"
+	tests := []struct {
+		name     string
+		in       string
+		wantIDs  []string // accepted, with "@line"
+		wantHosp []string
+		rejects  []string // "line reason"
+	}{
+		{"comma in quotes", h + `a,K80.0,"H,1"` + "\n", []string{"a@2"}, []string{"H,1"}, nil},
+		{"doubled quotes", h + `a,K80.0,"say ""hi"""` + "\n", []string{"a@2"}, []string{`say "hi"`}, nil},
+		{"empty quoted", h + `a,K80.0,""` + "\n", []string{"a@2"}, []string{""}, nil},
+		{"quoted id", h + `"a",K80.0,x` + "\n", []string{"a@2"}, []string{"x"}, nil},
+		{"literal quote in unquoted field", h + `a,K80.0,H"1"` + "\n", []string{"a@2"}, []string{`H"1"`}, nil},
+		{"multi-line", h + "a,K80.0,\"H\n1\n2\"\nb,K80.0,x\n", []string{"a@2", "b@5"}, []string{"H\n1\n2", "x"}, nil},
+		{"CRLF", h + "a,K80.0,x\r\nb,K80.0,\"y\r\nz\"\r\n", []string{"a@2", "b@3"}, []string{"x", "y\nz"}, nil},
+		{"no final newline", h + `a,K80.0,"x"`, []string{"a@2"}, []string{"x"}, nil},
+		{"quoted last field empty then EOF", h + `a,K80.0,""`, []string{"a@2"}, []string{""}, nil},
+		{"trailing comma is a field", "id,principal_dx,\na,K80.0,\n", []string{"a@2"}, []string{""}, nil},
+		{"unterminated: one line lost", h + "a,K80.0,\"x\nb,K80.0,y\n", []string{"b@3"}, []string{"y"}, []string{"2 syntax"}},
+		{"text after closing quote", h + "a,K80.0,\"x\"y\nb,K80.0,z\n", []string{"b@3"}, []string{"z"}, []string{"2 syntax"}},
+		{"quote opens mid-file after multi-line", h + "a,K80.0,\"1\n2\"\n\"b\",\"K80.0\",\"3\"\n", []string{"a@2", "b@4"}, []string{"1\n2", "3"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, rejects, _ := readString(t, tt.in, Options{})
+			var ids, hosp, rej []string
+			for _, r := range recs {
+				ids = append(ids, fmt.Sprintf("%s@%d", r.ID, r.Line))
+				hosp = append(hosp, r.HospitalID)
+			}
+			for _, e := range rejects {
+				rej = append(rej, fmt.Sprintf("%d %s", e.Line, e.Reason()))
+			}
+			assert.Equal(t, tt.wantIDs, ids, "accepted")
+			assert.Equal(t, tt.wantHosp, hosp, "hospital_id")
+			assert.Equal(t, tt.rejects, rej, "rejects")
+		})
+	}
+}
+
+func TestReadTSV(t *testing.T) {
+	in := "id\tprincipal_dx\thospital_id\na\tK80.0\tH,1\n"
+	for _, f := range []Format{FormatAuto, FormatTSV} {
+		recs, rejects, _ := readString(t, in, Options{Format: f})
+		require.Empty(t, rejects)
+		require.Len(t, recs, 1)
+		assert.Equal(t, "H,1", recs[0].HospitalID, "format %v", f)
+	}
+}
+
+// TestReadLabelledSample reads the CHS-DRG 1.1 labelled sample, a TSV with
+// extra peer_* columns: every record must be accepted.
+func TestReadLabelledSample(t *testing.T) {
+	const path = "../../../shared/data/chs-drg-1.1/labelled-sample.tsv"
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("labelled sample not available: %v", err)
+	}
+	rd, err := Open(path, Options{KeepColumns: []string{"peer_drg"}})
+	require.NoError(t, err)
+	defer rd.Close()
+	recs, rejects := readAll(t, rd)
+	for _, e := range rejects[:min(len(rejects), 5)] {
+		t.Errorf("rejected: %v", e)
+	}
+	assert.Equal(t, Stats{Records: 5000, Accepted: 5000, Bytes: rd.Stats().Bytes}, rd.Stats())
+	assert.Equal(t, FormatTSV, rd.Format())
+	require.Len(t, recs, 5000)
+	assert.Equal(t, "S11-000001", recs[0].ID)
+	assert.Equal(t, "E10.200x028+N08.3*", recs[0].PrincipalDx)
+	assert.Equal(t, []string{"LL11"}, recs[0].Extra)
+}
+
+// TestReadGBK reads a GBK file and its UTF-8 twin to identical records.
+// Regenerate the GBK file with `go test -run TestReadGBK -update`.
+func TestReadGBK(t *testing.T) {
+	if *update {
+		src, err := os.ReadFile("testdata/chinese-utf8.csv")
+		require.NoError(t, err)
+		gbk, err := encodeGB18030(src)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile("testdata/chinese-gbk.csv", gbk, 0o644))
+	}
+	read := func(path string, opts Options) []Record {
+		rd, err := Open(path, opts)
+		require.NoError(t, err)
+		defer rd.Close()
+		recs, rejects := readAll(t, rd)
+		require.Empty(t, rejects, "%s", path)
+		return recs
+	}
+	keep := []string{"hospital_name", "note"}
+	utf := read("testdata/chinese-utf8.csv", Options{KeepColumns: keep})
+	gbk := read("testdata/chinese-gbk.csv", Options{Encoding: "GBK", KeepColumns: keep})
+	require.Len(t, utf, 4)
+	assert.Equal(t, utf, gbk)
+	assert.Equal(t, "苏州市中医医院", utf[0].Extra[0])
+	assert.Equal(t, "tcm", utf[0].HospitalKind)
+	assert.Equal(t, int8(2), utf[1].Sex)
+
+	// The GBK file read as UTF-8 is rejected line by line, and says why.
+	rd, err := Open("testdata/chinese-gbk.csv", Options{KeepColumns: keep})
+	require.NoError(t, err)
+	_, rejects := readAll(t, rd)
+	require.NotEmpty(t, rejects)
+	assert.ErrorContains(t, rejects[0], "GBK")
+}
+
+func TestReadJSONL(t *testing.T) {
+	csvIn := testHeader + "\n" +
+		row(nil) + "\n" +
+		row(map[string]string{"id": "R2", "sex": "女", "secondary_dx": "", "procedures": "51.2300|88.9504", "day_ward": "1"}) + "\n" +
+		row(map[string]string{"id": "R3", "principal_dx": "", "tcm_principal_dx": "A04.03.03", "age_years": "", "total_cost": "", "tcm_cost": ""}) + "\n"
+	jsonIn := `{"id":"R1","hospital_id":"H1","hospital_level":3,"hospital_kind":"general","sex":1,"age_years":"45","admit_date":"2024-03-01","discharge_date":"2024-03-05","discharge_method":1,"principal_dx":"K80.000x004","secondary_dx":["I10.x00","E11.900"],"procedures":"51.2300","vent_hours":0,"total_cost":12000,"tcm_cost":100.0,"day_ward":false}` + "\n" +
+		"\n" +
+		`{"ID":"R2","Hospital_ID":"H1","hospital_level":"3","hospital_kind":"general","sex":"女","age_years":45,"admit_date":"2024-03-01","discharge_date":"2024-03-05","discharge_method":"1","principal_dx":"K80.000x004","secondary_dx":[],"procedures":["51.2300","88.9504"],"vent_hours":"0","total_cost":"12000","tcm_cost":1e2,"day_ward":true,"unknown":{"x":1}}` + "\n" +
+		`{"id":"R3","hospital_id":"H1","hospital_level":3,"hospital_kind":"general","sex":1,"admit_date":"2024-03-01","discharge_date":"2024-03-05","discharge_method":1,"principal_dx":null,"tcm_principal_dx":"A04.03.03","secondary_dx":"I10.x00|E11.900","procedures":["51.2300"],"vent_hours":0,"day_ward":0}` + "\n"
+	fromCSV, rej1, _ := readString(t, csvIn, Options{})
+	fromJSON, rej2, _ := readString(t, jsonIn, Options{})
+	require.Empty(t, rej1)
+	require.Empty(t, rej2)
+	require.Len(t, fromJSON, 3)
+	for i := range fromJSON {
+		fromJSON[i].Line, fromCSV[i].Line = 0, 0
+	}
+	assert.Equal(t, fromCSV, fromJSON)
+
+	t.Run("rejects", func(t *testing.T) {
+		in := `{"id":"a","principal_dx":"K80.0"` + "\n" + // not closed
+			`[1,2]` + "\n" +
+			`null` + "\n" +
+			`{"id":"b","principal_dx":["K80.0"]}` + "\n" +
+			`{"id":"c","principal_dx":"K80.0","sex":{"v":1}}` + "\n" +
+			`{"id":"d","principal_dx":"K80.0","procedures":[["51.23"]]}` + "\n" +
+			`{"id":"e","principal_dx":"K80.0","secondary_dx":["I10.x00","K8"]}` + "\n" +
+			`{"id":"e","principal_dx":"K80.0"}` + "\n" +
+			`{"id":"e","principal_dx":"K80.0"}` + "\n" +
+			`{"principal_dx":"K80.0"}` + "\n"
+		recs, rejects, st := readString(t, in, Options{Format: FormatJSONL})
+		var got []string
+		for _, e := range rejects {
+			got = append(got, fmt.Sprintf("%d %s %s %s", e.Line, e.ID, e.Reason(), e.Field))
+		}
+		assert.Equal(t, []string{
+			"1  syntax ", "2  syntax ", "3  syntax ",
+			"4 b invalid_value principal_dx", "5 c invalid_value sex", "6 d invalid_value procedures",
+			"7 e invalid_code secondary_dx[2]", "9 e duplicate_id id", "10  missing_id id",
+		}, got)
+		assert.Len(t, recs, 1)
+		assert.Equal(t, Stats{Records: 10, Accepted: 1, Rejected: 9, Bytes: int64(len(in))}, st)
+	})
+	t.Run("escapes and arrays", func(t *testing.T) {
+		in := `{"id":"a\u00e9\"","principal_dx":"K80\u002e0","secondary_dx":["I10.x00","E11\u002e900",null,"","E11.9"],` +
+			`"procedures":["51\u002e23",88.9504],"hospital_id":"\ud83c\udfe5\n\t\\\/","hospital_kind":"\ud800x"}` + "\n"
+		recs, rejects, _ := readString(t, in, Options{Format: FormatJSONL})
+		require.Empty(t, rejects)
+		require.Len(t, recs, 1)
+		r := recs[0]
+		assert.Equal(t, "aé\"", r.ID)
+		assert.Equal(t, "K80.0", r.PrincipalDx)
+		assert.Equal(t, []string{"I10.x00", "E11.900", "E11.9"}, r.SecondaryDx)
+		assert.Equal(t, []string{"51.23", "88.9504"}, r.Procedures)
+		assert.Equal(t, "🏥\n\t\\/", r.HospitalID)
+		assert.Equal(t, "\ufffdx", r.HospitalKind)
+	})
+	t.Run("syntax", func(t *testing.T) {
+		for _, in := range []string{
+			`{"id":"a","principal_dx":"K80.0",}`, `{"id":"a" "principal_dx":"K80.0"}`, `{"id":01,"principal_dx":"K80.0"}`,
+			`{"id":"a","principal_dx":"K80.0"} x`, `{"id":"a\x","principal_dx":"K80.0"}`, `{"id":"a","principal_dx":"K80.0","n":tru}`,
+			`{"id":"a","principal_dx":"K80.0","o":{"a":[1,2}}`, `{"id":"a","principal_dx":"K80.0","n":1.}`, `{"id":"a","principal_dx":"K80.0","n":-}`,
+			`{"id":"a","principal_dx":"K80.0","s":"tab	in string"}`, `{"id":"a","principal_dx":"K80.0","n":1e}`, `{"id":"a",1:2}`,
+			`{"id":"a","principal_dx":"K80.0","deep":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}`,
+		} {
+			_, rejects, _ := readString(t, in+"\n", Options{Format: FormatJSONL})
+			if assert.Len(t, rejects, 1, "%s", in) {
+				assert.Equal(t, "syntax", rejects[0].Reason(), "%s: %v", in, rejects[0])
+			}
+		}
+		// Valid JSON the scanner must skip.
+		in := `{"x":{"a":[1,{"b":null}],"c":"\""},"id":"a","y":[true,false,-0.5e+3],"principal_dx":"K80.0","z":{}}`
+		recs, rejects, _ := readString(t, in+"\n", Options{Format: FormatJSONL})
+		assert.Empty(t, rejects)
+		assert.Len(t, recs, 1)
+	})
+	t.Run("keep columns", func(t *testing.T) {
+		in := `{"id":"a","principal_dx":"K80.0","Note":"hello","n":7,"hospital_id":"H9"}` + "\n"
+		recs, _, _ := readString(t, in, Options{KeepColumns: []string{"note", "n", "missing", "hospital_id"}})
+		require.Len(t, recs, 1)
+		assert.Equal(t, []string{"hello", "7", "", "H9"}, recs[0].Extra)
+		assert.Equal(t, "H9", recs[0].HospitalID)
+	})
+}
+
+func TestReadZstd(t *testing.T) {
+	plain, err := os.ReadFile("testdata/mixed.csv")
+	require.NoError(t, err)
+	var packed bytes.Buffer
+	zw, err := zstdio.NewWriter(&packed)
+	require.NoError(t, err)
+	_, err = zw.Write(plain)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mixed.csv.zst")
+	require.NoError(t, os.WriteFile(path, packed.Bytes(), 0o644))
+
+	want, wantRej, _ := readString(t, string(plain), Options{})
+	rd, err := Open(path, Options{})
+	require.NoError(t, err)
+	got, gotRej := readAll(t, rd)
+	require.NoError(t, rd.Close())
+	assert.Equal(t, want, got)
+	assert.Equal(t, wantRej, gotRej)
+	assert.Equal(t, int64(len(plain)), rd.Stats().Bytes)
+
+	// NewReader recognises compressed input by its magic number.
+	got2, _, _ := readString(t, packed.String(), Options{})
+	assert.Equal(t, want, got2)
+
+	// A corrupt stream is a fatal error, not a reject, and it sticks.
+	bad := append([]byte(nil), packed.Bytes()[:packed.Len()/2]...)
+	rd, err = NewReader(bytes.NewReader(bad), Options{})
+	if err == nil {
+		var rec Record
+		for err == nil || errors.As(err, new(*Error)) {
+			err = rd.Read(&rec)
+		}
+		assert.NotErrorIs(t, err, io.EOF)
+		assert.Equal(t, err, rd.Read(&rec), "the error sticks")
+		rd.Close()
+	}
+}
+
+// failingReader returns its data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+func TestReadIOError(t *testing.T) {
+	boom := errors.New("disk on fire")
+	src := &failingReader{data: []byte(testHeader + "\n" + row(nil) + "\n" + "R2,H"), err: boom}
+	rd, err := NewReader(src, Options{})
+	require.NoError(t, err)
+	var rec Record
+	require.NoError(t, rd.Read(&rec))
+	err = rd.Read(&rec)
+	assert.ErrorIs(t, err, boom)
+	var bad *Error
+	assert.False(t, errors.As(err, &bad), "an I/O error is not a reject")
+	assert.ErrorIs(t, rd.Read(&rec), boom, "the error sticks")
+	assert.Equal(t, Stats{Records: 1, Accepted: 1, Bytes: int64(len(testHeader) + 1 + len(row(nil)) + 1)}, rd.Stats())
+}
+
+func TestReadLongLine(t *testing.T) {
+	long := "x," + strings.Repeat("K", MaxRecordBytes+10)
+	in := "id,principal_dx\n" + long + "\nb,K80.0\n" + "c,\"" + strings.Repeat("y", MaxRecordBytes+10) + "\"\nd,K80.0\n"
+	recs, rejects, st := readString(t, in, Options{})
+	require.Len(t, rejects, 2)
+	assert.Equal(t, 2, rejects[0].Line)
+	assert.ErrorIs(t, rejects[0], ErrSyntax)
+	assert.Equal(t, maxRawBytes, len(rejects[0].Raw), "len(Raw)")
+	assert.Equal(t, 4, rejects[1].Line)
+	require.Len(t, recs, 2)
+	assert.Equal(t, "b@3", fmt.Sprintf("%s@%d", recs[0].ID, recs[0].Line))
+	assert.Equal(t, "d@5", fmt.Sprintf("%s@%d", recs[1].ID, recs[1].Line))
+	assert.Equal(t, int64(len(in)), st.Bytes)
+}
+
+// TestReadQuoteNeverClosed checks that a quote left open for more than
+// MaxRecordBytes costs only the line that opened it.
+func TestReadQuoteNeverClosed(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,principal_dx\na,\"K80.0\n")
+	n := 0
+	for b.Len() < MaxRecordBytes+1000 {
+		fmt.Fprintf(&b, "e%d,K80.0\n", n)
+		n++
+	}
+	recs, rejects, st := readString(t, b.String(), Options{})
+	require.Len(t, rejects, 1)
+	assert.Equal(t, 2, rejects[0].Line)
+	assert.Equal(t, `a,"K80.0`, rejects[0].Raw)
+	assert.ErrorContains(t, rejects[0], "still open")
+	assert.Len(t, recs, n)
+	assert.Equal(t, 3, recs[0].Line)
+	assert.Equal(t, int64(n+1), st.Records)
+}
+
+func TestReadReuse(t *testing.T) {
+	in := testHeader + "\n" + row(nil) + "\n" + row(map[string]string{"id": "R2", "secondary_dx": "", "procedures": "", "sex": ""}) + "\n"
+	rd, err := NewReader(strings.NewReader(in), Options{})
+	require.NoError(t, err)
+	var rec Record
+	require.NoError(t, rd.Read(&rec))
+	first := rec.Clone()
+	require.NoError(t, rd.Read(&rec))
+	assert.Equal(t, "R2", rec.ID)
+	assert.Empty(t, rec.SecondaryDx, "slices are reset between records")
+	assert.Zero(t, rec.Present&HasSex, "Present is reset between records")
+	assert.Equal(t, []string{"I10.x00", "E11.900"}, first.SecondaryDx, "a clone is not overwritten")
+	assert.Equal(t, io.EOF, rd.Read(&rec))
+	assert.Equal(t, io.EOF, rd.Read(&rec), "EOF repeats")
+}
+
+func TestReadNoDuplicateCheck(t *testing.T) {
+	in := testHeader + "\n" + row(nil) + "\n" + row(nil) + "\n"
+	recs, rejects, _ := readString(t, in, Options{NoDuplicateCheck: true})
+	assert.Len(t, recs, 2)
+	assert.Empty(t, rejects)
+}
+
+// TestDuplicateAfterReject pins that only accepted ids are remembered: a
+// corrected record appended after its rejected original is accepted.
+func TestDuplicateAfterReject(t *testing.T) {
+	in := testHeader + "\n" + row(map[string]string{"principal_dx": "bad"}) + "\n" + row(nil) + "\n"
+	recs, rejects, _ := readString(t, in, Options{})
+	assert.Len(t, recs, 1)
+	require.Len(t, rejects, 1)
+	assert.Equal(t, "invalid_code", rejects[0].Reason())
+}
+
+func TestParseDateMatchesDateOf(t *testing.T) {
+	for d := DateOf(1900, 1, 1); d < DateOf(2101, 1, 1); d += 17 {
+		tm := d.Time()
+		got, err := parseDate(tm.Format("2006-01-02"))
+		require.NoError(t, err)
+		if got != d {
+			t.Fatalf("parseDate(%s): got %d, want %d", tm.Format("2006-01-02"), got, d)
+		}
+		if got, _ := parseDate(tm.Format("20060102")); got != d {
+			t.Fatalf("parseDate(%s): got %d, want %d", tm.Format("20060102"), got, d)
+		}
+	}
+	for _, s := range []string{"2023-02-29", "2024-04-31", "2024-00-10", "2024-1-0", "2024-01", "2024--01-01", "2024-01-01x", "202401011", "2024-01/01"} {
+		if _, err := parseDate(s); !errors.Is(err, ErrInvalidValue) {
+			t.Errorf("parseDate(%q): got %v, want ErrInvalidValue", s, err)
+		}
+	}
+}
+
+func TestHashID(t *testing.T) {
+	seen := make(map[uint64]string, 1<<20)
+	for i := range 1 << 20 {
+		id := fmt.Sprintf("320501-2024-%08d", i)
+		h := hashID(id)
+		if prev, ok := seen[h]; ok {
+			t.Fatalf("hashID(%q) == hashID(%q)", id, prev)
+		}
+		seen[h] = id
+	}
+	if hashID("a") == hashID("a\x00") || hashID("") == hashID("\x00") {
+		t.Error("hashID ignores trailing zero bytes")
+	}
+	if hashID("abc") != hashID("abc") {
+		t.Error("hashID is not deterministic")
+	}
+}
+
+func TestFormatOf(t *testing.T) {
+	for path, want := range map[string]Format{
+		"a.csv": FormatCSV, "a.CSV.zst": FormatCSV, "dir/a.tsv": FormatTSV, "a.jsonl.zst": FormatJSONL,
+		"a.ndjson": FormatJSONL, "a.txt": FormatAuto, "-": FormatAuto, "a.zst": FormatAuto,
+	} {
+		if got := FormatOf(path); got != want {
+			t.Errorf("FormatOf(%q): got %v, want %v", path, got, want)
+		}
+	}
+	for s, want := range map[string]Format{"": FormatAuto, "CSV": FormatCSV, "tsv": FormatTSV, "ndjson": FormatJSONL} {
+		got, err := ParseFormat(s)
+		if err != nil || got != want {
+			t.Errorf("ParseFormat(%q): got %v, %v, want %v", s, got, err, want)
+		}
+	}
+	if _, err := ParseFormat("xml"); err == nil {
+		t.Error("ParseFormat(xml): got nil error, want one")
+	}
+}
+
+func TestSplitLine(t *testing.T) {
+	for _, s := range []string{
+		"", ",", "a", "a,b", ",,,,,,,,,,,,,,,,,", "abcdefgh,", "abcdefg,h", "1234567,12345678,,,123456789012345678901234567890",
+		"\x2c\xac\x2c\x00\x2d,\x80,\xff\xff\xff\xff\xff\xff\xff\xff,", strings.Repeat("ab,", 40),
+	} {
+		for _, d := range []byte{',', '\t'} {
+			in := strings.ReplaceAll(s, ",", string(d))
+			got := splitLine(nil, in, d)
+			want := strings.Split(in, string(d))
+			if !assert.Equal(t, want, got, "splitLine(%q)", in) {
+				return
+			}
+		}
+	}
+}
+
+func TestParseDecimal(t *testing.T) {
+	for _, s := range []string{"0", "1", "12345.67", "0.1", "0.3", ".5", "5.", "999999999999999", "123456789.012345",
+		"0.00000000000001", "12345678.9", "100.10", "3.14159265358979"} {
+		want, err := strconv.ParseFloat(s, 64)
+		require.NoError(t, err)
+		got, ok := parseDecimal(s)
+		if !ok {
+			t.Errorf("parseDecimal(%q): fast path refused", s)
+			continue
+		}
+		if got != want {
+			t.Errorf("parseDecimal(%q): got %v, want %v", s, got, want)
+		}
+	}
+	for _, s := range []string{"", ".", "1e5", "-1", "+1", "1.2.3", "1234567890123456", "0x10", "1_0", "NaN"} {
+		if _, ok := parseDecimal(s); ok {
+			t.Errorf("parseDecimal(%q): got ok, want the slow path", s)
+		}
+	}
+}
+
+func TestIDSet(t *testing.T) {
+	var s idSet
+	for i := range uint64(100_000) {
+		h := i * 0x9e3779b97f4a7c15 // includes 0
+		if !s.add(h) {
+			t.Fatalf("add(%#x): new hash reported present", h)
+		}
+	}
+	for i := range uint64(100_000) {
+		if s.add(i * 0x9e3779b97f4a7c15) {
+			t.Fatalf("add: hash %d reported absent the second time", i)
+		}
+	}
+	if s.add(1) {
+		t.Errorf("add(1): got absent, want present (0 is stored as 1)")
+	}
+	if got, max := len(s.slots), 4*100_001/3*2+1024; got > max {
+		t.Errorf("table has %d slots for 100000 hashes, want at most %d", got, max)
+	}
+}

@@ -1,0 +1,471 @@
+package record
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/medpay/drg/grouper/internal/zstdio"
+)
+
+// Writer writes records as CSV, TSV or JSONL that a Reader reads back to
+// the same records.
+//
+// CSV and TSV start with a header of the standard columns (StandardColumns)
+// followed by ExtraColumns; a blank cell is a value the record does not have
+// (its Present bit unset and the value zero). JSONL objects carry the same
+// keys, omit blank values, write lists as arrays and numbers as numbers.
+//
+// Output is buffered: call Flush, or Close for a Writer from Create. A
+// Writer is not safe for concurrent use.
+type Writer struct {
+	// ExtraColumns names the columns written after the standard ones, filled
+	// from Record.Extra in order (missing values blank, surplus ones dropped).
+	// Set it before the first Write.
+	ExtraColumns []string
+
+	format  Format
+	delim   byte
+	w       *bufio.Writer
+	closers []io.Closer
+	buf     []byte
+	started bool
+	err     error
+}
+
+// NewWriter returns a Writer of format f to w; FormatAuto means CSV.
+func NewWriter(w io.Writer, f Format) *Writer {
+	if f == FormatAuto {
+		f = FormatCSV
+	}
+	delim := byte(',')
+	if f == FormatTSV {
+		delim = '\t'
+	}
+	return &Writer{format: f, delim: delim, w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+// Create returns a Writer to the named file, or to standard output for "-".
+// A `.zst` suffix compresses the output with zstd; FormatAuto takes the
+// format from the extension before it, defaulting to CSV. Close must be
+// called to complete the file.
+func Create(path string, f Format) (*Writer, error) {
+	if f == FormatAuto {
+		f = FormatOf(path)
+	}
+	var (
+		dst     io.Writer = os.Stdout
+		closers []io.Closer
+	)
+	if path != "-" {
+		file, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		dst, closers = file, []io.Closer{file}
+		if isZstdPath(path) {
+			zw, err := zstdio.NewWriter(file)
+			if err != nil {
+				file.Close()
+				return nil, fmt.Errorf("record: %s: %w", path, err)
+			}
+			dst, closers = zw, []io.Closer{zw, file}
+		}
+	}
+	wr := NewWriter(dst, f)
+	wr.closers = closers
+	return wr, nil
+}
+
+// Write writes one record. Errors of the underlying writer are returned by
+// this or a later Write, Flush or Close.
+func (w *Writer) Write(rec *Record) error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.start(); err != nil {
+		return err
+	}
+	var err error
+	if w.format == FormatJSONL {
+		w.buf, err = w.appendJSON(w.buf[:0], rec)
+	} else {
+		w.buf, err = w.appendCSV(w.buf[:0], rec)
+	}
+	if err != nil {
+		return fmt.Errorf("record: write %q: %w", rec.ID, err)
+	}
+	if _, err := w.w.Write(w.buf); err != nil {
+		w.err = fmt.Errorf("record: write: %w", err)
+	}
+	return w.err
+}
+
+// Flush writes buffered output (and the header, if nothing was written yet)
+// to the underlying writer.
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.start(); err != nil {
+		return err
+	}
+	if err := w.w.Flush(); err != nil {
+		w.err = fmt.Errorf("record: write: %w", err)
+	}
+	return w.err
+}
+
+// Close flushes, then ends the zstd stream and closes the file of a Writer
+// from Create. It does not close standard output or a writer passed to
+// NewWriter.
+func (w *Writer) Close() error {
+	errs := []error{w.Flush()}
+	for _, c := range w.closers {
+		errs = append(errs, c.Close())
+	}
+	w.closers = nil
+	if w.err == nil {
+		w.err = errors.New("record: write after Close")
+	}
+	return errors.Join(errs...)
+}
+
+// start writes the CSV or TSV header once.
+func (w *Writer) start() error {
+	if w.started {
+		return nil
+	}
+	w.started = true
+	if w.format == FormatJSONL {
+		return nil
+	}
+	b := w.buf[:0]
+	for c := range numColumns {
+		if c > 0 {
+			b = append(b, w.delim)
+		}
+		b = append(b, c.String()...)
+	}
+	for _, name := range w.ExtraColumns {
+		b = append(b, w.delim)
+		b = appendCell(b, name, w.delim)
+	}
+	b = append(b, '\n')
+	w.buf = b
+	if _, err := w.w.Write(b); err != nil {
+		w.err = fmt.Errorf("record: write: %w", err)
+	}
+	return w.err
+}
+
+// errNonFinite rejects NaN and infinite amounts, which no reader accepts.
+var errNonFinite = errors.New("not a finite number")
+
+func (w *Writer) appendCSV(b []byte, rec *Record) ([]byte, error) {
+	d := w.delim
+	b = appendCell(b, rec.ID, d)
+	b = append(b, d)
+	b = appendCell(b, rec.HospitalID, d)
+	b = append(b, d)
+	b = appendInt(b, int64(rec.HospitalLevel), rec.Present&HasHospitalLevel != 0)
+	b = append(b, d)
+	b = appendCell(b, rec.HospitalKind, d)
+	b = append(b, d)
+	b = appendInt(b, int64(rec.Sex), rec.Present&HasSex != 0)
+	b = append(b, d)
+	b = appendInt(b, int64(rec.AgeYears), rec.Present&HasAgeYears != 0)
+	b = append(b, d)
+	b = appendInt(b, int64(rec.AgeDays), rec.Present&HasAgeDays != 0)
+	b = append(b, d)
+	b = appendInt(b, int64(rec.BirthWeightG), rec.Present&HasBirthWeight != 0)
+	b = append(b, d)
+	b = appendDate(b, rec.AdmitDate)
+	b = append(b, d)
+	b = appendDate(b, rec.DischargeDate)
+	b = append(b, d)
+	b = appendInt(b, int64(rec.LOSDays), rec.Present&HasLOS != 0)
+	b = append(b, d)
+	b = appendInt(b, int64(rec.DischargeMethod), rec.Present&HasDischargeMethod != 0)
+	b = append(b, d)
+	b = appendCell(b, rec.PrincipalDx, d)
+	b = append(b, d)
+	b = appendList(b, rec.SecondaryDx, d)
+	b = append(b, d)
+	b = appendCell(b, rec.TCMPrincipalDx, d)
+	b = append(b, d)
+	b = appendCell(b, rec.TCMSyndrome, d)
+	b = append(b, d)
+	b = appendList(b, rec.Procedures, d)
+	var err error
+	for _, a := range [...]struct {
+		v    float64
+		have bool
+	}{
+		{rec.VentHours, rec.Present&HasVentHours != 0},
+		{rec.TotalCost, rec.Present&HasTotalCost != 0},
+		{rec.TCMCost, rec.Present&HasTCMCost != 0},
+	} {
+		b = append(b, d)
+		if b, err = appendAmount(b, a.v, a.have); err != nil {
+			return b, err
+		}
+	}
+	b = append(b, d)
+	if rec.DayWard {
+		b = append(b, '1')
+	} else {
+		b = append(b, '0')
+	}
+	for i := range w.ExtraColumns {
+		b = append(b, d)
+		if i < len(rec.Extra) {
+			b = appendCell(b, rec.Extra[i], d)
+		}
+	}
+	return append(b, '\n'), nil
+}
+
+// appendCell appends s, quoted when it holds the separator, a quote or a
+// line break.
+func appendCell(b []byte, s string, delim byte) []byte {
+	if strings.IndexByte(s, delim) < 0 && strings.IndexByte(s, '"') < 0 &&
+		strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
+
+func appendList(b []byte, items []string, delim byte) []byte {
+	quote := false
+	for _, it := range items {
+		quote = quote || strings.IndexByte(it, delim) >= 0 || strings.IndexByte(it, '"') >= 0 ||
+			strings.IndexByte(it, '\n') >= 0 || strings.IndexByte(it, '\r') >= 0
+	}
+	if quote {
+		return appendCell(b, strings.Join(items, string(ListSeparator)), delim)
+	}
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ListSeparator)
+		}
+		b = append(b, it...)
+	}
+	return b
+}
+
+// appendInt appends v, or nothing for a blank value.
+func appendInt(b []byte, v int64, have bool) []byte {
+	if !have && v == 0 {
+		return b
+	}
+	return strconv.AppendInt(b, v, 10)
+}
+
+func appendDate(b []byte, d Date) []byte {
+	if d.IsZero() {
+		return b
+	}
+	return d.Time().AppendFormat(b, "2006-01-02")
+}
+
+// appendAmount appends v in the shortest form that reads back exactly.
+func appendAmount(b []byte, v float64, have bool) ([]byte, error) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return b, errNonFinite
+	}
+	if !have && v == 0 {
+		return b, nil
+	}
+	return strconv.AppendFloat(b, v, 'f', -1, 64), nil
+}
+
+func (w *Writer) appendJSON(b []byte, rec *Record) ([]byte, error) {
+	b = append(b, '{')
+	key := func(c column) {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, c.String())
+		b = append(b, ':')
+	}
+	str := func(c column, s string) {
+		if s != "" {
+			key(c)
+			b = appendJSONString(b, s)
+		}
+	}
+	num := func(c column, v int64, have bool) {
+		if have || v != 0 {
+			key(c)
+			b = strconv.AppendInt(b, v, 10)
+		}
+	}
+	list := func(c column, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		key(c)
+		b = append(b, '[')
+		for i, it := range items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, it)
+		}
+		b = append(b, ']')
+	}
+	str(colID, rec.ID)
+	str(colHospitalID, rec.HospitalID)
+	num(colHospitalLevel, int64(rec.HospitalLevel), rec.Present&HasHospitalLevel != 0)
+	str(colHospitalKind, rec.HospitalKind)
+	num(colSex, int64(rec.Sex), rec.Present&HasSex != 0)
+	num(colAgeYears, int64(rec.AgeYears), rec.Present&HasAgeYears != 0)
+	num(colAgeDays, int64(rec.AgeDays), rec.Present&HasAgeDays != 0)
+	num(colBirthWeight, int64(rec.BirthWeightG), rec.Present&HasBirthWeight != 0)
+	str(colAdmitDate, rec.AdmitDate.String())
+	str(colDischargeDate, rec.DischargeDate.String())
+	num(colLOS, int64(rec.LOSDays), rec.Present&HasLOS != 0)
+	num(colDischargeMethod, int64(rec.DischargeMethod), rec.Present&HasDischargeMethod != 0)
+	str(colPrincipalDx, rec.PrincipalDx)
+	list(colSecondaryDx, rec.SecondaryDx)
+	str(colTCMPrincipalDx, rec.TCMPrincipalDx)
+	str(colTCMSyndrome, rec.TCMSyndrome)
+	list(colProcedures, rec.Procedures)
+	for _, a := range [...]struct {
+		c    column
+		v    float64
+		have bool
+	}{
+		{colVentHours, rec.VentHours, rec.Present&HasVentHours != 0},
+		{colTotalCost, rec.TotalCost, rec.Present&HasTotalCost != 0},
+		{colTCMCost, rec.TCMCost, rec.Present&HasTCMCost != 0},
+	} {
+		if math.IsNaN(a.v) || math.IsInf(a.v, 0) {
+			return b, errNonFinite
+		}
+		if a.have || a.v != 0 {
+			key(a.c)
+			b = strconv.AppendFloat(b, a.v, 'f', -1, 64)
+		}
+	}
+	if rec.DayWard {
+		key(colDayWard)
+		b = append(b, "true"...)
+	}
+	for i, name := range w.ExtraColumns {
+		if i < len(rec.Extra) && rec.Extra[i] != "" {
+			b = append(b, ',')
+			b = appendJSONString(b, name)
+			b = append(b, ':')
+			b = appendJSONString(b, rec.Extra[i])
+		}
+	}
+	return append(b, '}', '\n'), nil
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+// RejectWriter writes rejected records as CSV with the header
+// `line,id,field,reason,message,original`: where the record was, its id,
+// the failing field, Error.Reason, the cause in words, and the original
+// text. A RejectWriter is not safe for concurrent use.
+type RejectWriter struct {
+	w       *csv.Writer
+	started bool
+}
+
+// NewRejectWriter returns a RejectWriter to w.
+func NewRejectWriter(w io.Writer) *RejectWriter { return &RejectWriter{w: csv.NewWriter(w)} }
+
+// rejectHeader is the RejectWriter's header row.
+var rejectHeader = []string{"line", "id", "field", "reason", "message", "original"}
+
+// Write writes one rejected record.
+func (rw *RejectWriter) Write(e *Error) error {
+	if err := rw.start(); err != nil {
+		return err
+	}
+	msg := ""
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if err := rw.w.Write([]string{strconv.Itoa(e.Line), e.ID, e.Field, e.Reason(), msg, e.Raw}); err != nil {
+		return fmt.Errorf("record: write rejects: %w", err)
+	}
+	return nil
+}
+
+// Flush writes buffered rejects (and the header, if nothing was written) to
+// the underlying writer.
+func (rw *RejectWriter) Flush() error {
+	if err := rw.start(); err != nil {
+		return err
+	}
+	rw.w.Flush()
+	if err := rw.w.Error(); err != nil {
+		return fmt.Errorf("record: write rejects: %w", err)
+	}
+	return nil
+}
+
+func (rw *RejectWriter) start() error {
+	if rw.started {
+		return nil
+	}
+	rw.started = true
+	if err := rw.w.Write(rejectHeader); err != nil {
+		return fmt.Errorf("record: write rejects: %w", err)
+	}
+	return nil
+}

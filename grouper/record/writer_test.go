@@ -1,0 +1,208 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sampleRecords returns accepted records with every kind of value: the
+// mixed and Chinese test files plus synthetic ones.
+func sampleRecords(t *testing.T) []Record {
+	t.Helper()
+	var all []Record
+	for _, path := range []string{"testdata/mixed.csv", "testdata/chinese-utf8.csv"} {
+		rd, err := Open(path, Options{})
+		require.NoError(t, err)
+		recs, _ := readAll(t, rd)
+		require.NoError(t, rd.Close())
+		all = append(all, recs...)
+	}
+	recs, rejects, _ := readString(t, string(genCSV(300, 3)), Options{})
+	require.Empty(t, rejects)
+	all = append(all, recs...)
+	// Values a writer must quote or escape.
+	all = append(all, Record{
+		ID: `Q"1,x`, HospitalID: "H\t1\nnext", HospitalKind: "tcm", PrincipalDx: "K80.0",
+		Sex: 0, Present: HasSex | HasLOS | HasTotalCost, TotalCost: 0.1 + 0.2,
+	})
+	return all
+}
+
+func TestWriterRoundTrip(t *testing.T) {
+	want := sampleRecords(t)
+	for i := range want {
+		want[i].Line, want[i].Extra = 0, nil
+	}
+	for _, f := range []Format{FormatCSV, FormatTSV, FormatJSONL} {
+		t.Run(f.String(), func(t *testing.T) {
+			var buf bytes.Buffer
+			w := NewWriter(&buf, f)
+			for i := range want {
+				require.NoError(t, w.Write(&want[i]))
+			}
+			require.NoError(t, w.Flush())
+			rd, err := NewReader(bytes.NewReader(buf.Bytes()), Options{Format: FormatAuto})
+			require.NoError(t, err)
+			assert.Equal(t, f, rd.Format(), "detected format")
+			got, rejects := readAll(t, rd)
+			for _, e := range rejects {
+				t.Errorf("rejected on reading back: %v", e)
+			}
+			for i := range got {
+				got[i].Line = 0
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+func TestWriterExtraColumns(t *testing.T) {
+	recs := []Record{
+		{ID: "a", PrincipalDx: "K80.0", Extra: []string{"x, y", "1"}},
+		{ID: "b", PrincipalDx: "K80.0", Extra: []string{"z"}},
+	}
+	for _, f := range []Format{FormatCSV, FormatJSONL} {
+		var buf bytes.Buffer
+		w := NewWriter(&buf, f)
+		w.ExtraColumns = []string{"note", "n"}
+		for i := range recs {
+			require.NoError(t, w.Write(&recs[i]))
+		}
+		require.NoError(t, w.Flush())
+		got, rejects, _ := readString(t, buf.String(), Options{KeepColumns: []string{"note", "n"}})
+		require.Empty(t, rejects)
+		require.Len(t, got, 2)
+		assert.Equal(t, []string{"x, y", "1"}, got[0].Extra, "%v", f)
+		assert.Equal(t, []string{"z", ""}, got[1].Extra, "%v", f)
+	}
+}
+
+func TestWriterCSVText(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, FormatAuto)
+	rec := Record{
+		ID: "a", HospitalLevel: 3, Sex: 2, AgeYears: 0, AdmitDate: DateOf(2024, 3, 1), DischargeDate: DateOf(2024, 3, 5),
+		LOSDays: 4, PrincipalDx: "K80.000x004", SecondaryDx: []string{"I10.x00", "E11.900"}, Procedures: []string{"51.2300"},
+		TotalCost: 12000.5, DayWard: true, Present: HasHospitalLevel | HasSex | HasAgeYears | HasLOS | HasTotalCost,
+	}
+	require.NoError(t, w.Write(&rec))
+	require.NoError(t, w.Flush())
+	want := strings.Join(StandardColumns(), ",") + "\n" +
+		"a,,3,,2,0,,,2024-03-01,2024-03-05,4,,K80.000x004,I10.x00|E11.900,,,51.2300,,12000.5,,1\n"
+	assert.Equal(t, want, buf.String())
+
+	// An empty output still has its header.
+	buf.Reset()
+	require.NoError(t, NewWriter(&buf, FormatTSV).Flush())
+	assert.Equal(t, strings.Join(StandardColumns(), "\t")+"\n", buf.String())
+}
+
+func TestWriterJSONLText(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, FormatJSONL)
+	rec := Record{ID: "a\"\u2028", Sex: 1, PrincipalDx: "K80.0", Procedures: []string{"51.2300"}, TotalCost: 10, Present: HasSex | HasTotalCost}
+	require.NoError(t, w.Write(&rec))
+	require.NoError(t, w.Flush())
+	assert.Equal(t, `{"id":"a\"\u2028","sex":1,"principal_dx":"K80.0","procedures":["51.2300"],"total_cost":10}`+"\n", buf.String())
+}
+
+func TestWriterNonFinite(t *testing.T) {
+	for _, f := range []Format{FormatCSV, FormatJSONL} {
+		w := NewWriter(&bytes.Buffer{}, f)
+		rec := Record{ID: "a", PrincipalDx: "K80.0", TotalCost: math.Inf(1)}
+		assert.ErrorIs(t, w.Write(&rec), errNonFinite, "%v", f)
+	}
+}
+
+type failingWriter struct{ err error }
+
+func (f failingWriter) Write([]byte) (int, error) { return 0, f.err }
+
+func TestWriterError(t *testing.T) {
+	boom := errors.New("disk full")
+	w := NewWriter(failingWriter{boom}, FormatCSV)
+	rec := Record{ID: "a", PrincipalDx: "K80.0"}
+	var err error
+	for range 2000 { // past the buffer
+		if err = w.Write(&rec); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	assert.ErrorIs(t, err, boom)
+	assert.ErrorIs(t, w.Flush(), boom, "the error sticks")
+}
+
+func TestCreateRoundTrip(t *testing.T) {
+	want := sampleRecords(t)
+	dir := t.TempDir()
+	for _, name := range []string{"out.csv", "out.tsv.zst", "out.jsonl.zst", "out.ndjson"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			w, err := Create(path, FormatAuto)
+			require.NoError(t, err)
+			for i := range want {
+				require.NoError(t, w.Write(&want[i]))
+			}
+			require.NoError(t, w.Close())
+
+			if strings.HasSuffix(name, ".zst") {
+				head := make([]byte, 4)
+				f, err := os.Open(path)
+				require.NoError(t, err)
+				_, err = f.Read(head)
+				f.Close()
+				require.NoError(t, err)
+				assert.Equal(t, []byte{0x28, 0xb5, 0x2f, 0xfd}, head, "zstd magic")
+			}
+
+			rd, err := Open(path, Options{})
+			require.NoError(t, err)
+			assert.Equal(t, FormatOf(name), rd.Format())
+			got, rejects := readAll(t, rd)
+			require.NoError(t, rd.Close())
+			require.Empty(t, rejects)
+			require.Len(t, got, len(want))
+			for i := range got {
+				got[i].Line, got[i].Extra = want[i].Line, want[i].Extra
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+	_, err := Create(filepath.Join(dir, "no/such/dir/x.csv"), FormatAuto)
+	assert.Error(t, err)
+}
+
+func TestRejectWriter(t *testing.T) {
+	in := "id,principal_dx,sex\n" +
+		"a,K8,1\n" +
+		"b,\"K80.0\nx\",1\n" +
+		",K80.0,1\n"
+	_, rejects, _ := readString(t, in, Options{})
+	require.Len(t, rejects, 3)
+	var buf bytes.Buffer
+	rw := NewRejectWriter(&buf)
+	for _, e := range rejects {
+		require.NoError(t, rw.Write(e))
+	}
+	require.NoError(t, rw.Flush())
+	want := "line,id,field,reason,message,original\n" +
+		`2,a,principal_dx,invalid_code,"record: invalid code: invalid diagnosis code ""K8"": shorter than a 3-character category","a,K8,1"` + "\n" +
+		`3,b,principal_dx,invalid_code,"record: invalid code: invalid diagnosis code ""K80.0\nx"": 'x' is not allowed after the dot","b,""K80.0` + "\n" + `x"",1"` + "\n" +
+		`5,,id,missing_id,record: missing id,",K80.0,1"` + "\n"
+	assert.Equal(t, want, buf.String())
+
+	buf.Reset()
+	require.NoError(t, NewRejectWriter(&buf).Flush())
+	assert.Equal(t, "line,id,field,reason,message,original\n", buf.String())
+}
