@@ -158,7 +158,7 @@ func (g *Grouper) groupDIP(st *state, res *Result, tr *Trace) {
 		return
 	}
 	pdx := res.PrincipalDx
-	sub := subcategoryID(g, pdx)
+	sub := g.coreKeyID(pdx)
 	if sub != 0 {
 		listed := d.listed[sub]
 		// Collect the record's procedures listed for this diagnosis, sorted and distinct.
@@ -210,15 +210,27 @@ func (g *Grouper) groupDIP(st *state, res *Result, tr *Trace) {
 	}
 }
 
-// subcategoryID returns the ID of the principal's subcategory (K80.1), or of
-// the code itself when it is a category, or 0.
-func subcategoryID(g *Grouper, pdx string) uint32 {
-	key := pdx
+// coreKeyID returns the dictionary ID under which the principal's core
+// groups are listed: its subcategory (K80.1) when the catalogue has core
+// groups there, else its category (I10, for codes such as I10.x00 whose
+// category has no subdivision), else 0.
+func (g *Grouper) coreKeyID(pdx string) uint32 {
+	d := g.dip
+	has := func(id uint32) bool { return id != 0 && d.coreOff[id+1] > d.coreOff[id] }
 	if len(pdx) >= 5 && pdx[3] == '.' {
-		key = pdx[:5]
+		if id, ok := g.dx.Lookup(pdx[:5]); ok && has(id) {
+			return id
+		}
 	}
-	id, _ := g.dx.Lookup(key)
-	return id
+	if len(pdx) >= 3 {
+		if id, ok := g.dx.Lookup(pdx[:3]); ok && has(id) {
+			return id
+		}
+	}
+	if id, ok := g.dx.Lookup(pdx); ok && has(id) {
+		return id
+	}
+	return 0
 }
 
 func insertSorted(s []uint32, v uint32) []uint32 {

@@ -125,3 +125,25 @@ func TestDIPCatalogueProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestDIPCategoryCore pins the fix for core groups keyed on a 3-character
+// category: a principal such as I10.x00, whose category has no subdivision,
+// reaches them (found when the generator keyed categories this way).
+func TestDIPCategoryCore(t *testing.T) {
+	fsys := tinyTables()
+	fsys[FileDIPCore] = &fstest.MapFile{Data: []byte("dip\tdx\tprocedures\tscore\tname\nI10-C\tI10\t\t400\t高血压 保守\nK80.1-C\tK80.1\t\t350\t胆囊结石伴胆囊炎\n")}
+	rs, _, err := ReadTables(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pdx, want := range map[string]string{"I10.x00": "I10-C", "I10.x00x002": "I10-C", "I10": "I10-C", "K80.100": "K80.1-C"} {
+		rec := record.Record{ID: "1", Sex: 1, AgeYears: 60, PrincipalDx: pdx}
+		if got := g.GroupScheme(&rec, SchemeDIP, false).DIP.Group; got != want {
+			t.Errorf("%s: DIP group %q, want %q", pdx, got, want)
+		}
+	}
+}

@@ -73,14 +73,11 @@ func explainCmd(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
-	rs, err := loadRules(*rules, *storeDirFlag)
+	g, err := loadGrouper(*rules, *storeDirFlag)
 	if err != nil {
 		return err
 	}
-	g, err := grouper.Compile(rs)
-	if err != nil {
-		return err
-	}
+	rs := g.RuleSet()
 	sc, err := grouper.ParseScheme(*scheme)
 	if err != nil {
 		return err

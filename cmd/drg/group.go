@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type groupFlags struct {
 	explain, quiet, progress, noPayment                                    bool
 	compare                                                                string
 	show                                                                   int
+	cpuProfile                                                             string
 }
 
 func (g *groupFlags) register(fl interface {
@@ -54,6 +56,7 @@ func (g *groupFlags) register(fl interface {
 	} else {
 		fl.StringVar(&g.compare, "compare", "", "input column holding an expected DRG: adds expected and agree columns and prints an agreement table")
 	}
+	fl.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fl.IntVar(&g.show, "show", 10, "with --compare/--column: how many disagreements to print with their traces")
 }
 
@@ -88,18 +91,26 @@ func diffCmd(ctx context.Context, e *env, args []string) error {
 }
 
 func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error {
+	if gf.cpuProfile != "" {
+		f, err := os.Create(gf.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	scheme, err := grouper.ParseScheme(gf.scheme)
 	if err != nil {
 		return err
 	}
-	rs, err := loadRules(gf.rules, gf.store)
+	g, err := loadGrouper(gf.rules, gf.store)
 	if err != nil {
 		return err
 	}
-	g, err := grouper.Compile(rs)
-	if err != nil {
-		return err
-	}
+	rs := g.RuleSet()
 	if scheme&grouper.SchemeDIP != 0 && !g.HasDIP() {
 		return fmt.Errorf("rule set %s has no DIP catalogue; use --scheme drg", rs.Name)
 	}

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/medpay/drg/bench"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
 	"github.com/medpay/drg/grouper/store"
@@ -155,6 +156,48 @@ func rulesExport(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "exported %s to %s\n", rs.Name, pos[1])
 	return nil
+}
+
+// fullScaleRef names the synthetic full-scale rule set on the command line
+// (bench.FullScaleRuleSet, generated from a seed; nothing is stored).
+const fullScaleRef = "fullscale"
+
+// loadRulesSeed is loadRules that also knows the synthetic full-scale rule
+// set, generated from seed.
+func loadRulesSeed(ref, storeFlagValue string, seed uint64) (*grouper.RuleSet, error) {
+	if ref == fullScaleRef || ref == bench.FullScaleName {
+		return bench.FullScaleRuleSet(seed), nil
+	}
+	return loadRules(ref, storeFlagValue)
+}
+
+// loadGrouper finds and compiles a rule set, compiling it once: a table
+// directory, a stored NAME[@REVISION], "fullscale", or the embedded sample.
+func loadGrouper(ref, storeFlagValue string) (*grouper.Grouper, error) {
+	if fi, err := os.Stat(ref); err == nil && fi.IsDir() && !chs11.Detect(os.DirFS(ref)) {
+		g, _, err := grouper.LoadTables(os.DirFS(ref))
+		return g, err
+	}
+	if ref != "" && ref != grouper.SampleName && ref != fullScaleRef && ref != bench.FullScaleName {
+		if _, err := os.Stat(ref); err != nil {
+			dir, err := storeDir(storeFlagValue)
+			if err != nil {
+				return nil, err
+			}
+			st, err := store.Open(dir, store.Options{ReadOnly: true})
+			if err != nil {
+				return nil, fmt.Errorf("rule set %q: %w (import it with 'drg rules import DIR --name %s')", ref, err, ref)
+			}
+			defer st.Close()
+			g, _, err := st.Load(ref)
+			return g, err
+		}
+	}
+	rs, err := loadRulesSeed(ref, storeFlagValue, 1)
+	if err != nil {
+		return nil, err
+	}
+	return grouper.Compile(rs)
 }
 
 // loadRules finds a rule set: a directory of tables, a stored rule set

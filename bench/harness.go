@@ -1,0 +1,338 @@
+package bench
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/medpay/drg/bench/reference"
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/grouper/store"
+)
+
+// Config configures Run, the measurement behind `drg bench`.
+type Config struct {
+	Records     int    // records to generate for the end-to-end run (and the in-memory core run, capped)
+	Seed        uint64 // seed of the synthetic rule set and records
+	Workers     int    // workers of the end-to-end run; 0 = GOMAXPROCS
+	Repeats     int    // repetitions of each timed stage; medians are reported; 0 = 3
+	DRGExe      string // path of the drg executable for the end-to-end run (measured as a child process, for its peak RSS)
+	Dir         string // scratch directory; "" = a temporary one, removed afterwards
+	Determinism bool   // also run end-to-end with --workers 1 and compare the output hashes
+	ReferenceN  int    // records for the reference grouper comparison; 0 = 2000
+	Log         io.Writer
+}
+
+// Report holds every figure of a run. JSON field names are stable.
+type Report struct {
+	Machine struct {
+		CPUs      int    `json:"cpus"`
+		GoVersion string `json:"go_version"`
+		GOOS      string `json:"goos"`
+		GOARCH    string `json:"goarch"`
+	} `json:"machine"`
+	RuleSet struct {
+		MDCs, ADRGs, DRGs, Diagnoses, Procedures, ListCodes, CC, DIPGroups int
+	} `json:"rule_set"`
+	Compile struct {
+		BuildMS       float64 `json:"build_ms"`        // generating the synthetic rule set
+		PutMS         float64 `json:"put_ms"`          // storing it in Badger
+		OpenCompileMS float64 `json:"open_compile_ms"` // median: open the store read-only, load, compile, close
+		CompileOnlyMS float64 `json:"compile_only_ms"` // median: grouper.Compile of the in-memory rule set
+	} `json:"compile"`
+	Core struct {
+		Records           int     `json:"records"`
+		RecordsPerSecCore float64 `json:"records_per_sec_per_core"` // median, one goroutine
+		RecordsPerSecAll  float64 `json:"records_per_sec_all_cores"`
+		AllocsPerRecord   float64 `json:"allocs_per_record"`
+	} `json:"core"`
+	Reference struct {
+		Records       int     `json:"records"`
+		RecordsPerSec float64 `json:"records_per_sec"`
+		BitmapPerSec  float64 `json:"bitmap_records_per_sec"` // the compiled grouper on the same records
+		Ratio         float64 `json:"ratio"`                  // bitmap / reference
+		Disagreements int     `json:"disagreements"`
+	} `json:"reference"`
+	EndToEnd struct {
+		Records        int     `json:"records"`
+		InputBytes     int64   `json:"input_bytes"`      // uncompressed CSV bytes
+		InputZstdBytes int64   `json:"input_zstd_bytes"` // file size
+		Seconds        float64 `json:"seconds"`          // median wall time of `drg group`
+		RecordsPerSec  float64 `json:"records_per_sec"`
+		MBPerSec       float64 `json:"mb_per_sec"`  // uncompressed input MB/s
+		PeakRSSMB      float64 `json:"peak_rss_mb"` // max over repetitions
+		Workers        int     `json:"workers"`
+		OutputSHA256   string  `json:"output_sha256"`
+		Deterministic  *bool   `json:"deterministic,omitempty"` // same output with --workers 1
+		Payment        bool    `json:"payment"`
+	} `json:"end_to_end"`
+}
+
+func (c *Config) logf(format string, args ...any) {
+	if c.Log != nil {
+		fmt.Fprintf(c.Log, format+"\n", args...)
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// Run generates the full-scale rule set and records from cfg.Seed and
+// measures every stage in one run, so that ratios compare like with like.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Repeats <= 0 {
+		cfg.Repeats = 3
+	}
+	if cfg.ReferenceN <= 0 {
+		cfg.ReferenceN = 2000
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	r := &Report{}
+	r.Machine.CPUs, r.Machine.GoVersion, r.Machine.GOOS, r.Machine.GOARCH = runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "drg-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+
+	// Rule set: build, store, open + compile.
+	t0 := time.Now()
+	rs := FullScaleRuleSet(cfg.Seed)
+	r.Compile.BuildMS = ms(time.Since(t0))
+	r.RuleSet.MDCs, r.RuleSet.ADRGs, r.RuleSet.DRGs = len(rs.MDCs), len(rs.ADRGs), len(rs.DRGs)
+	r.RuleSet.Diagnoses, r.RuleSet.Procedures, r.RuleSet.ListCodes = len(rs.Diagnoses), len(rs.Procedures), len(rs.Lists)
+	r.RuleSet.CC, r.RuleSet.DIPGroups = len(rs.CC), len(rs.DIP.Core)+len(rs.DIP.Comprehensive)
+	storeDir := filepath.Join(dir, "store")
+	st, err := store.Open(storeDir, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	t0 = time.Now()
+	info, err := st.Put(rs)
+	st.Close()
+	if err != nil {
+		return nil, err
+	}
+	r.Compile.PutMS = ms(time.Since(t0))
+	var oc, co []float64
+	var g *grouper.Grouper
+	for i := 0; i < cfg.Repeats; i++ {
+		t0 = time.Now()
+		ro, err := store.Open(storeDir, store.Options{ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		g, _, err = ro.Load(info.Ref())
+		ro.Close()
+		if err != nil {
+			return nil, err
+		}
+		oc = append(oc, ms(time.Since(t0)))
+		t0 = time.Now()
+		if _, err := grouper.Compile(rs); err != nil {
+			return nil, err
+		}
+		co = append(co, ms(time.Since(t0)))
+	}
+	r.Compile.OpenCompileMS, r.Compile.CompileOnlyMS = median(oc), median(co)
+	cfg.logf("rule set: %d MDCs, %d ADRGs, %d DRGs, %d diagnoses; open+compile %.0f ms", r.RuleSet.MDCs, r.RuleSet.ADRGs, r.RuleSet.DRGs, r.RuleSet.Diagnoses, r.Compile.OpenCompileMS)
+
+	// Core: records in memory.
+	coreN := min(cfg.Records, 500_000)
+	recs, err := RecordSlice(rs, cfg.Seed+1, coreN)
+	if err != nil {
+		return nil, err
+	}
+	r.Core.Records = coreN
+	var perCore []float64
+	for i := 0; i < cfg.Repeats; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t0 = time.Now()
+		for j := range recs {
+			g.Group(&recs[j])
+		}
+		perCore = append(perCore, float64(len(recs))/time.Since(t0).Seconds())
+	}
+	r.Core.RecordsPerSecCore = median(perCore)
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	for j := range recs {
+		g.Group(&recs[j])
+	}
+	runtime.ReadMemStats(&ms1)
+	r.Core.AllocsPerRecord = float64(ms1.Mallocs-ms0.Mallocs) / float64(len(recs))
+	r.Core.RecordsPerSecAll = parallelRate(g, recs, runtime.GOMAXPROCS(0))
+	cfg.logf("core: %.0f records/s per core, %.0f on %d cores, %.3f allocs/record", r.Core.RecordsPerSecCore, r.Core.RecordsPerSecAll, runtime.GOMAXPROCS(0), r.Core.AllocsPerRecord)
+
+	// Reference grouper on the same records.
+	ref, err := reference.New(rs)
+	if err != nil {
+		return nil, err
+	}
+	sub := recs[:min(cfg.ReferenceN, len(recs))]
+	r.Reference.Records = len(sub)
+	t0 = time.Now()
+	refRes := make([]grouper.Result, len(sub))
+	for j := range sub {
+		refRes[j] = ref.Group(&sub[j])
+	}
+	r.Reference.RecordsPerSec = float64(len(sub)) / time.Since(t0).Seconds()
+	var bm []float64
+	for i := 0; i < cfg.Repeats; i++ {
+		t0 = time.Now()
+		for j := range sub {
+			g.Group(&sub[j])
+		}
+		bm = append(bm, float64(len(sub))/time.Since(t0).Seconds())
+	}
+	r.Reference.BitmapPerSec = median(bm)
+	r.Reference.Ratio = r.Reference.BitmapPerSec / r.Reference.RecordsPerSec
+	for j := range sub {
+		a := g.Group(&sub[j])
+		b := refRes[j]
+		if a.DRG != b.DRG || a.Status != b.Status || a.CCLevel != b.CCLevel {
+			r.Reference.Disagreements++
+		}
+	}
+	cfg.logf("reference: %.0f records/s; bitmap %.0f records/s on the same records: %.0fx", r.Reference.RecordsPerSec, r.Reference.BitmapPerSec, r.Reference.Ratio)
+
+	// End to end: drg group file -> file, zstd CSV in and out, as a child process.
+	if cfg.DRGExe == "" {
+		return r, nil
+	}
+	in := filepath.Join(dir, "in.csv.zst")
+	if _, err := WriteRecords(in, rs, cfg.Seed+2, cfg.Records, &DirtyOptions{Dirty: 0.02, Invalid: 0.01}); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(in)
+	if err != nil {
+		return nil, err
+	}
+	r.EndToEnd.Records, r.EndToEnd.InputZstdBytes, r.EndToEnd.Workers = cfg.Records, fi.Size(), cfg.Workers
+	if r.EndToEnd.InputBytes, err = uncompressedSize(in); err != nil {
+		return nil, err
+	}
+	r.EndToEnd.Payment = rs.Tables["weights.tsv"] != nil
+	out := filepath.Join(dir, "out.csv.zst")
+	var secs []float64
+	for i := 0; i < cfg.Repeats; i++ {
+		s, rss, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out, cfg.Workers)
+		if err != nil {
+			return nil, err
+		}
+		secs = append(secs, s)
+		r.EndToEnd.PeakRSSMB = max(r.EndToEnd.PeakRSSMB, rss)
+		cfg.logf("end to end: run %d: %.2f s, peak RSS %.0f MB", i+1, s, rss)
+	}
+	r.EndToEnd.Seconds = median(secs)
+	r.EndToEnd.RecordsPerSec = float64(cfg.Records) / r.EndToEnd.Seconds
+	r.EndToEnd.MBPerSec = float64(r.EndToEnd.InputBytes) / 1e6 / r.EndToEnd.Seconds
+	if r.EndToEnd.OutputSHA256, err = fileSHA(out); err != nil {
+		return nil, err
+	}
+	if cfg.Determinism && cfg.Workers != 1 {
+		out1 := filepath.Join(dir, "out1.csv.zst")
+		if _, _, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out1, 1); err != nil {
+			return nil, err
+		}
+		h, err := fileSHA(out1)
+		if err != nil {
+			return nil, err
+		}
+		same := h == r.EndToEnd.OutputSHA256
+		r.EndToEnd.Deterministic = &same
+	}
+	return r, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func parallelRate(g *grouper.Grouper, recs []record.Record, workers int) float64 {
+	done := make(chan struct{})
+	t0 := time.Now()
+	per := (len(recs) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*per, min((w+1)*per, len(recs))
+		go func() {
+			for j := lo; j < hi; j++ {
+				g.Group(&recs[j])
+			}
+			done <- struct{}{}
+		}()
+	}
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+	return float64(len(recs)) / time.Since(t0).Seconds()
+}
+
+// runGroup runs `drg group` and returns its wall time and peak RSS in MB.
+func runGroup(ctx context.Context, exe, storeDir, ref, in, out string, workers int) (float64, float64, error) {
+	cmd := exec.CommandContext(ctx, exe, "group", in, "--out", out, "--rules", ref, "--store", storeDir,
+		"--workers", strconv.Itoa(workers), "--quiet", "--rejects", out+".rejects.csv")
+	cmd.Stderr = os.Stderr
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, 0, fmt.Errorf("drg group: %w", err)
+	}
+	secs := time.Since(t0).Seconds()
+	var rss float64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	}
+	return secs, rss, nil
+}
+
+func uncompressedSize(path string) (int64, error) {
+	rd, err := record.Open(path, record.Options{NoDuplicateCheck: true})
+	if err != nil {
+		return 0, err
+	}
+	defer rd.Close()
+	var rec record.Record
+	for {
+		err := rd.Read(&rec)
+		if err == io.EOF {
+			break
+		}
+		if _, ok := err.(*record.Error); err != nil && !ok {
+			return 0, err
+		}
+	}
+	return rd.Stats().Bytes, nil
+}
+
+func fileSHA(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/medpay/drg/bench"
+)
+
+func init() {
+	register(&command{name: "gen", summary: "generate synthetic discharge records (and the full-scale synthetic rule set) deterministically from a seed", usage: "--records N --seed S --out FILE [--rules NAME] [--ruleset-out DIR]", run: genCmd})
+	register(&command{name: "bench", summary: "measure grouping core, end-to-end file->file, reference grouper and rule-set load on generated full-scale data", usage: "[--records N] [--json FILE]", run: benchCmd})
+}
+
+func genCmd(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "gen", usage: "--records N --seed S --out FILE [--rules NAME] [--ruleset-out DIR]", summary: "Generate synthetic discharge records for a rule set: skewed diagnosis frequencies, 0-15 secondary\ndiagnoses, 0-6 procedures, some TCM-coded and day-ward records, and --dirty/--invalid fractions of\ndirty-but-fixable and invalid records. The same seed gives the same bytes."}
+	fl := newFlags(e, c)
+	n := fl.Int("records", 10000, "number of records")
+	seed := fl.Uint64("seed", 1, "random seed (records and, for the full-scale set, its rules)")
+	out := fl.String("out", "", "output file: .csv, .tsv or .jsonl, optionally .zst (required unless --ruleset-out)")
+	rules := fl.String("rules", fullScaleRef, "rule set to draw codes from: "+fullScaleRef+" (synthetic, national shape, from --seed), sample, a stored NAME or a table directory")
+	storeDirFlag := storeFlag(fl)
+	dirty := fl.Float64("dirty", 0.03, "fraction of records with dirty but fixable codes (lower case, missing dots, full-width)")
+	invalid := fl.Float64("invalid", 0.01, "fraction of invalid records that the reader must reject")
+	rsOut := fl.String("ruleset-out", "", "also write the rule set's tables to this directory (for 'drg rules import')")
+	if _, err := parseFlags(e, fl, args); err != nil {
+		return err
+	}
+	if *out == "" && *rsOut == "" {
+		fl.Usage()
+		return errUsage
+	}
+	rs, err := loadRulesSeed(*rules, *storeDirFlag, *seed)
+	if err != nil {
+		return err
+	}
+	if *rsOut != "" {
+		if err := rs.WriteTables(*rsOut); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote rule set %s tables to %s\n", rs.Name, *rsOut)
+	}
+	if *out == "" {
+		return nil
+	}
+	counts, err := bench.WriteRecords(*out, rs, *seed, *n, &bench.DirtyOptions{Dirty: *dirty, Invalid: *invalid})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %d records to %s", *n, *out)
+	var defects []string
+	for d, k := range counts {
+		if d != 0 {
+			defects = append(defects, fmt.Sprintf("%s %d", d, k))
+		}
+	}
+	sort.Strings(defects)
+	if len(defects) > 0 {
+		fmt.Fprintf(e.stdout, " (defects: %v)", defects)
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+func benchCmd(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "bench", usage: "[--records N] [--json FILE]", summary: "In one run, on the same generated full-scale data (26 MDCs, ~400 ADRGs, ~630 DRGs, ~30 000\ndiagnoses, ~10 000 DIP groups): the grouping core on in-memory records (records/s per core,\nallocs/record), end-to-end 'drg group' file -> file with zstd CSV in and out (records/s, MB/s,\npeak RSS, as a child process), the simple reference grouper on the same records (and the ratio),\nand rule-set open + compile from the store. Medians of --repeats runs."}
+	fl := newFlags(e, c)
+	n := fl.Int("records", 1_000_000, "records for the end-to-end run (the in-memory core run uses at most 500 000)")
+	seed := fl.Uint64("seed", 1, "seed of the synthetic rule set and records")
+	workers := fl.Int("workers", 0, "workers of the end-to-end run (default: all CPUs)")
+	repeats := fl.Int("repeats", 3, "repetitions per stage; medians are reported")
+	refN := fl.Int("reference-records", 2000, "records for the reference grouper (it is slow by design)")
+	determinism := fl.Bool("determinism", true, "also run end-to-end with --workers 1 and compare output hashes")
+	jsonOut := fl.String("json", "", "also write the report as JSON to this file ('-' = standard output)")
+	dir := fl.String("dir", "", "scratch directory (default: a temporary directory, removed afterwards)")
+	if _, err := parseFlags(e, fl, args); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	r, err := bench.Run(ctx, bench.Config{Records: *n, Seed: *seed, Workers: *workers, Repeats: *repeats, DRGExe: exe,
+		Dir: *dir, Determinism: *determinism, ReferenceN: *refN, Log: e.stderr})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "machine\t%d CPUs, %s %s/%s\n", r.Machine.CPUs, r.Machine.GoVersion, r.Machine.GOOS, r.Machine.GOARCH)
+	fmt.Fprintf(tw, "rule set\t%d MDCs, %d ADRGs, %d DRGs, %d diagnoses, %d procedures, %d CC/MCC, %d DIP groups\n",
+		r.RuleSet.MDCs, r.RuleSet.ADRGs, r.RuleSet.DRGs, r.RuleSet.Diagnoses, r.RuleSet.Procedures, r.RuleSet.CC, r.RuleSet.DIPGroups)
+	fmt.Fprintf(tw, "open + compile\t%.0f ms (compile alone %.0f ms; target < 300 ms)\n", r.Compile.OpenCompileMS, r.Compile.CompileOnlyMS)
+	fmt.Fprintf(tw, "grouping core\t%.0f records/s per core, %.0f on all cores, %.3f allocs/record (%d records in memory)\n",
+		r.Core.RecordsPerSecCore, r.Core.RecordsPerSecAll, r.Core.AllocsPerRecord, r.Core.Records)
+	fmt.Fprintf(tw, "reference grouper\t%.0f records/s; bitmap %.0f records/s on the same %d records: %.0fx (%d disagreements)\n",
+		r.Reference.RecordsPerSec, r.Reference.BitmapPerSec, r.Reference.Records, r.Reference.Ratio, r.Reference.Disagreements)
+	det := "not checked"
+	if r.EndToEnd.Deterministic != nil {
+		det = fmt.Sprintf("identical with --workers 1: %t", *r.EndToEnd.Deterministic)
+	}
+	fmt.Fprintf(tw, "end to end\t%.0f records/s, %.0f MB/s, %.2f s for %d records, peak RSS %.0f MB, %d workers, payment %t, %s\n",
+		r.EndToEnd.RecordsPerSec, r.EndToEnd.MBPerSec, r.EndToEnd.Seconds, r.EndToEnd.Records, r.EndToEnd.PeakRSSMB, r.EndToEnd.Workers, r.EndToEnd.Payment, det)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return err
+		}
+		b = append(b, '\n')
+		if *jsonOut == "-" {
+			_, err = e.stdout.Write(b)
+			return err
+		}
+		return os.WriteFile(*jsonOut, b, 0o644)
+	}
+	return nil
+}

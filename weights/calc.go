@@ -1,0 +1,675 @@
+package weights
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
+)
+
+// Outlier is a case's cost class.
+type Outlier uint8
+
+// The cost classes.
+const (
+	OutlierNone Outlier = iota // paid the flat group payment
+	OutlierHigh                // cost ≥ k × standard
+	OutlierLow                 // cost ≤ k × standard
+)
+
+func (o Outlier) String() string {
+	switch o {
+	case OutlierHigh:
+		return "high"
+	case OutlierLow:
+		return "low"
+	}
+	return "none"
+}
+
+// AdjustOp says how an Adjustment acts.
+type AdjustOp uint8
+
+// Adjustment operations.
+const (
+	OpFlag   AdjustOp = iota // a note: the record is unpaid, or a rule was waived
+	OpFactor                 // multiplies the weight or the amount by Factor
+	OpAdd                    // adds Amount yuan
+	OpSet                    // sets the amount to Amount yuan
+	OpGroup                  // pays the case at the weight of Group
+)
+
+// Adjustment names, as they appear in Payment.Adjustments.
+const (
+	AdjNoScheme      = "no_scheme"          // the policy has no section for the scheme
+	AdjNoGroup       = "no_group"           // the record has no group (0000, or no DIP group)
+	AdjNoWeight      = "no_weight"          // the group has no weight (not in weights.tsv, blank or 0)
+	AdjNoLevel       = "no_level"           // hospital level unknown and no default_level
+	AdjDefaultLevel  = "default_level"      // hospital level unknown: default_level used
+	AdjSameEfficacy  = "same_efficacy"      // step 1
+	AdjTCMAdvantaged = "tcm_advantaged"     // step 2
+	AdjDayWard       = "day_ward"           // step 3
+	AdjLowExempt     = "low_outlier_exempt" // step 4: a day-ward entry waived the low-cost rule
+	AdjSameLevel     = "same_level"         // step 5: common coefficient instead of the level's
+	AdjKindCoef      = "kind_coefficient"   // step 5
+	AdjHighOutlier   = "high_outlier"       // step 5
+	AdjLowOutlier    = "low_outlier"        // step 5
+	AdjFixedPrice    = "fixed_price"        // step 6
+)
+
+// MaxAdjustments is the capacity of Payment.Adjustments: more than the most
+// adjustments one record can collect.
+const MaxAdjustments = 10
+
+const sourceWeightTable = TableFile
+
+// Adjustment is one policy rule applied to a payment, for audit.
+type Adjustment struct {
+	Name   string   // one of the Adj* names
+	Op     AdjustOp //
+	Factor float64  // OpFactor: the factor
+	Amount float64  // OpAdd, OpSet: yuan
+	Group  string   // OpGroup: the group paid as
+	Source string   // the policy rule, e.g. "tcm_advantaged[3]", "drg.outliers.high.bands[1]"
+}
+
+// Payment is the weighting and payment of one record. Compute fills it
+// completely, so one Payment can be reused for every record. Its strings
+// point into the Calculator, the Result or the weight table.
+type Payment struct {
+	Scheme Scheme
+	Group  string // the group the record was grouped to
+	PaidAs string // the group whose weight is paid: Group, or the same_efficacy target
+	Level  int8   // hospital level used (the record's, or default_level)
+
+	BaseWeight     float64 // weight (RW) or score of Group, from the table or the DIP catalogue
+	AdjustedWeight float64 // after steps 1-3
+	Points         float64 // DRG: AdjustedWeight × 100; DIP: AdjustedWeight
+	// SettlementPoints are the points the case carries into year-end
+	// settlement: its unrounded pre-price amount divided by the value of one
+	// point at Rate (Rate/100 for DRG, Rate for DIP). They carry the level,
+	// same-level and kind coefficients and the outlier formula. 0 for
+	// unpaid and fixed-price cases.
+	SettlementPoints float64
+
+	Rate             float64 // base rate (DRG) or point value (DIP) used
+	LevelCoefficient float64 // level coefficient, or the same-level coefficient
+	KindCoefficient  float64 // hospital-kind coefficient (1 when the kind is not listed)
+	StandardCost     float64 // adjusted standard cost the outlier thresholds were taken on
+	Outlier          Outlier
+	GroupAmount      float64 // AdjustedWeight × Rate × LevelCoefficient × KindCoefficient, unrounded
+	Amount           float64 // yuan, rounded to the cent
+	FixedPrice       bool    // Amount is a tcm_fixed_price
+	Reason           string  // why the record is unpaid (AdjNo*), "" when paid
+
+	Adjustments    [MaxAdjustments]Adjustment // in the order applied
+	NumAdjustments int
+}
+
+// Applied returns the adjustments applied, in order. The slice aliases p.
+func (p *Payment) Applied() []Adjustment { return p.Adjustments[:p.NumAdjustments] }
+
+// Has reports whether an adjustment with the given name was applied.
+func (p *Payment) Has(name string) bool {
+	for i := range p.NumAdjustments {
+		if p.Adjustments[i].Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// next returns the next free adjustment (already zero), or nil when full.
+func (p *Payment) next() *Adjustment {
+	if p.NumAdjustments >= MaxAdjustments {
+		return nil
+	}
+	p.NumAdjustments++
+	return &p.Adjustments[p.NumAdjustments-1]
+}
+
+// addOp appends an adjustment, writing only its non-zero fields into the
+// zeroed slot.
+func (p *Payment) addOp(name string, op AdjustOp, factor, amount float64, src string) {
+	if a := p.next(); a != nil {
+		a.Name, a.Op, a.Source = name, op, src
+		if factor != 0 {
+			a.Factor = factor
+		}
+		if amount != 0 {
+			a.Amount = amount
+		}
+	}
+}
+
+// AdjustmentsString renders the adjustments on one line, e.g.
+// "tcm_advantaged×1.10(tcm_advantaged[3]);day_ward×0.90(tcm_day_ward[0])".
+func (p *Payment) AdjustmentsString() string {
+	var buf [256]byte
+	return string(p.AppendAdjustments(buf[:0]))
+}
+
+// AppendAdjustments appends the AdjustmentsString form to dst and returns
+// the extended buffer; it does not allocate when dst has room.
+func (p *Payment) AppendAdjustments(dst []byte) []byte {
+	for i, a := range p.Applied() {
+		if i > 0 {
+			dst = append(dst, ';')
+		}
+		dst = append(dst, a.Name...)
+		switch a.Op {
+		case OpFactor:
+			dst = append(dst, "×"...)
+			dst = appendFactor(dst, a.Factor)
+		case OpAdd:
+			dst = append(dst, '+')
+			dst = strconv.AppendFloat(dst, a.Amount, 'f', 2, 64)
+		case OpSet:
+			dst = append(dst, '=')
+			dst = strconv.AppendFloat(dst, a.Amount, 'f', 2, 64)
+		case OpGroup:
+			dst = append(dst, "→"...)
+			dst = append(dst, a.Group...)
+		}
+		dst = append(dst, '(')
+		dst = append(dst, a.Source...)
+		dst = append(dst, ')')
+	}
+	return dst
+}
+
+// appendFactor writes f with at least two decimals and no trailing noise.
+func appendFactor(dst []byte, f float64) []byte {
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
+	dot := -1
+	for i := start; i < len(dst); i++ {
+		if dst[i] == '.' {
+			dot = i
+		}
+	}
+	switch {
+	case dot < 0:
+		dst = append(dst, ".00"...)
+	case len(dst)-dot == 2:
+		dst = append(dst, '0')
+	}
+	return dst
+}
+
+// Calculator weights and pays grouped records under one policy and one
+// weight table. It is immutable once built: Compute is safe for concurrent
+// use and does not allocate.
+type Calculator struct {
+	policy       *Policy
+	table        *Table
+	schemes      [schemeSlots]schemeCalc // by Scheme; ok is false when the policy lacks the scheme
+	match        matcher
+	kinds        []kindCoef
+	advantaged   []advEntry
+	dayWard      []dayEntry
+	fixed        []fixedEntry
+	tcmShare     float64
+	hasTCMShare  bool
+	defaultLevel int8
+	defaultSrc   string
+	warnings     []string
+}
+
+type kindCoef struct {
+	kind   string
+	coef   float64
+	source string
+}
+
+type advEntry struct {
+	factor   float64
+	minShare float64
+	hasShare bool
+	source   string
+}
+
+type dayEntry struct {
+	factor float64
+	exempt bool
+	source string
+}
+
+type fixedEntry struct {
+	price  float64
+	source string
+}
+
+type seEntry struct {
+	tcmOnly bool
+	group   string
+	info    groupInfo // of the target group
+	source  string
+}
+
+type band struct {
+	over, upTo float64 // (over, upTo]; the first band includes over
+	open       bool    // no upper bound
+	first      bool
+	k          float64
+	source     string
+}
+
+// groupInfo is what Compute needs of a group, kept small so that one
+// lookup touches one cache line.
+type groupInfo struct {
+	weight    float64 // valid when hasWeight
+	std       float64 // table standard cost; 0 when blank or not in the table
+	hasWeight bool
+	sameLevel int32 // index in same_level_groups, -1 when not listed
+}
+
+type schemeCalc struct {
+	ok        bool
+	name      string
+	scale     float64 // points per unit of weight: 100 for DRG, 1 for DIP
+	rate      [4]float64
+	coef      [4]float64
+	sameCoef  float64
+	sameRate  float64 // 0: the level's rate
+	groups    codeMap[groupInfo]
+	sameSrc   []string // same_level_groups[i] sources
+	high      []band
+	highRatio float64
+	low       bool
+	lowK      float64
+	lowItem   bool
+	lowSource string
+	sameEff   []seEntry
+}
+
+// New compiles policy p against weight table t. p must be valid (ReadPolicy
+// validates; New calls Validate again for policies built in code). A
+// same_efficacy target must be in the table with a weight; a DRG
+// same_level_groups entry missing from the table is reported by Warnings.
+func New(p *Policy, t *Table) (*Calculator, error) {
+	if p == nil || t == nil {
+		return nil, errors.New("weights: New needs a policy and a table")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Calculator{policy: p, table: t, match: newMatcher(), defaultLevel: int8(p.DefaultLevel)}
+	if p.DefaultLevel != 0 {
+		c.defaultSrc = fmt.Sprintf("default_level=%d", p.DefaultLevel)
+	}
+	if p.TCMTreatedShare != nil {
+		c.tcmShare, c.hasTCMShare = *p.TCMTreatedShare, true
+	}
+	for _, k := range sortedFloatKeys(p.KindCoefficients) {
+		c.kinds = append(c.kinds, kindCoef{kind: k, coef: p.KindCoefficients[k], source: "kind_coefficients." + k})
+	}
+	for i, e := range p.TCMAdvantaged {
+		a := advEntry{factor: e.Factor, source: fmt.Sprintf("tcm_advantaged[%d]", i)}
+		if e.MinTCMShare != nil {
+			a.minShare, a.hasShare = *e.MinTCMShare, true
+		}
+		c.advantaged = append(c.advantaged, a)
+		c.addCode(listAdvantaged, i, e.Code, e.System)
+	}
+	for i, e := range p.TCMDayWard {
+		c.dayWard = append(c.dayWard, dayEntry{factor: e.Factor, exempt: e.ExemptLowOutlier, source: fmt.Sprintf("tcm_day_ward[%d]", i)})
+		c.addCode(listDayWard, i, e.Code, e.System)
+	}
+	for i, e := range p.TCMFixedPrice {
+		c.fixed = append(c.fixed, fixedEntry{price: e.Price, source: fmt.Sprintf("tcm_fixed_price[%d]", i)})
+		c.addCode(listFixedPrice, i, e.Code, e.System)
+	}
+	var errs []error
+	for _, s := range []Scheme{DRG, DIP} {
+		sp := p.DRG
+		if s == DIP {
+			sp = p.DIP
+		}
+		if sp == nil {
+			continue
+		}
+		sc, err := c.compileScheme(s, sp)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.schemes[s] = *sc
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Calculator) addCode(list, i int, code, system string) {
+	norm, _ := normalizeEntry(code, system) // validated
+	c.match.add(list, i, norm, system)
+}
+
+func (c *Calculator) compileScheme(s Scheme, sp *SchemePolicy) (*schemeCalc, error) {
+	sc := &schemeCalc{ok: true, name: s.String(), scale: 1, groups: newCodeMap[groupInfo](), sameCoef: 1}
+	if s == DRG {
+		sc.scale = 100
+	}
+	for l := 1; l <= 3; l++ {
+		sc.rate[l], sc.coef[l] = sp.Rate.At(l), sp.LevelCoefficients.At(l)
+	}
+	if sp.SameLevelCoefficient != nil {
+		sc.sameCoef = *sp.SameLevelCoefficient
+	}
+	if sp.SameLevelRate != nil {
+		sc.sameRate = *sp.SameLevelRate
+	}
+	rows := c.table.Rows(s)
+	for i := range rows {
+		gi := sc.intern(rows[i].Group)
+		gi.weight, gi.std, gi.hasWeight = rows[i].Weight, rows[i].StandardCost, rows[i].HasWeight
+	}
+	for i, g := range sp.SameLevelGroups {
+		src := fmt.Sprintf("%s.same_level_groups[%d]", sc.name, i)
+		sc.sameSrc = append(sc.sameSrc, src)
+		gi := sc.intern(g)
+		gi.sameLevel = int32(i)
+		if _, ok := c.table.Lookup(s, g); s == DRG && !ok {
+			c.warnings = append(c.warnings, fmt.Sprintf("%s: %s is not in %s", src, g, TableFile))
+		}
+	}
+	var errs []error
+	for i, e := range sp.SameEfficacy {
+		path := fmt.Sprintf("%s.same_efficacy[%d]", sc.name, i)
+		row, ok := c.table.Lookup(s, e.PayAsGroup)
+		if !ok || !row.HasWeight || row.Weight <= 0 {
+			errs = append(errs, &PolicyError{Path: path + ".pay_as_group", Err: fmt.Errorf("%w: %s group %s has no weight in %s", ErrUnknownGroup, sc.name, e.PayAsGroup, TableFile)})
+			continue
+		}
+		sc.sameEff = append(sc.sameEff, seEntry{tcmOnly: e.TCMOnly, group: row.Group, info: *sc.lookup(row.Group), source: path})
+		list := listSameEffDRG
+		if s == DIP {
+			list = listSameEffDIP
+		}
+		c.addCode(list, i, e.Code, e.System)
+	}
+	if o := sp.Outliers; o != nil {
+		if o.High != nil {
+			sc.highRatio = *o.High.Ratio
+			for i, b := range o.High.Bands {
+				nb := band{k: b.K, first: i == 0, open: b.UpTo == nil, source: fmt.Sprintf("%s.outliers.high.bands[%d]", sc.name, i)}
+				if b.Over != nil {
+					nb.over = *b.Over
+				}
+				if b.UpTo != nil {
+					nb.upTo = *b.UpTo
+				}
+				sc.high = append(sc.high, nb)
+			}
+		}
+		if o.Low != nil {
+			sc.low, sc.lowK, sc.lowItem = true, o.Low.K, o.Low.Method == LowItemCost
+			sc.lowSource = sc.name + ".outliers.low"
+		}
+	}
+	return sc, errors.Join(errs...)
+}
+
+// intern returns the info of group for modification while building.
+func (sc *schemeCalc) intern(group string) *groupInfo {
+	return sc.groups.put(group, groupInfo{sameLevel: -1})
+}
+
+func (sc *schemeCalc) lookup(group string) *groupInfo {
+	gi, _ := sc.groups.get(group)
+	return gi
+}
+
+// Policy returns the policy the calculator was built from.
+func (c *Calculator) Policy() *Policy { return c.policy }
+
+// Table returns the weight table the calculator was built from.
+func (c *Calculator) Table() *Table { return c.table }
+
+// Warnings lists policy entries that can never apply with this table
+// (e.g. a DRG same_level_groups code the table lacks). The slice is the
+// calculator's; do not modify it.
+func (c *Calculator) Warnings() []string { return c.warnings }
+
+// cents rounds a yuan amount to whole cents (half away from zero).
+func cents(x float64) float64 { return math.Round(x * 100) }
+
+// roundCents rounds a yuan amount to the cent.
+func roundCents(x float64) float64 { return cents(x) / 100 }
+
+// geCents reports cents(a) ≥ cents(b): a ≥ b compared in whole cents. The
+// rounding is only done near the threshold (Round is monotonic, so a ≥ b
+// implies it, and a more than a cent below b rules it out).
+func geCents(a, b float64) bool {
+	switch {
+	case a >= b:
+		return true
+	case a < b-0.02:
+		return false
+	}
+	return cents(a) >= cents(b)
+}
+
+// atLeastShare reports TCMCost ≥ share × TotalCost, compared in whole cents.
+func atLeastShare(rec *record.Record, share float64) bool {
+	return rec.TotalCost > 0 && geCents(rec.TCMCost, share*rec.TotalCost)
+}
+
+// Compute weights and pays one grouped record under scheme (DRG or DIP),
+// writing every field of out. It applies the policy in the documented order:
+//
+//  1. same_efficacy: the group weight is replaced by the target group's;
+//  2. tcm_advantaged: × factor (when the TCM cost share is reached);
+//  3. tcm_day_ward: × factor for day-ward records → AdjustedWeight;
+//  4. outlier class on the adjusted standard cost (a day-ward entry may
+//     waive the low-cost rule);
+//  5. amount = AdjustedWeight × rate × level coefficient (same-level groups:
+//     the common coefficient and rate) × kind coefficient, then the outlier
+//     formula;
+//  6. tcm_fixed_price replaces the amount.
+//
+// Records without a weight are unpaid: Amount 0, Reason and a flag say why.
+// Compute is safe for concurrent use and does not allocate.
+func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Scheme, out *Payment) {
+	out.reset(scheme)
+	if !scheme.valid() || !c.schemes[scheme].ok {
+		out.unpaid(AdjNoScheme, scheme.String())
+		return
+	}
+	sc := &c.schemes[scheme]
+
+	// The group and its base weight.
+	var group string
+	if scheme == DRG {
+		group = res.DRG
+		out.Group = group
+		if (res.Status != grouper.StatusOK && res.Status != grouper.StatusQY) || group == "" || group == grouper.Ungroupable {
+			src := res.Reason
+			if src == "" {
+				src = grouper.Ungroupable
+			}
+			out.unpaid(AdjNoGroup, src)
+			return
+		}
+	} else {
+		group = res.DIP.Group
+		out.Group = group
+		if group == "" {
+			out.unpaid(AdjNoGroup, "dip")
+			return
+		}
+	}
+	gi := groupInfo{sameLevel: -1}
+	if p := sc.lookup(group); p != nil {
+		gi = *p
+	}
+	var baseW float64
+	switch {
+	case gi.hasWeight:
+		baseW = gi.weight
+	case scheme == DIP:
+		baseW = res.DIP.Score // catalogue score
+	}
+	if !(baseW > 0) || math.IsInf(baseW, 0) {
+		out.unpaid(AdjNoWeight, sourceWeightTable)
+		return
+	}
+	out.BaseWeight = baseW
+
+	// The hospital level.
+	level := rec.HospitalLevel
+	if level < 1 || level > 3 {
+		if c.defaultLevel == 0 {
+			out.unpaid(AdjNoLevel, "hospital_level")
+			return
+		}
+		level = c.defaultLevel
+		out.addOp(AdjDefaultLevel, OpFlag, 0, 0, c.defaultSrc)
+	}
+	out.Level = level
+
+	h := c.match.match(res.PrincipalDx, rec.TCMPrincipalDx)
+
+	// (1) Same efficacy, same price: pay as the target group.
+	w, paidAs := baseW, group
+	seList := listSameEffDRG
+	if scheme == DIP {
+		seList = listSameEffDIP
+	}
+	if i := h[seList]; i >= 0 {
+		e := &sc.sameEff[i]
+		if !e.tcmOnly || rec.TCMPrincipalDx != "" || (c.hasTCMShare && atLeastShare(rec, c.tcmShare)) {
+			w, paidAs, gi = e.info.weight, e.group, e.info
+			if a := out.next(); a != nil {
+				a.Name, a.Op, a.Group, a.Factor, a.Source = AdjSameEfficacy, OpGroup, e.group, w/baseW, e.source
+			}
+		}
+	}
+	out.PaidAs = paidAs
+	w1 := w // the paid group's weight: selects the outlier band
+
+	// (2) TCM-advantaged uplift.
+	if i := h[listAdvantaged]; i >= 0 {
+		e := &c.advantaged[i]
+		if !e.hasShare || atLeastShare(rec, e.minShare) {
+			w *= e.factor
+			out.addOp(AdjTCMAdvantaged, OpFactor, e.factor, 0, e.source)
+		}
+	}
+
+	// (3) Day-ward factor.
+	exemptLow, exemptSrc := false, ""
+	if rec.DayWard {
+		if i := h[listDayWard]; i >= 0 {
+			e := &c.dayWard[i]
+			w *= e.factor
+			exemptLow, exemptSrc = e.exempt, e.source
+			out.addOp(AdjDayWard, OpFactor, e.factor, 0, e.source)
+		}
+	}
+	out.AdjustedWeight = w
+	out.Points = w * sc.scale
+
+	// Rate and coefficients.
+	rate, coef := sc.rate[level], sc.coef[level]
+	sameLevel := gi.sameLevel >= 0
+	if sameLevel {
+		coef = sc.sameCoef
+		if sc.sameRate > 0 {
+			rate = sc.sameRate
+		}
+	}
+	kind := 1.0
+	kindSrc := ""
+	for i := range c.kinds {
+		if c.kinds[i].kind == rec.HospitalKind {
+			kind, kindSrc = c.kinds[i].coef, c.kinds[i].source
+			break
+		}
+	}
+	out.Rate, out.LevelCoefficient, out.KindCoefficient = rate, coef, kind
+
+	// (4) Outlier class on the adjusted standard cost.
+	std := w1 * rate
+	if gi.std > 0 {
+		std = gi.std
+	}
+	std *= w / w1
+	out.StandardCost = std
+	cost := rec.TotalCost
+	var hb *band
+	if cost > 0 && std > 0 {
+		for i := range sc.high {
+			b := &sc.high[i]
+			if (w1 > b.over || (b.first && w1 >= b.over)) && (b.open || w1 <= b.upTo) {
+				hb = b
+				break
+			}
+		}
+		switch {
+		case hb != nil && geCents(cost, hb.k*std):
+			out.Outlier = OutlierHigh
+		case sc.low && geCents(sc.lowK*std, cost):
+			if exemptLow {
+				out.addOp(AdjLowExempt, OpFlag, 0, 0, exemptSrc)
+			} else {
+				out.Outlier = OutlierLow
+			}
+		}
+	}
+
+	// (5) Amount.
+	if sameLevel {
+		out.addOp(AdjSameLevel, OpFactor, coef, 0, sc.sameSrc[gi.sameLevel])
+	}
+	if kindSrc != "" {
+		out.addOp(AdjKindCoef, OpFactor, kind, 0, kindSrc)
+	}
+	pay := w * rate * coef * kind
+	out.GroupAmount = pay
+	switch out.Outlier {
+	case OutlierHigh:
+		extra := max(0, cost-hb.k*std) * sc.highRatio // ≥ 0: the cents comparison may admit a cost a fraction of a cent below k × S'
+		pay += extra
+		out.addOp(AdjHighOutlier, OpAdd, 0, roundCents(extra), hb.source)
+	case OutlierLow:
+		if sc.lowItem {
+			pay = cost
+			out.addOp(AdjLowOutlier, OpSet, 0, roundCents(cost), sc.lowSource)
+		} else {
+			f := cost / std
+			pay *= f
+			out.addOp(AdjLowOutlier, OpFactor, f, 0, sc.lowSource)
+		}
+	}
+	out.SettlementPoints = pay * sc.scale / rate
+
+	// (6) Per-disease fixed price.
+	if i := h[listFixedPrice]; i >= 0 {
+		e := &c.fixed[i]
+		pay = e.price
+		out.FixedPrice, out.SettlementPoints = true, 0
+		out.addOp(AdjFixedPrice, OpSet, 0, e.price, e.source)
+	}
+	out.Amount = roundCents(pay)
+}
+
+// reset clears p for a new record: every field, and the adjustments that
+// were in use (the rest are already zero).
+func (p *Payment) reset(s Scheme) {
+	clear(p.Adjustments[:min(max(p.NumAdjustments, 0), MaxAdjustments)])
+	p.Scheme, p.Group, p.PaidAs, p.Level = s, "", "", 0
+	p.BaseWeight, p.AdjustedWeight, p.Points, p.SettlementPoints = 0, 0, 0, 0
+	p.Rate, p.LevelCoefficient, p.KindCoefficient, p.StandardCost = 0, 0, 1, 0
+	p.Outlier, p.GroupAmount, p.Amount, p.FixedPrice, p.Reason = OutlierNone, 0, 0, false, ""
+	p.NumAdjustments = 0
+}
+
+func (p *Payment) unpaid(reason, source string) {
+	p.Reason = reason
+	p.addOp(reason, OpFlag, 0, 0, source)
+}

@@ -1,0 +1,144 @@
+package weights
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
+)
+
+// TestPlainPaymentProperty: with every policy list empty and every
+// coefficient 1, Amount == round(weight × rate, cents) for random weights,
+// rates (uniform or per level), levels and schemes.
+func TestPlainPaymentProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	decimals := func(max float64, places int) float64 {
+		p := math.Pow(10, float64(places))
+		return math.Round((0.001+rng.Float64()*max)*p) / p
+	}
+	for iter := range 300 {
+		var rates [3]float64
+		for i := range rates {
+			rates[i] = decimals(20000, 2)
+		}
+		uniform := iter%2 == 0
+		rate := `{"1": ` + fmt.Sprint(rates[0]) + `, "2": ` + fmt.Sprint(rates[1]) + `, "3": ` + fmt.Sprint(rates[2]) + `}`
+		if uniform {
+			rates[1], rates[2] = rates[0], rates[0]
+			rate = fmt.Sprint(rates[0])
+		}
+		pv := decimals(20, 4)
+		js := `{"policy_version": 1, "region": "P", "valid_from": "2025-01-01",
+			"drg": {"rate": ` + rate + `, "level_coefficients": 1},
+			"dip": {"rate": ` + fmt.Sprint(pv) + `, "level_coefficients": {"1": 1, "2": 1, "3": 1}},
+			"kind_coefficients": {"tcm": 1}}`
+		p := mustPolicy(t, js)
+		var tsv strings.Builder
+		tsv.WriteString("scheme\tgroup\tweight\n")
+		const n = 20
+		var rw, score [n]float64
+		for i := range n {
+			rw[i], score[i] = decimals(30, 6), decimals(5000, 4)
+			fmt.Fprintf(&tsv, "drg\tG%02d\t%v\ndip\tD%02d\t%v\n", i, rw[i], i, score[i])
+		}
+		calc := mustCalc(t, p, mustTable(t, tsv.String()))
+		var pay Payment
+		for i := range n {
+			lvl := int8(1 + rng.IntN(3))
+			rec := mkRec(level(lvl), kind([]string{"tcm", "general", ""}[rng.IntN(3)]), cost(rng.Float64()*1e5), dayWard())
+			calc.Compute(rec, drgRes(fmt.Sprintf("G%02d", i), "K80.100"), DRG, &pay)
+			if want := math.Round(rw[i]*rates[lvl-1]*100) / 100; pay.Amount != want {
+				t.Fatalf("DRG rw %v rate %v level %d: got %.2f, want %.2f", rw[i], rates[lvl-1], lvl, pay.Amount, want)
+			}
+			if math.Abs(pay.SettlementPoints-pay.Points) > 1e-9*pay.Points {
+				t.Fatalf("DRG settlement points %v != points %v", pay.SettlementPoints, pay.Points)
+			}
+			calc.Compute(rec, dipRes(fmt.Sprintf("D%02d", i), 1, "K80.100"), DIP, &pay)
+			if want := math.Round(score[i]*pv*100) / 100; pay.Amount != want {
+				t.Fatalf("DIP score %v point value %v: got %.2f, want %.2f", score[i], pv, pay.Amount, want)
+			}
+		}
+	}
+}
+
+// computeCases are varied records for the allocation and concurrency tests.
+func computeCases() []struct {
+	rec *record.Record
+	res *grouper.Result
+	s   Scheme
+} {
+	type c = struct {
+		rec *record.Record
+		res *grouper.Result
+		s   Scheme
+	}
+	return []c{
+		{mkRec(), drgRes("HC25", "K81.000"), DRG},
+		{mkRec(level(3), kind("tcm"), cost(40000), tcmCost(20000), dayWard()), drgRes("HC25", "M54.500"), DRG},
+		{mkRec(cost(12000), tcmDx("A11.02.03")), drgRes("IS15", "S52.500"), DRG},
+		{mkRec(level(1)), drgRes("BR25", "I63.900"), DRG},
+		{mkRec(cost(1000), dayWard()), drgRes("HC25", "M47.800"), DRG},
+		{mkRec(cost(50000)), drgRes("HC25", "K60.300"), DRG},
+		{mkRec(), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable}, DRG},
+		{mkRec(), drgRes("AA19", "I42.000"), DRG},
+		{mkRec(level(0)), drgRes("HC25", "K81.000"), DRG},
+		{mkRec(cost(12000)), dipRes("K80.1:51.2300", 999, "K80.100"), DIP},
+		{mkRec(cost(12000), tcmDx("A03.06.01")), dipRes("K80.1", 850, "M54.500"), DIP},
+	}
+}
+
+func TestComputeDoesNotAllocate(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	cases := computeCases()
+	var pay Payment
+	allocs := testing.AllocsPerRun(100, func() {
+		for _, c := range cases {
+			calc.Compute(c.rec, c.res, c.s, &pay)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Compute allocates %v times per run", allocs)
+	}
+	buf := make([]byte, 0, 512)
+	allocs = testing.AllocsPerRun(100, func() { buf = pay.AppendAdjustments(buf[:0]) })
+	if allocs != 0 {
+		t.Errorf("AppendAdjustments allocates %v times per run", allocs)
+	}
+}
+
+// TestComputeConcurrent runs one Calculator from many goroutines (run with
+// -race) and checks every result equals the serial one.
+func TestComputeConcurrent(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	cases := computeCases()
+	want := make([]Payment, len(cases))
+	for i, c := range cases {
+		calc.Compute(c.rec, c.res, c.s, &want[i])
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Go(func() {
+			var pay Payment
+			for range 200 {
+				for i, c := range cases {
+					calc.Compute(c.rec, c.res, c.s, &pay)
+					if pay != want[i] {
+						errs <- fmt.Sprintf("case %d: got %+v, want %+v", i, pay, want[i])
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}

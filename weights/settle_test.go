@@ -1,0 +1,170 @@
+package weights
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/medpay/drg/grouper"
+)
+
+// TestSettlementByHand settles five cases of testPolicy against 100000 yuan.
+//
+//	H1 HC25 level 2          SettlementPoints 1.0 × 100       = 100
+//	H1 HC23 level 3          SettlementPoints 2.0 × 100 × 1.2 = 240
+//	H2 BR25 level 3 (same)   SettlementPoints 0.8 × 100 × 1.0 = 80
+//	H2 K60.3 fixed price     6800, outside the pool
+//	H2 0000                  skipped
+//
+// pool = 100000 − 6800 = 93200; point value = 93200 / 420 = 221.9047619...
+// shares in cents: 2219047.619, 5325714.286, 1775238.095 -> floors sum to
+// 9319999; the one cent left goes to the largest fraction (.619, the first).
+func TestSettlementByHand(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	st := NewSettlement()
+	var pay Payment
+	add := func(h string, rec recOpt, res *grouper.Result) {
+		calc.Compute(mkRec(rec, cost(20000)), res, DRG, &pay)
+		st.Add(h, &pay)
+	}
+	add("H1", level(2), drgRes("HC25", "K81.000"))
+	add("H1", level(3), drgRes("HC23", "K81.000"))
+	add("H2", level(3), drgRes("BR25", "I63.900"))
+	add("H2", level(2), drgRes("HC25", "K60.300"))
+	add("H2", level(2), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable})
+	rep := st.Close(100000)
+	if rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	if math.Abs(rep.PointValue-93200.0/420) > 1e-9 || rep.TotalPoints != 420 || rep.Pool != 93200 || rep.FixedAmount != 6800 {
+		t.Errorf("point value %v total %v pool %v fixed %v", rep.PointValue, rep.TotalPoints, rep.Pool, rep.FixedAmount)
+	}
+	want := []float64{22190.48, 53257.14, 17752.38, 6800, 0}
+	for i, w := range want {
+		if got := rep.Cases[i].Settled; got != w {
+			t.Errorf("case %d: settled %.2f, want %.2f", i, got, w)
+		}
+	}
+	if rep.Cases[3].Status != CaseFixed || rep.Cases[4].Status != CaseSkipped || rep.Skipped != 1 {
+		t.Errorf("statuses: %v %v skipped %d", rep.Cases[3].Status, rep.Cases[4].Status, rep.Skipped)
+	}
+	if rep.Settled != 100000 {
+		t.Errorf("settled total %.2f", rep.Settled)
+	}
+	// CMI: H1 (1.0 + 2.0) / 2 = 1.5; H2 (0.8 + 1.0) / 2 = 0.9; all 4.8 / 4 = 1.2.
+	h1, h2 := rep.Hospitals[0], rep.Hospitals[1]
+	if h1.HospitalID != "H1" || h1.Cases != 2 || h1.Points != 300 || h1.Amount != 75447.62 || h1.CMI != 1.5 {
+		t.Errorf("H1: %+v", h1)
+	}
+	if h2.HospitalID != "H2" || h2.Cases != 2 || h2.Skipped != 1 || h2.Points != 180 || h2.Amount != 24552.38 || math.Abs(h2.CMI-0.9) > 1e-12 {
+		t.Errorf("H2: %+v", h2)
+	}
+	if math.Abs(rep.CMI-1.2) > 1e-12 {
+		t.Errorf("CMI %v, want 1.2", rep.CMI)
+	}
+}
+
+// TestSettlementSumsToBudget: for random batches the settled amounts add up
+// to the budget to the cent, every pooled case is within a cent of its exact
+// share, and no case is negative.
+func TestSettlementSumsToBudget(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	rng := rand.New(rand.NewPCG(7, 11))
+	groups := []struct{ g, dx string }{
+		{"HC25", "K81.000"}, {"HC23", "K80.000"}, {"IU25", "M54.500"}, {"IS15", "S52.500"},
+		{"IF19", "S42.300"}, {"BR25", "I63.900"}, {"HC25", "K60.300"}, {"AA19", "I42.000"}, {"IU25", "M47.800"},
+	}
+	for trial := range 200 {
+		st := NewSettlement()
+		n := 1 + rng.IntN(400)
+		var fixed float64
+		for range n {
+			g := groups[rng.IntN(len(groups))]
+			rec := mkRec(level(int8(rng.IntN(4))), kind([]string{"tcm", "general"}[rng.IntN(2)]),
+				cost(math.Round(rng.Float64()*80000)/100*100), tcmCost(math.Round(rng.Float64()*5000)))
+			rec.DayWard = rng.IntN(5) == 0
+			var pay Payment
+			scheme := DRG
+			if rng.IntN(10) == 0 {
+				scheme = DIP // a few cases of the other scheme: skipped
+			}
+			if scheme == DRG {
+				calc.Compute(rec, drgRes(g.g, g.dx), DRG, &pay)
+			} else {
+				calc.Compute(rec, dipRes("K80.1", 850, g.dx), DIP, &pay)
+			}
+			st.Add(fmt.Sprintf("H%d", rng.IntN(7)), &pay)
+			if pay.FixedPrice && pay.Scheme == DRG {
+				fixed += pay.Amount
+			}
+		}
+		budget := fixed + math.Round(rng.Float64()*1e10)/100
+		rep := st.Close(budget)
+		if rep.Err != nil {
+			if rep.TotalPoints == 0 && errors.Is(rep.Err, ErrBudget) {
+				continue // a batch of only fixed-price or unpaid cases
+			}
+			t.Fatalf("trial %d: %v", trial, rep.Err)
+		}
+		var sum, hsum float64
+		for i, c := range rep.Cases {
+			sum += c.Settled
+			if c.Settled < 0 {
+				t.Fatalf("trial %d case %d: negative %.2f", trial, i, c.Settled)
+			}
+			if c.Status == CasePooled {
+				exact := c.SettlementPoints * rep.PointValue
+				if math.Abs(c.Settled-exact) > 0.01+1e-6 {
+					t.Fatalf("trial %d case %d: settled %.2f, exact share %.4f", trial, i, c.Settled, exact)
+				}
+			}
+		}
+		for _, h := range rep.Hospitals {
+			hsum += h.Amount
+		}
+		if math.Abs(sum-budget) > 0.01 || math.Abs(rep.Settled-math.Round(budget*100)/100) > 1e-6 || math.Abs(hsum-budget) > 0.01 {
+			t.Fatalf("trial %d (%d cases): settled %.4f, hospitals %.4f, budget %.4f", trial, n, sum, hsum, budget)
+		}
+	}
+}
+
+func TestSettlementErrors(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	var pay Payment
+	st := NewSettlement()
+	calc.Compute(mkRec(), drgRes("HC25", "K60.300"), DRG, &pay) // fixed 6800
+	st.Add("H1", &pay)
+	if rep := st.Close(5000); !errors.Is(rep.Err, ErrBudget) {
+		t.Errorf("fixed prices over budget: got %v", rep.Err)
+	}
+	if rep := st.Close(10000); !errors.Is(rep.Err, ErrBudget) {
+		t.Errorf("pool without points: got %v", rep.Err)
+	}
+	if rep := st.Close(6800); rep.Err != nil || rep.Settled != 6800 {
+		t.Errorf("exactly the fixed prices: got %v %.2f", rep.Err, rep.Settled)
+	}
+	if rep := st.Close(math.NaN()); !errors.Is(rep.Err, ErrBudget) {
+		t.Errorf("NaN budget: got %v", rep.Err)
+	}
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &pay)
+	st.Add("H1", &pay)
+	rep := st.Close(0.05)
+	if rep.Err == nil {
+		t.Error("budget below the fixed prices accepted")
+	}
+	if st.Len() != 2 {
+		t.Errorf("Len %d", st.Len())
+	}
+	// Three equal cases share 0.10 yuan: 3.33.. cents each; the cent left
+	// goes to the first (ties broken by order).
+	st = NewSettlement()
+	for range 3 {
+		st.Add("H", &pay)
+	}
+	rep = st.Close(0.10)
+	if rep.Cases[0].Settled != 0.04 || rep.Cases[1].Settled != 0.03 || rep.Cases[2].Settled != 0.03 {
+		t.Errorf("ties: %+v", rep.Cases)
+	}
+}
