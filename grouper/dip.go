@@ -184,6 +184,8 @@ func (g *Grouper) groupDIP(st *state, res *Result, tr *Trace) {
 		if tr != nil {
 			tr.add("dip", g.dx.Code(sub), false, "no core group for %s with %d listed procedure(s)", g.dx.Code(sub), len(procs))
 		}
+	} else if tr != nil {
+		tr.add("dip", pdx, false, "the catalogue has no core group for %s, its subcategory or its category", pdx)
 	}
 	class := ClassConservative
 	for _, p := range st.procs {
