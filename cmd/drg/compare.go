@@ -10,6 +10,7 @@ import (
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/weights"
 )
 
 // comparison tallies our DRGs against an expected column, as bureaus do to
@@ -50,7 +51,7 @@ func expected(rec *record.Record) string {
 }
 
 // add is called in input order by the pipeline.
-func (c *comparison) add(rec *record.Record, res *grouper.Result) {
+func (c *comparison) add(rec *record.Record, res *grouper.Result, _ *weights.Payment) {
 	want := expected(rec)
 	key := "-"
 	if want != grouper.Ungroupable && want != "" {

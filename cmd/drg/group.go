@@ -126,11 +126,9 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		opts.Format = record.FormatCSV
 	}
 	if !gf.noPayment {
-		cols, err := paymentColumns(rs, gf.policy, scheme)
-		if err != nil {
+		if opts.Payment, err = paymentCalculator(rs, gf.policy); err != nil {
 			return err
 		}
-		opts.Columns = append(opts.Columns, cols...)
 	}
 	var cmp *comparison
 	if gf.compare != "" {

@@ -1,12 +1,38 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"os"
+
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/batch"
+	"github.com/medpay/drg/weights"
 )
 
-// paymentColumns returns the weight and payment columns for rs under the
-// policy, or none when the rule set has no weights table.
-func paymentColumns(rs *grouper.RuleSet, policy string, scheme grouper.Scheme) ([]batch.Column, error) {
-	return nil, nil
+// paymentCalculator returns the calculator for rs under the policy ("sample"
+// = the embedded sample policy, else a JSON file), or nil when the rule set
+// has no weights table.
+func paymentCalculator(rs *grouper.RuleSet, policy string) (*weights.Calculator, error) {
+	table, err := weights.TableFromRuleSet(rs)
+	if errors.Is(err, weights.ErrNoTable) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rule set %s: %w", rs.Name, err)
+	}
+	var p *weights.Policy
+	if policy == "" || policy == "sample" {
+		p, err = weights.SamplePolicy()
+	} else {
+		var f *os.File
+		if f, err = os.Open(policy); err != nil {
+			return nil, err
+		}
+		p, err = weights.ReadPolicy(f)
+		f.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("policy %s: %w", policy, err)
+	}
+	return weights.New(p, table)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/weights"
 )
 
 // Options configure Run. The zero value groups under DRG with one worker per
@@ -24,9 +25,14 @@ type Options struct {
 	NoHeader  bool           // do not write the header row (appending to earlier output)
 	// Columns adds columns to every output row, after the grouping columns.
 	Columns []Column
+	// Payment, when set, prices every record under PaymentScheme and adds
+	// the payment columns (see Columns).
+	Payment       *weights.Calculator
+	PaymentScheme weights.Scheme // 0 = DRG when Scheme has DRG, else DIP
 	// OnResult, when set, is called for every accepted record in input order,
-	// from one goroutine. rec and res are valid only during the call.
-	OnResult func(rec *record.Record, res *grouper.Result)
+	// from one goroutine. rec, res and pay (nil without Payment) are valid
+	// only during the call.
+	OnResult func(rec *record.Record, res *grouper.Result, pay *weights.Payment)
 	// Progress, when set, is called about every ProgressEvery with the
 	// counts so far, and once at the end.
 	Progress      func(Stats)
@@ -67,6 +73,7 @@ type batchBuf struct {
 	seq     int
 	recs    []record.Record
 	results []grouper.Result
+	pays    []weights.Payment
 	rejects []*record.Error
 	out     []byte
 }
@@ -87,6 +94,12 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 	}
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = time.Second
+	}
+	if opts.PaymentScheme == 0 {
+		opts.PaymentScheme = weights.DRG
+		if opts.Scheme&grouper.SchemeDRG == 0 {
+			opts.PaymentScheme = weights.DIP
+		}
 	}
 	f := newFormatter(opts)
 	start := time.Now()
@@ -159,9 +172,18 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 					b.results = make([]grouper.Result, len(b.recs))
 				}
 				b.results = b.results[:len(b.recs)]
+				if opts.Payment != nil && cap(b.pays) < len(b.recs) {
+					b.pays = make([]weights.Payment, len(b.recs))
+				}
+				b.pays = b.pays[:len(b.recs)]
 				for i := range b.recs {
 					b.results[i] = g.GroupScheme(&b.recs[i], opts.Scheme, opts.Explain)
-					b.out = f.row(b.out, &b.recs[i], &b.results[i])
+					var pay *weights.Payment
+					if opts.Payment != nil {
+						pay = &b.pays[i]
+						opts.Payment.Compute(&b.recs[i], &b.results[i], opts.PaymentScheme, pay)
+					}
+					b.out = f.row(b.out, &b.recs[i], &b.results[i], pay)
 				}
 				select {
 				case toWrite <- b:
@@ -224,7 +246,7 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 	return st, nil
 }
 
-func writeBatch(b *batchBuf, out io.Writer, rejects *record.RejectWriter, st *Stats, onResult func(*record.Record, *grouper.Result)) error {
+func writeBatch(b *batchBuf, out io.Writer, rejects *record.RejectWriter, st *Stats, onResult func(*record.Record, *grouper.Result, *weights.Payment)) error {
 	if _, err := out.Write(b.out); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
@@ -255,7 +277,11 @@ func writeBatch(b *batchBuf, out io.Writer, rejects *record.RejectWriter, st *St
 			st.PerMDC[res.MDC[0]-'A']++
 		}
 		if onResult != nil {
-			onResult(&b.recs[i], res)
+			var pay *weights.Payment
+			if len(b.pays) > i {
+				pay = &b.pays[i]
+			}
+			onResult(&b.recs[i], res, pay)
 		}
 	}
 	return nil

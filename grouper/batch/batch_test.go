@@ -15,6 +15,7 @@ import (
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/chs11"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/weights"
 )
 
 // sampleInput builds a CSV of n records from the sample rule set's own codes,
@@ -185,7 +186,7 @@ func TestOnResultInOrder(t *testing.T) {
 	rs, _ := grouper.Sample()
 	g, _ := grouper.Compile(rs)
 	var ids []string
-	_, _, st := runBatch(t, g, sampleInput(t, rs, 3000), batch.Options{Workers: 4, BatchSize: 7, OnResult: func(rec *record.Record, res *grouper.Result) {
+	_, _, st := runBatch(t, g, sampleInput(t, rs, 3000), batch.Options{Workers: 4, BatchSize: 7, OnResult: func(rec *record.Record, res *grouper.Result, _ *weights.Payment) {
 		ids = append(ids, rec.ID)
 	}})
 	if int64(len(ids)) != st.Grouped {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/weights"
 )
 
 // formatter renders result rows; it is immutable and shared by the workers.
@@ -28,6 +29,15 @@ func newFormatter(opts Options) *formatter {
 	return f
 }
 
+// PaymentColumns are the columns added with Options.Payment: the hospital,
+// the scheme paid under, the group's weight (RW or score), the weight after
+// policy adjustments, points, settlement points (what year-end settlement
+// shares the budget by), the outlier class, the amount in yuan, whether it is
+// a fixed price, why an unpaid record is unpaid, and every adjustment applied
+// with its factor and policy source.
+var PaymentColumns = []string{"hospital_id", "pay_scheme", "weight", "adjusted_weight", "points", "settlement_points",
+	"outlier", "payment", "fixed_price", "unpaid", "adjustments"}
+
 // Columns returns the output column names for opts, in order.
 func Columns(opts Options) []string {
 	names := []string{"id"}
@@ -37,6 +47,9 @@ func Columns(opts Options) []string {
 	names = append(names, "principal_dx", "tcm_source", "cc_level", "cc_code")
 	if opts.Scheme&grouper.SchemeDIP != 0 {
 		names = append(names, "dip_group", "dip_kind", "dip_score", "dip_reason")
+	}
+	if opts.Payment != nil {
+		names = append(names, PaymentColumns...)
 	}
 	for _, c := range opts.Columns {
 		names = append(names, c.Name)
@@ -61,7 +74,7 @@ func (f *formatter) header(dst []byte) []byte {
 }
 
 // row appends one output row for rec and res.
-func (f *formatter) row(dst []byte, rec *record.Record, res *grouper.Result) []byte {
+func (f *formatter) row(dst []byte, rec *record.Record, res *grouper.Result, pay *weights.Payment) []byte {
 	i := 0
 	field := func(s string) {
 		dst = f.sep(dst, i)
@@ -96,6 +109,45 @@ func (f *formatter) row(dst []byte, rec *record.Record, res *grouper.Result) []b
 			i++
 		}
 		field(res.DIP.Reason)
+	}
+	if pay != nil {
+		field(rec.HospitalID)
+		field(pay.Scheme.String())
+		num := func(v float64, prec int) {
+			dst = f.sep(dst, i)
+			if f.json {
+				dst = append(dst, '"')
+			}
+			dst = strconv.AppendFloat(dst, v, 'f', prec, 64)
+			if f.json {
+				dst = append(dst, '"')
+			}
+			i++
+		}
+		num(pay.BaseWeight, 4)
+		num(pay.AdjustedWeight, 4)
+		num(pay.Points, 4)
+		num(pay.SettlementPoints, 6)
+		field(pay.Outlier.String())
+		num(pay.Amount, 2)
+		if pay.FixedPrice {
+			field("1")
+		} else {
+			field("0")
+		}
+		field(pay.Reason)
+		dst = f.sep(dst, i)
+		start := len(dst)
+		if f.json {
+			dst = append(dst, '"')
+			start++
+		}
+		dst = pay.AppendAdjustments(dst)
+		dst = f.escapeTail(dst, start)
+		if f.json {
+			dst = append(dst, '"')
+		}
+		i++
 	}
 	for _, c := range f.opts.Columns {
 		dst = f.sep(dst, i)
@@ -145,22 +197,35 @@ func (f *formatter) value(dst []byte, s string) []byte {
 }
 
 // escapeTail quotes dst[start:] in place when the value needs it.
+// It allocates only when the value needs escaping, which is rare.
 func (f *formatter) escapeTail(dst []byte, start int) []byte {
-	v := string(dst[start:])
+	tail := dst[start:]
 	if f.json {
-		q := appendJSONString(nil, v)
+		clean := true
+		for _, c := range tail {
+			if c == '"' || c == '\\' || c < 0x20 {
+				clean = false
+				break
+			}
+		}
+		if clean {
+			return dst
+		}
+		q := appendJSONString(nil, string(tail))
 		return append(dst[:start], q[1:len(q)-1]...)
 	}
-	if !f.needsQuote(v) {
+	if !needsQuote(tail, f.delim) {
 		return dst
 	}
-	return appendQuoted(dst[:start], v)
+	return appendQuoted(dst[:start], string(tail))
 }
 
-func (f *formatter) needsQuote(s string) bool {
+func (f *formatter) needsQuote(s string) bool { return needsQuote(s, f.delim) }
+
+func needsQuote[T string | []byte](s T, delim byte) bool {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
-		case '"', '\n', '\r', f.delim:
+		case '"', '\n', '\r', delim:
 			return true
 		}
 	}

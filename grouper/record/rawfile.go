@@ -62,3 +62,37 @@ func (w *fileWriter) Close() error {
 	}
 	return first
 }
+
+// OpenFile opens path for reading any text input: "-" is standard input and
+// a .zst suffix is decompressed. Close releases the decoder and the file.
+func OpenFile(path string) (io.ReadCloser, error) {
+	if path == "-" {
+		return io.NopCloser(os.Stdin), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if !isZstdPath(path) {
+		return f, nil
+	}
+	zr, err := zstdio.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &fileReader{ReadCloser: zr, f: f}, nil
+}
+
+type fileReader struct {
+	io.ReadCloser
+	f *os.File
+}
+
+func (r *fileReader) Close() error {
+	err := r.ReadCloser.Close()
+	if ferr := r.f.Close(); err == nil {
+		err = ferr
+	}
+	return err
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/medpay/drg/grouper/batch"
+	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/weights"
+)
+
+func init() {
+	register(&command{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: "FILE... --budget YUAN [--cases FILE]", run: settleCmd})
+}
+
+func settleCmd(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "settle", usage: "FILE... --budget YUAN [--cases FILE]", summary: "Settle a year of grouped and priced cases (the output of 'drg group' with payment columns):\nfixed-price cases are paid their price, the rest of the budget is shared in proportion to each\ncase's settlement points, so point value = pool / total points and the settled amounts add up to\nthe budget to the cent. Prints the point value, per-hospital totals and the case-mix index (CMI)."}
+	fl := newFlags(e, c)
+	budget := fl.Float64("budget", 0, "fund budget for the period, in yuan (required)")
+	casesOut := fl.String("cases", "", "also write every case's settled amount to this CSV file (.zst allowed)")
+	files, err := parseFlags(e, fl, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 || *budget <= 0 {
+		fl.Usage()
+		return errUsage
+	}
+	s := weights.NewSettlement()
+	var ids []string
+	for _, path := range files {
+		if err := readPriced(path, func(id, hospital string, p *weights.Payment) {
+			s.Add(hospital, p)
+			if *casesOut != "" {
+				ids = append(ids, id)
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	r := s.Close(*budget)
+	if r.Err != nil {
+		return r.Err
+	}
+	fmt.Fprintf(e.stdout, "scheme %s, budget %.2f, fixed-price %.2f, pool %.2f, total points %.4f\n", r.Scheme, r.Budget, r.FixedAmount, r.Pool, r.TotalPoints)
+	pv := r.PointValue
+	if r.Scheme == weights.DRG {
+		fmt.Fprintf(e.stdout, "point value %.6f yuan per point (year-end base rate %.2f), settled %.2f, CMI %.4f, skipped %d\n\n", pv, pv*100, r.Settled, r.CMI, r.Skipped)
+	} else {
+		fmt.Fprintf(e.stdout, "point value %.6f yuan per point, settled %.2f, skipped %d\n\n", pv, r.Settled, r.Skipped)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "hospital\tcases\tskipped\tpoints\tcomputed\tsettled\tCMI\t")
+	for _, h := range r.Hospitals {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.4f\t\n", h.HospitalID, h.Cases, h.Skipped, h.Points, h.Computed, h.Amount, h.CMI)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if *casesOut == "" {
+		return nil
+	}
+	w, closeW, err := createFile(*casesOut)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "id,hospital_id,group,status,points,settlement_points,computed,settled")
+	for i, cs := range r.Cases {
+		fmt.Fprintf(bw, "%s,%s,%s,%s,%.4f,%.6f,%.2f,%.2f\n", ids[i], cs.HospitalID, cs.Group, cs.Status, cs.Points, cs.SettlementPoints, cs.Computed, cs.Settled)
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return closeW()
+}
+
+// readPriced reads a grouped file's payment columns into Payments.
+func readPriced(path string, fn func(id, hospital string, p *weights.Payment)) error {
+	f, err := record.OpenFile(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("%s: header: %w", path, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[h] = i
+	}
+	need := append([]string{"id"}, batch.PaymentColumns...)
+	for _, n := range need {
+		if _, ok := col[n]; !ok {
+			return fmt.Errorf("%s: no column %q: settle reads the output of 'drg group' with payments (a rule set with a weights table)", path, n)
+		}
+	}
+	group := "drg"
+	if _, ok := col[group]; !ok {
+		group = "dip_group"
+	}
+	for {
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		line, _ := cr.FieldPos(0)
+		num := func(name string) (float64, error) {
+			v, err := strconv.ParseFloat(row[col[name]], 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s:%d: column %s: %q is not a number", path, line, name, row[col[name]])
+			}
+			return v, nil
+		}
+		var p weights.Payment
+		scheme, ok := weights.ParseScheme(row[col["pay_scheme"]])
+		if !ok {
+			return fmt.Errorf("%s:%d: column pay_scheme: %q is not drg or dip", path, line, row[col["pay_scheme"]])
+		}
+		p.Scheme = scheme
+		if scheme == weights.DIP {
+			if i, ok := col["dip_group"]; ok {
+				p.Group = strings.Clone(row[i])
+			}
+		} else if i, ok := col[group]; ok {
+			p.Group = strings.Clone(row[i])
+		}
+		for _, f := range []struct {
+			name string
+			dst  *float64
+		}{{"weight", &p.BaseWeight}, {"adjusted_weight", &p.AdjustedWeight}, {"points", &p.Points}, {"settlement_points", &p.SettlementPoints}, {"payment", &p.Amount}} {
+			if *f.dst, err = num(f.name); err != nil {
+				return err
+			}
+		}
+		p.FixedPrice = row[col["fixed_price"]] == "1"
+		p.Reason = strings.Clone(row[col["unpaid"]])
+		fn(strings.Clone(row[col["id"]]), strings.Clone(row[col["hospital_id"]]), &p)
+	}
+}
