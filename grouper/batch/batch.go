@@ -172,10 +172,13 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 					b.results = make([]grouper.Result, len(b.recs))
 				}
 				b.results = b.results[:len(b.recs)]
-				if opts.Payment != nil && cap(b.pays) < len(b.recs) {
-					b.pays = make([]weights.Payment, len(b.recs))
+				b.pays = b.pays[:0]
+				if opts.Payment != nil {
+					if cap(b.pays) < len(b.recs) {
+						b.pays = make([]weights.Payment, len(b.recs))
+					}
+					b.pays = b.pays[:len(b.recs)]
 				}
-				b.pays = b.pays[:len(b.recs)]
 				for i := range b.recs {
 					b.results[i] = g.GroupScheme(&b.recs[i], opts.Scheme, opts.Explain)
 					var pay *weights.Payment

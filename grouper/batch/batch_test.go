@@ -43,7 +43,7 @@ func sampleInput(t testing.TB, rs *grouper.RuleSet, n int) []byte {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	var b bytes.Buffer
-	b.WriteString("id,sex,age_years,principal_dx,secondary_dx,procedures,vent_hours\n")
+	b.WriteString("id,hospital_id,hospital_level,sex,age_years,principal_dx,secondary_dx,procedures,vent_hours,total_cost\n")
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("R%06d", i)
 		switch {
@@ -60,7 +60,7 @@ func sampleInput(t testing.TB, rs *grouper.RuleSet, n int) []byte {
 		for k := r.IntN(3); k > 0; k-- {
 			procs = append(procs, strings.Split(proc[r.IntN(len(proc))], "+")[0])
 		}
-		fmt.Fprintf(&b, "%s,%d,%d,%s,%s,%s,%d\n", id, 1+r.IntN(2), r.IntN(90), dx[r.IntN(len(dx))], strings.Join(sdx, "|"), strings.Join(procs, "|"), r.IntN(2)*r.IntN(200))
+		fmt.Fprintf(&b, "%s,H%d,%d,%d,%d,%s,%s,%s,%d,%d\n", id, i%5, 1+i%3, 1+r.IntN(2), r.IntN(90), dx[r.IntN(len(dx))], strings.Join(sdx, "|"), strings.Join(procs, "|"), r.IntN(2)*r.IntN(200), 2000+r.IntN(40000))
 	}
 	return b.Bytes()
 }
@@ -215,5 +215,47 @@ func TestFormatQuoting(t *testing.T) {
 	}
 	if strings.Join(got, "/") != `a,b/q"x` {
 		t.Errorf("ids read back from output: %q", got)
+	}
+}
+
+func TestPaymentColumns(t *testing.T) {
+	rs, _ := grouper.Sample()
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := weights.TableFromRuleSet(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := weights.SamplePolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	calc, err := weights.New(p, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sampleInput(t, rs, 3000)
+	var paid int
+	opts := batch.Options{Workers: 1, Payment: calc, OnResult: func(rec *record.Record, res *grouper.Result, pay *weights.Payment) {
+		if pay == nil {
+			t.Fatal("OnResult got no payment")
+		}
+		if res.Status == grouper.StatusOK && pay.Reason == "" && pay.Amount > 0 {
+			paid++
+		}
+	}}
+	out1, _, st := runBatch(t, g, in, opts)
+	if paid == 0 || int64(paid) > st.OK {
+		t.Errorf("%d paid records of %d OK", paid, st.OK)
+	}
+	header := strings.SplitN(string(out1), "\n", 2)[0]
+	if !strings.HasSuffix(header, strings.Join(batch.PaymentColumns, ",")) {
+		t.Errorf("header %q lacks the payment columns", header)
+	}
+	opts.Workers, opts.OnResult = 8, nil
+	if out8, _, _ := runBatch(t, g, in, opts); !bytes.Equal(out1, out8) {
+		t.Error("priced output differs between 1 and 8 workers")
 	}
 }

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// drg runs the command in-process and returns its exit status and output.
+func drg(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb}
+	code := run(context.Background(), e, args)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpExplainsEveryCommand(t *testing.T) {
+	code, out, _ := drg(t, "", "--help")
+	if code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	for _, c := range commands {
+		if !strings.Contains(out, c.name) {
+			t.Errorf("drg --help does not list %q", c.name)
+		}
+		args := append(strings.Fields(c.name), "--help")
+		code, out, _ := drg(t, "", args...)
+		if code != 0 || !strings.Contains(out, "Usage: drg "+c.name) || !strings.Contains(out, "Flags:") {
+			t.Errorf("drg %s --help: exit %d, output %q", c.name, code, out)
+		}
+	}
+	if code, _, errOut := drg(t, "", "nosuch"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command: exit %d, %q", code, errOut)
+	}
+}
+
+// TestMainJob is the README's first command: group the bundled sample.
+func TestMainJob(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.csv")
+	code, _, errOut := drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", out, "--scheme", "both")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"records in   346", "rejected     10", "grouped      336"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("summary lacks %q:\n%s", want, errOut)
+		}
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := strings.Count(string(data), "\n"); rows != 337 {
+		t.Errorf("output has %d lines, want header + 336", rows)
+	}
+	rej, err := os.ReadFile(out + ".rejects.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := strings.Count(string(rej), "\n"); rows != 11 {
+		t.Errorf("rejects file has %d lines, want header + 10", rows)
+	}
+	for _, col := range []string{"dip_group", "weight", "adjusted_weight", "adjustments", "outlier", "payment"} {
+		if !strings.Contains(strings.SplitN(string(data), "\n", 2)[0], col) {
+			t.Errorf("output header lacks %s", col)
+		}
+	}
+	// Settlement over that output shares the budget to the cent.
+	code, sOut, sErr := drg(t, "", "settle", out, "--budget", "1000000")
+	if code != 0 || !strings.Contains(sOut, "settled 1000000.00") {
+		t.Errorf("settle: exit %d\n%s%s", code, sOut, sErr)
+	}
+}
+
+func TestWorkersByteIdentical(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join("..", "..", "examples", "sample.csv")
+	var outs []string
+	for _, w := range []string{"1", "8"} {
+		out := filepath.Join(dir, "out"+w+".csv.zst")
+		if code, _, e := drg(t, "", "group", in, "--out", out, "--workers", w, "--batch", "16", "--explain", "--quiet"); code != 0 {
+			t.Fatal(e)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, string(b))
+	}
+	if outs[0] != outs[1] {
+		t.Error("--workers 1 and --workers 8 outputs differ")
+	}
+}
+
+func TestRulesRoundTripAndExplain(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	exp := filepath.Join(dir, "exp")
+	if code, _, e := drg(t, "", "rules", "export", "sample", exp, "--store", store); code != 0 {
+		t.Fatal(e)
+	}
+	if code, out, e := drg(t, "", "rules", "import", exp, "--store", store); code != 0 || !strings.Contains(out, "imported sample@1") {
+		t.Fatalf("import: %s %s", out, e)
+	}
+	exp2 := filepath.Join(dir, "exp2")
+	if code, _, e := drg(t, "", "rules", "export", "sample@1", exp2, "--store", store); code != 0 {
+		t.Fatal(e)
+	}
+	files, _ := os.ReadDir(exp)
+	for _, f := range files {
+		a, _ := os.ReadFile(filepath.Join(exp, f.Name()))
+		b, err := os.ReadFile(filepath.Join(exp2, f.Name()))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s: export -> import -> export is not byte-identical", f.Name())
+		}
+	}
+	if code, out, _ := drg(t, "", "rules", "list", "--store", store); code != 0 || !strings.Contains(out, "sample  1 ") {
+		t.Errorf("rules list: %s", out)
+	}
+	code, out, e := drg(t, "", "explain", "--rules", "sample@1", "--store", store, "--pdx", "k80.100", "--proc", "51.2300", "--sex", "1", "--age", "50")
+	if code != 0 || !strings.Contains(out, "adrg") || !strings.Contains(out, "DRG  ") {
+		t.Errorf("explain: exit %d\n%s%s", code, out, e)
+	}
+	// A broken table is reported with file and line, and nothing is imported.
+	os.WriteFile(filepath.Join(exp, "adrg.tsv"), []byte("adrg\tmdc\torder\tcondition\tname\nXX1\tQ\t1\ttrue\tx\n"), 0o644)
+	if code, _, e := drg(t, "", "rules", "import", exp, "--name", "bad", "--store", store); code != 1 || !strings.Contains(e, "adrg.tsv:2") {
+		t.Errorf("broken import: exit %d, %q", code, e)
+	}
+}
+
+func TestDiffNational(t *testing.T) {
+	data := filepath.Join("..", "..", "..", "shared", "data", "chs-drg-1.1")
+	if _, err := os.Stat(filepath.Join(data, "labelled-sample.tsv")); err != nil {
+		t.Skip("national data absent")
+	}
+	dir := t.TempDir()
+	code, out, e := drg(t, "", "diff", filepath.Join(data, "labelled-sample.tsv"), "--rules", data, "--column", "peer_drg", "--rejects", filepath.Join(dir, "r.csv"), "--quiet")
+	if code != 0 || !strings.Contains(out, "all     5000    100.00%") || !strings.Contains(out, "0 disagreement(s)") {
+		t.Errorf("diff: exit %d\n%s%s", code, out, e)
+	}
+}
+
+func TestValidateCounts(t *testing.T) {
+	dir := t.TempDir()
+	code, out, e := drg(t, "", "validate", filepath.Join("..", "..", "examples", "sample.csv"), "--rejects", filepath.Join(dir, "r.csv"))
+	if code != 0 || !strings.Contains(out, "346 records, 336 accepted, 10 rejected") {
+		t.Errorf("validate: exit %d %s %s", code, out, e)
+	}
+}
