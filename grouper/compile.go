@@ -42,7 +42,11 @@ type Grouper struct {
 
 	ccLevel  []CCLevel // per dx ID, with the hierarchy applied
 	ccTable  []uint32  // per dx ID: exclusion table index + 1; 0 = none
-	pdxTable []*roaring.Bitmap
+	// pdxTable1 is the exclusion table of a principal (0 = none), and
+	// pdxTable the set of its tables when it is in more than one (rare; the
+	// national scheme has none), so the common check is one comparison.
+	pdxTable1 []uint32
+	pdxTable  []*roaring.Bitmap
 
 	checks []ccheck
 	mdcs   []cmdc
@@ -72,6 +76,11 @@ type clist struct {
 	short   string // name as written in conditions
 	system  codes.System
 	codes   *roaring.Bitmap
+	// bits is codes flattened to a dense bit set over the dictionary IDs,
+	// built once at compile: the membership test of the grouping loop is then
+	// one load and a mask, where a roaring Contains is two binary searches.
+	// The roaring bitmap stays the index the compiler works with.
+	bits []uint64
 	regions []*roaring.Bitmap // by region index, for regions(LIST)
 }
 
@@ -377,6 +386,15 @@ func (c *compiler) list(scopes []string, name string, group int, sys codes.Syste
 		}
 		// No RunOptimize: run containers make Contains a binary search over runs,
 		// while array and bitmap containers answer faster on these small sets.
+		n := c.g.dx.Len()
+		if cl.system == codes.SystemProcedure {
+			n = c.g.proc.Len()
+		}
+		cl.bits = make([]uint64, n/64+1)
+		cl.codes.Iterate(func(x uint32) bool {
+			cl.bits[x>>6] |= 1 << (x & 63)
+			return true
+		})
 		idx := int32(len(c.g.lists))
 		c.g.lists = append(c.g.lists, cl)
 		c.listIdx[k] = idx
@@ -486,6 +504,12 @@ func (c *compiler) node(e *Expr, scopes []string) (int32, error) {
 	return int32(len(c.g.nodes) - 1), nil
 }
 
+// has reports whether dictionary ID id is in the list.
+func (l *clist) has(id uint32) bool {
+	w := id >> 6
+	return w < uint32(len(l.bits)) && l.bits[w]&(1<<(id&63)) != 0
+}
+
 // requires returns the lists of which a record must have a code for node n to
 // hold, or ok=false when n can hold without any (NOT, comparisons, true).
 func (g *Grouper) requires(n int32) (lists []int32, ok bool) {
@@ -593,6 +617,7 @@ func (c *compiler) complications() {
 	g.ccLevel = make([]CCLevel, n)
 	g.ccTable = make([]uint32, n)
 	g.pdxTable = make([]*roaring.Bitmap, n)
+	g.pdxTable1 = make([]uint32, n)
 	tables := map[string]uint32{}
 	table := func(name string) uint32 {
 		t, ok := tables[name]
@@ -625,12 +650,16 @@ func (c *compiler) complications() {
 	for _, e := range rs.Exclusions {
 		t := table(e.Table)
 		id, _ := g.dx.Lookup(e.Principal)
+		_ = id
 		for _, d := range c.expand(codes.SystemDiagnosis, e.Principal) {
-			_ = id
-			if g.pdxTable[d] == nil {
-				g.pdxTable[d] = roaring.New()
+			switch {
+			case g.pdxTable1[d] == 0 || g.pdxTable1[d] == t:
+				g.pdxTable1[d] = t
+			case g.pdxTable[d] == nil:
+				g.pdxTable[d] = roaring.BitmapOf(g.pdxTable1[d], t)
+			default:
+				g.pdxTable[d].Add(t)
 			}
-			g.pdxTable[d].Add(t)
 		}
 	}
 }

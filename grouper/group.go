@@ -348,7 +348,7 @@ func (g *Grouper) qy(st *state, tr *Trace, m *cmdc) bool {
 		return false
 	}
 	for _, p := range st.procs {
-		if g.lists[g.qyList].codes.Contains(p) {
+		if g.lists[g.qyList].has(p) {
 			if tr != nil {
 				tr.add("qy", m.qyGroup, true, "procedure %s is in %s and no procedure ADRG of MDC %s matched", g.proc.Code(p), g.rs.Options.QYList, m.code)
 			}
@@ -401,13 +401,13 @@ func (g *Grouper) encode(st *state, rec *record.Record, pdx string) {
 // complicationLevel finds the worst counted CC/MCC among the secondaries.
 func (g *Grouper) complicationLevel(st *state, tr *Trace) {
 	st.hasMCC, st.hasCC, st.ccLevel, st.ccIdx = false, false, CCNone, -1
-	excl := g.pdxTable[st.pdx]
+	excl1, excl := g.pdxTable1[st.pdx], g.pdxTable[st.pdx]
 	for i, id := range st.sdx {
 		lvl := g.ccLevel[id]
 		if lvl == CCNone {
 			continue
 		}
-		if t := g.ccTable[id]; excl != nil && excl.Contains(t) {
+		if t := g.ccTable[id]; t == excl1 && t != 0 || excl != nil && excl.Contains(t) {
 			if tr != nil {
 				tr.add("cc", st.rec.SecondaryDx[i], false, "%s excluded: its exclusion table is one of principal %s's", lvl, g.dx.Code(st.pdx))
 			}
@@ -473,24 +473,24 @@ func (g *Grouper) eval(n int32, st *state) bool {
 	case OpNot:
 		return !g.eval(g.kids[nd.a], st)
 	case OpIn:
-		bm := g.lists[nd.list].codes
+		l := &g.lists[nd.list]
 		switch nd.subj {
 		case SubjectPdx:
-			return bm.Contains(st.pdx)
+			return l.has(st.pdx)
 		case SubjectMainProc:
-			return len(st.procs) > 0 && bm.Contains(st.procs[0])
+			return len(st.procs) > 0 && l.has(st.procs[0])
 		case SubjectAnyProc:
 			for _, p := range st.procs {
-				if bm.Contains(p) {
+				if l.has(p) {
 					return true
 				}
 			}
 		case SubjectAnyDx, SubjectAnySdx:
-			if nd.subj == SubjectAnyDx && bm.Contains(st.pdx) {
+			if nd.subj == SubjectAnyDx && l.has(st.pdx) {
 				return true
 			}
 			for _, d := range st.sdx {
-				if bm.Contains(d) {
+				if l.has(d) {
 					return true
 				}
 			}

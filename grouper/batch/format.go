@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"math"
 	"strconv"
 	"unicode/utf8"
 
@@ -118,7 +119,7 @@ func (f *formatter) row(dst []byte, rec *record.Record, res *grouper.Result, pay
 			if f.json {
 				dst = append(dst, '"')
 			}
-			dst = strconv.AppendFloat(dst, v, 'f', prec, 64)
+			dst = appendFixed(dst, v, prec)
 			if f.json {
 				dst = append(dst, '"')
 			}
@@ -197,6 +198,38 @@ func (f *formatter) value(dst []byte, s string) []byte {
 }
 
 // escapeTail quotes dst[start:] in place when the value needs it.
+// appendFixed appends v with prec decimals. Money and weights are far below
+// 2^53 at these precisions, so integer formatting of the scaled value is exact
+// and much cheaper than strconv's general float path; anything else falls
+// back to strconv.
+func appendFixed(dst []byte, v float64, prec int) []byte {
+	scale := [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}[prec]
+	x := v * scale
+	if math.IsNaN(x) || math.Abs(x) >= 1<<53 {
+		return strconv.AppendFloat(dst, v, 'f', prec, 64)
+	}
+	n := int64(math.Round(x))
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	var digits [24]byte
+	i := len(digits)
+	for k := 0; k < prec || n > 0 || k <= prec; k++ {
+		if k == prec && prec > 0 {
+			i--
+			digits[i] = '.'
+		}
+		i--
+		digits[i] = byte('0' + n%10)
+		n /= 10
+		if k >= prec && n == 0 {
+			break
+		}
+	}
+	return append(dst, digits[i:]...)
+}
+
 // It allocates only when the value needs escaping, which is rare.
 func (f *formatter) escapeTail(dst []byte, start int) []byte {
 	tail := dst[start:]

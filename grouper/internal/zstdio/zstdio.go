@@ -35,8 +35,12 @@ func NewReader(r io.Reader) (io.ReadCloser, error) {
 // NewWriter returns a writer that compresses what is written to it into w at
 // the default level. Close flushes the last block and ends the frame; it does
 // not close w. The data is not complete in w until Close returns nil.
+//
+// Streams use the fastest level: in a grouping batch the encoder is the
+// largest single cost, and the default level saved only a few percent of
+// output size on record files for about twice the CPU.
 func NewWriter(w io.Writer) (io.WriteCloser, error) {
-	e, err := zstd.NewWriter(w)
+	e, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest))
 	if err != nil {
 		return nil, fmt.Errorf("zstdio: %w", err)
 	}
