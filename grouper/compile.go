@@ -40,8 +40,8 @@ type Grouper struct {
 	adrgAlways []uint64 // bitset of ADRGs with no code requirement
 	mdcAlways  uint64
 
-	ccLevel  []CCLevel // per dx ID, with the hierarchy applied
-	ccTable  []uint32  // per dx ID: exclusion table index + 1; 0 = none
+	ccLevel []CCLevel // per dx ID, with the hierarchy applied
+	ccTable []uint32  // per dx ID: exclusion table index + 1; 0 = none
 	// pdxTable1 is the exclusion table of a principal (0 = none), and
 	// pdxTable the set of its tables when it is in more than one (rare; the
 	// national scheme has none), so the common check is one comparison.
@@ -72,15 +72,15 @@ type node struct {
 }
 
 type clist struct {
-	name    string // owner/name[group], for traces
-	short   string // name as written in conditions
-	system  codes.System
-	codes   *roaring.Bitmap
+	name   string // owner/name[group], for traces
+	short  string // name as written in conditions
+	system codes.System
+	codes  *roaring.Bitmap
 	// bits is codes flattened to a dense bit set over the dictionary IDs,
 	// built once at compile: the membership test of the grouping loop is then
 	// one load and a mask, where a roaring Contains is two binary searches.
 	// The roaring bitmap stays the index the compiler works with.
-	bits []uint64
+	bits    []uint64
 	regions []*roaring.Bitmap // by region index, for regions(LIST)
 }
 
