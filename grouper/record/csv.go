@@ -17,17 +17,10 @@ import (
 func (r *Reader) scanCSV() error {
 	r.raw, r.rawB = "", nil
 	for {
-		n, err := r.lineEnd()
-		if err == errLongLine {
-			return r.skipLongLine()
-		}
+		line, n, err := r.nextLine()
 		if err != nil {
 			return err
 		}
-		if n == 0 && r.atEOF() {
-			return io.EOF
-		}
-		line := r.lineBytes(n)
 		if bytes.IndexByte(line, '"') >= 0 {
 			return r.scanQuoted()
 		}
@@ -48,6 +41,23 @@ func (r *Reader) scanCSV() error {
 		r.vals = splitLine(r.vals[:0], s, r.delim)
 		return nil
 	}
+}
+
+// nextLine returns the next line's bytes (valid until the buffer is refilled)
+// and its length n for consume, without consuming it. Over-long lines are
+// skipped and reported; io.EOF ends the input.
+func (r *Reader) nextLine() ([]byte, int, error) {
+	n, err := r.lineEnd()
+	if err == errLongLine {
+		return nil, 0, r.skipLongLine()
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if n == 0 && r.atEOF() {
+		return nil, 0, io.EOF
+	}
+	return r.lineBytes(n), n, nil
 }
 
 // splitLine appends the fields of the unquoted line s to vals. Fields are

@@ -3,7 +3,6 @@ package record
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -53,17 +52,10 @@ func (r *Reader) initJSON() {
 func (r *Reader) scanJSONL() error {
 	r.raw, r.rawB = "", nil
 	for {
-		n, err := r.lineEnd()
-		if err == errLongLine {
-			return r.skipLongLine()
-		}
+		line, n, err := r.nextLine()
 		if err != nil {
 			return err
 		}
-		if n == 0 && r.atEOF() {
-			return io.EOF
-		}
-		line := r.lineBytes(n)
 		r.line++
 		r.recLine = r.line
 		if isBlankLine(line, ' ') {

@@ -37,6 +37,17 @@ type Info struct {
 // revision.
 func (i Info) Ref() string { return i.Name + "@" + strconv.Itoa(i.Revision) }
 
+// update runs fn in a read-write transaction, retrying it when it conflicts
+// with a concurrent writer of this process, at most maxAttempts times.
+func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.db.Update(fn)
+		if !errors.Is(err, badger.ErrConflict) || attempt == maxAttempts {
+			return err
+		}
+	}
+}
+
 // maxAttempts bounds retries of a write transaction that conflicts with a
 // concurrent one in the same process.
 const maxAttempts = 10
@@ -89,34 +100,29 @@ func (s *Store) Put(rs *grouper.RuleSet) (Info, error) {
 		info.Stored += int64(len(values[file]))
 	}
 
-	for attempt := 1; ; attempt++ {
-		err = s.db.Update(func(txn *badger.Txn) error {
-			rev, err := nextRevision(txn, rs.Name)
-			if err != nil {
-				return err
-			}
-			info.Revision = rev
-			meta, err := json.Marshal(info)
-			if err != nil {
-				return err
-			}
-			if err := txn.Set(seqKey(rs.Name), strconv.AppendInt(nil, int64(rev), 10)); err != nil {
-				return err
-			}
-			if err := txn.Set(metaKey(rs.Name, rev), meta); err != nil {
-				return err
-			}
-			for file, v := range values {
-				if err := txn.Set(tableKey(rs.Name, rev, file), v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if !errors.Is(err, badger.ErrConflict) || attempt == maxAttempts {
-			break
+	err = s.update(func(txn *badger.Txn) error {
+		rev, err := nextRevision(txn, rs.Name)
+		if err != nil {
+			return err
 		}
-	}
+		info.Revision = rev
+		meta, err := json.Marshal(info)
+		if err != nil {
+			return err
+		}
+		if err := txn.Set(seqKey(rs.Name), strconv.AppendInt(nil, int64(rev), 10)); err != nil {
+			return err
+		}
+		if err := txn.Set(metaKey(rs.Name, rev), meta); err != nil {
+			return err
+		}
+		for file, v := range values {
+			if err := txn.Set(tableKey(rs.Name, rev, file), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fail(err)
 	}
@@ -386,29 +392,24 @@ func (s *Store) Delete(ref string) error {
 		return fail(ErrReadOnly)
 	}
 	var err error
-	for attempt := 1; ; attempt++ {
-		err = s.db.Update(func(txn *badger.Txn) error {
-			info, err := resolve(txn, ref)
-			if err != nil {
+	err = s.update(func(txn *badger.Txn) error {
+		info, err := resolve(txn, ref)
+		if err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: revPrefix(info.Name, info.Revision)})
+		var keys [][]byte
+		for it.Rewind(); it.Valid(); it.Next() {
+			keys = append(keys, it.Item().KeyCopy(nil))
+		}
+		it.Close()
+		for _, k := range keys {
+			if err := txn.Delete(k); err != nil {
 				return err
 			}
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: revPrefix(info.Name, info.Revision)})
-			var keys [][]byte
-			for it.Rewind(); it.Valid(); it.Next() {
-				keys = append(keys, it.Item().KeyCopy(nil))
-			}
-			it.Close()
-			for _, k := range keys {
-				if err := txn.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if !errors.Is(err, badger.ErrConflict) || attempt == maxAttempts {
-			break
 		}
-	}
+		return nil
+	})
 	if err != nil {
 		return fail(err)
 	}
