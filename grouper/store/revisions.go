@@ -391,8 +391,7 @@ func (s *Store) Delete(ref string) error {
 	if s.readOnly {
 		return fail(ErrReadOnly)
 	}
-	var err error
-	err = s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		info, err := resolve(txn, ref)
 		if err != nil {
 			return err
