@@ -145,14 +145,28 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		opts.OnResult = cmp.add
 	}
 
-	out, closeOut, err := createOutput(e, gf.out)
+	out, closeOutput, err := createOutput(e, gf.out)
 	if err != nil {
 		return err
 	}
+	// Close the output on every path, so an error still finishes a .zst frame.
+	closed := false
+	closeOut := func() error {
+		if closed {
+			return nil
+		}
+		closed = true
+		return closeOutput()
+	}
+	defer closeOut()
 	rejPath := gf.rejects
 	if rejPath == "" {
-		rejPath = "rejects.csv"
-		if gf.out != "" && gf.out != "-" {
+		switch {
+		case gf.out == "":
+			rejPath = os.DevNull // drg diff without --out or --rejects: counted only
+		case gf.out == "-":
+			rejPath = "rejects.csv"
+		default:
 			rejPath = strings.TrimSuffix(gf.out, ".zst") + ".rejects.csv"
 		}
 	}
@@ -207,6 +221,9 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	}
 	total.Elapsed = time.Since(start)
 	if err := rejBuf.Flush(); err != nil {
+		return err
+	}
+	if err := rejFile.Close(); err != nil {
 		return err
 	}
 	if err := closeOut(); err != nil {

@@ -152,3 +152,21 @@ func TestValidateCounts(t *testing.T) {
 		t.Errorf("validate: exit %d %s %s", code, out, e)
 	}
 }
+
+// TestDefaultRulesWithStore pins a bug found in review: once a store existed,
+// `drg group` without --rules failed instead of using the embedded sample.
+func TestDefaultRulesWithStore(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("DRG_STORE", filepath.Join(dir, "store"))
+	exp := filepath.Join(dir, "exp")
+	if code, _, e := drg(t, "", "rules", "export", "sample", exp); code != 0 {
+		t.Fatal(e)
+	}
+	if code, _, e := drg(t, "", "rules", "import", exp, "--name", "other"); code != 0 {
+		t.Fatal(e)
+	}
+	out := filepath.Join(dir, "out.csv")
+	if code, _, e := drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", out); code != 0 || !strings.Contains(e, "rule set     sample") {
+		t.Errorf("group without --rules after an import: exit %d\n%s", code, e)
+	}
+}

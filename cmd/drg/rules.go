@@ -203,6 +203,9 @@ func loadGrouper(ref, storeFlagValue string) (*grouper.Grouper, error) {
 // loadRules finds a rule set: a directory of tables, a stored rule set
 // (NAME or NAME@REVISION), or the embedded sample.
 func loadRules(ref, storeFlagValue string) (*grouper.RuleSet, error) {
+	if ref == "" {
+		return grouper.Sample()
+	}
 	if fi, err := os.Stat(ref); err == nil && fi.IsDir() {
 		rs, _, err := readRuleDir(ref)
 		return rs, err
@@ -214,6 +217,9 @@ func loadRules(ref, storeFlagValue string) (*grouper.RuleSet, error) {
 	if _, err := os.Stat(dir); err == nil {
 		st, err := store.Open(dir, store.Options{ReadOnly: true})
 		if err != nil {
+			if ref == grouper.SampleName && errors.Is(err, fs.ErrNotExist) {
+				return grouper.Sample()
+			}
 			return nil, err
 		}
 		defer st.Close()

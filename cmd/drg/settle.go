@@ -71,12 +71,15 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, "id,hospital_id,group,status,points,settlement_points,computed,settled")
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"id", "hospital_id", "group", "status", "points", "settlement_points", "computed", "settled"})
+	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
 	for i, cs := range r.Cases {
-		fmt.Fprintf(bw, "%s,%s,%s,%s,%.4f,%.6f,%.2f,%.2f\n", ids[i], cs.HospitalID, cs.Group, cs.Status, cs.Points, cs.SettlementPoints, cs.Computed, cs.Settled)
+		cw.Write([]string{ids[i], cs.HospitalID, cs.Group, cs.Status.String(), f(cs.Points, 4), f(cs.SettlementPoints, 6), f(cs.Computed, 2), f(cs.Settled, 2)})
 	}
-	if err := bw.Flush(); err != nil {
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		closeW()
 		return err
 	}
 	return closeW()
@@ -90,6 +93,11 @@ func readPriced(path string, fn func(id, hospital string, p *weights.Payment)) e
 	}
 	defer f.Close()
 	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+	if record.FormatOf(path) == record.FormatTSV {
+		cr.Comma = '\t'
+	} else if record.FormatOf(path) == record.FormatJSONL {
+		return fmt.Errorf("%s: settle reads CSV or TSV output of 'drg group', not JSON lines", path)
+	}
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {

@@ -76,6 +76,7 @@ type batchBuf struct {
 	pays    []weights.Payment
 	rejects []*record.Error
 	out     []byte
+	bytes   int64 // input bytes read when the batch was filled
 }
 
 // Run reads every record of in, groups it with g and writes one output row
@@ -103,6 +104,12 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 	}
 	f := newFormatter(opts)
 	start := time.Now()
+	var st Stats
+	if !opts.NoHeader {
+		if _, err := out.Write(f.header(nil)); err != nil {
+			return st, fmt.Errorf("write output: %w", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -131,6 +138,9 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 			n := 0
 			var err error
 			for n < opts.BatchSize {
+				if ctx.Err() != nil {
+					return
+				}
 				rec := &b.recs[n]
 				err = in.Read(rec)
 				if err == nil {
@@ -146,6 +156,8 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 				break
 			}
 			b.recs = b.recs[:n]
+			// The reader's counters may only be read on this goroutine.
+			b.bytes = in.Stats().Bytes
 			if err != nil && err != io.EOF {
 				fail(err)
 				return
@@ -198,17 +210,16 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 	}
 	go func() { wg.Wait(); close(toWrite) }()
 
-	// Writer: restores order, writes, counts.
-	var st Stats
-	if !opts.NoHeader {
-		if _, err := out.Write(f.header(nil)); err != nil {
-			return st, fmt.Errorf("write output: %w", err)
-		}
-	}
+	// Writer: restores order, writes, counts. After a failure it only drains,
+	// so that the reader and workers finish before Run returns.
 	pending := map[int]*batchBuf{}
 	next := 0
 	lastProgress := start
+	failed := false
 	for b := range toWrite {
+		if failed {
+			continue
+		}
 		pending[b.seq] = b
 		for {
 			b, ok := pending[next]
@@ -219,16 +230,19 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 			next++
 			if err := writeBatch(b, out, rejects, &st, opts.OnResult); err != nil {
 				fail(err)
+				failed = true
 				break
 			}
+			st.Bytes = b.bytes
 			pool.Put(b)
 		}
-		if opts.Progress != nil && time.Since(lastProgress) >= opts.ProgressEvery {
+		if opts.Progress != nil && !failed && time.Since(lastProgress) >= opts.ProgressEvery {
 			lastProgress = time.Now()
-			st.Elapsed, st.Bytes = time.Since(start), in.Stats().Bytes
+			st.Elapsed = time.Since(start)
 			opts.Progress(st)
 		}
 	}
+	// toWrite is closed: the reader and workers have returned.
 	st.Elapsed, st.Bytes = time.Since(start), in.Stats().Bytes
 	select {
 	case err := <-errc:

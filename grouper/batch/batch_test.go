@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -257,5 +259,51 @@ func TestPaymentColumns(t *testing.T) {
 	opts.Workers, opts.OnResult = 8, nil
 	if out8, _, _ := runBatch(t, g, in, opts); !bytes.Equal(out1, out8) {
 		t.Error("priced output differs between 1 and 8 workers")
+	}
+}
+
+// failingWriter fails every write after the first n bytes.
+type failingWriter struct{ n int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.n < len(p) {
+		return 0, fmt.Errorf("disk full")
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestWriteFailureStops pins a bug found in review: after a failed write the
+// writer went on writing and counting later batches.
+func TestWriteFailureStops(t *testing.T) {
+	rs, _ := grouper.Sample()
+	g, _ := grouper.Compile(rs)
+	in := sampleInput(t, rs, 5000)
+	rd, err := record.NewReader(bytes.NewReader(in), record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	st, err := batch.Run(context.Background(), g, rd, &failingWriter{n: 20000}, nil, batch.Options{Workers: 4, BatchSize: 50,
+		OnResult: func(*record.Record, *grouper.Result, *weights.Payment) { calls++ }})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Run error %v, want the write failure", err)
+	}
+	if st.Grouped >= 5000/2 || int64(calls) != st.Grouped {
+		t.Errorf("after the failure: %d grouped, %d OnResult calls; want counting to stop at the failed batch", st.Grouped, calls)
+	}
+}
+
+func TestCancelStops(t *testing.T) {
+	rs, _ := grouper.Sample()
+	g, _ := grouper.Compile(rs)
+	rd, err := record.NewReader(bytes.NewReader(sampleInput(t, rs, 5000)), record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := batch.Run(ctx, g, rd, io.Discard, nil, batch.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Run on a cancelled context: %v", err)
 	}
 }
