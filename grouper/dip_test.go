@@ -1,6 +1,7 @@
 package grouper
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -145,5 +146,29 @@ func TestDIPCategoryCore(t *testing.T) {
 		if got := g.GroupScheme(&rec, SchemeDIP, false).DIP.Group; got != want {
 			t.Errorf("%s: DIP group %q, want %q", pdx, got, want)
 		}
+	}
+}
+
+func TestDIPUnknownCodesWarn(t *testing.T) {
+	fsys := tinyTables()
+	fsys[FileDiagnoses] = &fstest.MapFile{Data: []byte("code\tname\nK80.100\tx\nJ18.900\ty\nK81.000\tz\n")}
+	fsys[FileProcedures] = &fstest.MapFile{Data: []byte("code\tname\tclass\n51.2300\ta\tsurgery\n51.2200\tb\tsurgery\n")}
+	fsys[FileDIPCore] = &fstest.MapFile{Data: []byte("dip\tdx\tprocedures\tscore\tname\nA\tK80.1\t51.2300\t1\tx\nB\tQ99.9\t51.9900\t1\ty\n")}
+	_, problems, err := ReadTables(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.Error())
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{"dip_core.tsv:3:2: warning: diagnosis Q99.9", "dip_core.tsv:3:3: warning: procedure 51.9900"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("warnings:\n%s\nwant %q", all, want)
+		}
+	}
+	if strings.Contains(all, "dip_core.tsv:2:") {
+		t.Errorf("known codes warned about:\n%s", all)
 	}
 }

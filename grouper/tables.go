@@ -473,6 +473,16 @@ func (t *tableReader) checkCodes(rs *RuleSet) {
 				t.add(FileExclusions, e.Line, 2, true, "diagnosis %s is not in %s", e.Principal, FileDiagnoses)
 			}
 		}
+		for _, d := range rs.DIP.Core {
+			if !known[d.Dx] {
+				t.add(FileDIPCore, d.Line, 2, true, "diagnosis %s is not in %s, nor a subcategory or category of a code there", d.Dx, FileDiagnoses)
+			}
+		}
+		for _, d := range rs.DIP.Comprehensive {
+			if !known[d.Category] {
+				t.add(FileDIPComprehend, d.Line, 2, true, "category %s is not a category of any code in %s", d.Category, FileDiagnoses)
+			}
+		}
 	}
 	if len(rs.Procedures) > 0 {
 		known := map[string]bool{}
@@ -482,6 +492,13 @@ func (t *tableReader) checkCodes(rs *RuleSet) {
 		for _, l := range rs.Lists {
 			if l.System == codes.SystemProcedure && !known[l.Code] {
 				t.add(FileLists, l.Line, 4, true, "procedure %s is not in %s", l.Code, FileProcedures)
+			}
+		}
+		for _, d := range rs.DIP.Core {
+			for _, p := range d.Procedures {
+				if !known[p] {
+					t.add(FileDIPCore, d.Line, 3, true, "procedure %s is not in %s", p, FileProcedures)
+				}
 			}
 		}
 	}
