@@ -649,8 +649,6 @@ func (c *compiler) complications() {
 	}
 	for _, e := range rs.Exclusions {
 		t := table(e.Table)
-		id, _ := g.dx.Lookup(e.Principal)
-		_ = id
 		for _, d := range c.expand(codes.SystemDiagnosis, e.Principal) {
 			switch {
 			case g.pdxTable1[d] == 0 || g.pdxTable1[d] == t:

@@ -3,7 +3,6 @@ package batch
 import (
 	"math"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
@@ -189,12 +188,9 @@ func (f *formatter) sep(dst []byte, i int) []byte {
 
 func (f *formatter) value(dst []byte, s string) []byte {
 	if f.json {
-		return appendJSONString(dst, s)
+		return record.AppendJSONString(dst, s)
 	}
-	if !f.needsQuote(s) {
-		return append(dst, s...)
-	}
-	return appendQuoted(dst, s)
+	return record.AppendCSVField(dst, s, f.delim)
 }
 
 // escapeTail quotes dst[start:] in place when the value needs it.
@@ -244,18 +240,16 @@ func (f *formatter) escapeTail(dst []byte, start int) []byte {
 		if clean {
 			return dst
 		}
-		q := appendJSONString(nil, string(tail))
+		q := record.AppendJSONString(nil, string(tail))
 		return append(dst[:start], q[1:len(q)-1]...)
 	}
 	if !needsQuote(tail, f.delim) {
 		return dst
 	}
-	return appendQuoted(dst[:start], string(tail))
+	return record.AppendCSVField(dst[:start], string(tail), f.delim)
 }
 
-func (f *formatter) needsQuote(s string) bool { return needsQuote(s, f.delim) }
-
-func needsQuote[T string | []byte](s T, delim byte) bool {
+func needsQuote(s []byte, delim byte) bool {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '"', '\n', '\r', delim:
@@ -263,44 +257,4 @@ func needsQuote[T string | []byte](s T, delim byte) bool {
 		}
 	}
 	return false
-}
-
-func appendQuoted(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			dst = append(dst, '"')
-		}
-		dst = append(dst, s[i])
-	}
-	return append(dst, '"')
-}
-
-// appendJSONString appends s as a JSON string, keeping non-ASCII text as is.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			_, size := utf8.DecodeRuneInString(s[i:])
-			dst = append(dst, s[i:i+size]...)
-			i += size
-			continue
-		}
-		switch {
-		case c == '"' || c == '\\':
-			dst = append(dst, '\\', c)
-		case c == '\n':
-			dst = append(dst, '\\', 'n')
-		case c == '\t':
-			dst = append(dst, '\\', 't')
-		case c < 0x20:
-			dst = append(dst, `\u00`...)
-			dst = append(dst, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-		default:
-			dst = append(dst, c)
-		}
-		i++
-	}
-	return append(dst, '"')
 }

@@ -156,7 +156,7 @@ func (w *Writer) start() error {
 	}
 	for _, name := range w.ExtraColumns {
 		b = append(b, w.delim)
-		b = appendCell(b, name, w.delim)
+		b = AppendCSVField(b, name, w.delim)
 	}
 	b = append(b, '\n')
 	w.buf = b
@@ -171,13 +171,13 @@ var errNonFinite = errors.New("not a finite number")
 
 func (w *Writer) appendCSV(b []byte, rec *Record) ([]byte, error) {
 	d := w.delim
-	b = appendCell(b, rec.ID, d)
+	b = AppendCSVField(b, rec.ID, d)
 	b = append(b, d)
-	b = appendCell(b, rec.HospitalID, d)
+	b = AppendCSVField(b, rec.HospitalID, d)
 	b = append(b, d)
 	b = appendInt(b, int64(rec.HospitalLevel), rec.Present&HasHospitalLevel != 0)
 	b = append(b, d)
-	b = appendCell(b, rec.HospitalKind, d)
+	b = AppendCSVField(b, rec.HospitalKind, d)
 	b = append(b, d)
 	b = appendInt(b, int64(rec.Sex), rec.Present&HasSex != 0)
 	b = append(b, d)
@@ -195,13 +195,13 @@ func (w *Writer) appendCSV(b []byte, rec *Record) ([]byte, error) {
 	b = append(b, d)
 	b = appendInt(b, int64(rec.DischargeMethod), rec.Present&HasDischargeMethod != 0)
 	b = append(b, d)
-	b = appendCell(b, rec.PrincipalDx, d)
+	b = AppendCSVField(b, rec.PrincipalDx, d)
 	b = append(b, d)
 	b = appendList(b, rec.SecondaryDx, d)
 	b = append(b, d)
-	b = appendCell(b, rec.TCMPrincipalDx, d)
+	b = AppendCSVField(b, rec.TCMPrincipalDx, d)
 	b = append(b, d)
-	b = appendCell(b, rec.TCMSyndrome, d)
+	b = AppendCSVField(b, rec.TCMSyndrome, d)
 	b = append(b, d)
 	b = appendList(b, rec.Procedures, d)
 	var err error
@@ -227,15 +227,17 @@ func (w *Writer) appendCSV(b []byte, rec *Record) ([]byte, error) {
 	for i := range w.ExtraColumns {
 		b = append(b, d)
 		if i < len(rec.Extra) {
-			b = appendCell(b, rec.Extra[i], d)
+			b = AppendCSVField(b, rec.Extra[i], d)
 		}
 	}
 	return append(b, '\n'), nil
 }
 
-// appendCell appends s, quoted when it holds the separator, a quote or a
-// line break.
-func appendCell(b []byte, s string, delim byte) []byte {
+// AppendCSVField appends s as one CSV (or, with delim '\t', TSV) field,
+// quoted when it holds the separator, a quote or a line break. Other
+// packages that write record-like text use it so that quoting is the same
+// everywhere.
+func AppendCSVField(b []byte, s string, delim byte) []byte {
 	if strings.IndexByte(s, delim) < 0 && strings.IndexByte(s, '"') < 0 &&
 		strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 {
 		return append(b, s...)
@@ -257,7 +259,7 @@ func appendList(b []byte, items []string, delim byte) []byte {
 			strings.IndexByte(it, '\n') >= 0 || strings.IndexByte(it, '\r') >= 0
 	}
 	if quote {
-		return appendCell(b, strings.Join(items, string(ListSeparator)), delim)
+		return AppendCSVField(b, strings.Join(items, string(ListSeparator)), delim)
 	}
 	for i, it := range items {
 		if i > 0 {
@@ -300,13 +302,13 @@ func (w *Writer) appendJSON(b []byte, rec *Record) ([]byte, error) {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, c.String())
+		b = AppendJSONString(b, c.String())
 		b = append(b, ':')
 	}
 	str := func(c column, s string) {
 		if s != "" {
 			key(c)
-			b = appendJSONString(b, s)
+			b = AppendJSONString(b, s)
 		}
 	}
 	num := func(c column, v int64, have bool) {
@@ -325,7 +327,7 @@ func (w *Writer) appendJSON(b []byte, rec *Record) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, it)
+			b = AppendJSONString(b, it)
 		}
 		b = append(b, ']')
 	}
@@ -370,16 +372,17 @@ func (w *Writer) appendJSON(b []byte, rec *Record) ([]byte, error) {
 	for i, name := range w.ExtraColumns {
 		if i < len(rec.Extra) && rec.Extra[i] != "" {
 			b = append(b, ',')
-			b = appendJSONString(b, name)
+			b = AppendJSONString(b, name)
 			b = append(b, ':')
-			b = appendJSONString(b, rec.Extra[i])
+			b = AppendJSONString(b, rec.Extra[i])
 		}
 	}
 	return append(b, '}', '\n'), nil
 }
 
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string, non-ASCII text kept as is.
+// Invalid UTF-8 becomes U+FFFD.
+func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	for i := 0; i < len(s); {
