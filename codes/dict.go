@@ -1,7 +1,8 @@
 package codes
 
 import (
-	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
 )
 
 // ID is a dense code identifier within one Dict. IDs start at 1; 0 means "no code".
@@ -11,22 +12,41 @@ type ID = uint32
 //
 // Building (Intern) is single-threaded; once built, Lookup, LookupDiagnosis
 // and Code are safe for any number of concurrent readers and do not allocate.
-// The table is an open-addressing hash over the code bytes, so a lookup costs
-// one hash and, usually, one string comparison.
+//
+// The table is open addressing over 16-byte slots that hold a code of up to
+// 12 bytes inline (99% of the national dictionaries' codes) beside its ID, so
+// that a lookup hashes two machine words and usually touches one cache line,
+// with no string comparison and no pointer to follow. Longer codes, and IDs
+// beyond 2²⁸, keep a hash tag in the slot and compare the stored string.
 type Dict struct {
 	sys   System
-	seed  maphash.Seed
+	seed  [2]uint64
 	codes []string // codes[id]; codes[0] is ""
-	// slots is an open-addressing table: 0 = empty, else the code's ID in
-	// the low 32 bits and the high 32 bits of its hash as a tag, so that a
-	// probe compares strings only when the tags agree.
-	slots []uint64
+	slots []slot   // len is a power of two, at most half full
 	mask  uint64
 }
 
+// slot is one table entry. An empty slot has hi == 0.
+//
+// Inline form (code of 1..12 bytes, ID < 2²⁸): lo = code bytes 0-7 and hi =
+// bytes 8-11 | length<<32 | ID<<36, bytes little-endian and zero-padded, so
+// equal codes have equal words. Long form: lo = ID | hash<<32 and hi =
+// longLen<<32.
+type slot struct{ lo, hi uint64 }
+
+const (
+	maxInline = 12
+	longLen   = 15 // length nibble of a long-form slot
+	keyMask   = 1<<36 - 1
+)
+
+// maxInlineID is the largest ID an inline slot holds; a variable so that
+// tests can exercise the long form without interning 2²⁸ codes.
+var maxInlineID ID = 1<<28 - 1
+
 // NewDict returns an empty dictionary for system sys.
 func NewDict(sys System) *Dict {
-	d := &Dict{sys: sys, seed: maphash.MakeSeed(), codes: []string{""}}
+	d := &Dict{sys: sys, seed: [2]uint64{rand.Uint64(), rand.Uint64()}, codes: []string{""}}
 	d.resize(64)
 	return d
 }
@@ -60,17 +80,90 @@ func (d *Dict) Intern(code string) ID {
 	return id
 }
 
+// pack returns the inline key words of code (without an ID) and whether it
+// fits inline. Codes of 4 to 12 bytes are read with two or three
+// overlapping word loads instead of byte by byte.
+func pack(code string) (lo, hi uint64, ok bool) {
+	n := len(code)
+	switch {
+	case n >= 8 && n <= maxInline:
+		lo = le64(code)
+		hi = uint64(le32(code[n-4:])) >> ((maxInline - n) * 8)
+	case n >= 4 && n < 8:
+		lo = uint64(le32(code)) | uint64(le32(code[n-4:]))>>((8-n)*8)<<32
+	case n > 0 && n < 4:
+		for i := n - 1; i >= 0; i-- {
+			lo = lo<<8 | uint64(code[i])
+		}
+	default:
+		return 0, 0, false
+	}
+	return lo, hi | uint64(n)<<32, true
+}
+
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func le32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+// mix hashes two words (the multiply-fold of wyhash).
+func (d *Dict) mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a^d.seed[0], b^d.seed[1])
+	return hi ^ lo
+}
+
+// hashLong hashes a code that does not fit inline, eight bytes at a time.
+func (d *Dict) hashLong(code string) uint64 {
+	h := uint64(len(code))
+	for len(code) >= 8 {
+		h = d.mix(h^le64(code), 0x9e3779b97f4a7c15)
+		code = code[8:]
+	}
+	var tail uint64
+	for i := len(code) - 1; i >= 0; i-- {
+		tail = tail<<8 | uint64(code[i])
+	}
+	return d.mix(h^tail, 0xbf58476d1ce4e5b9)
+}
+
 // Lookup returns the ID of an exact canonical code.
 func (d *Dict) Lookup(code string) (ID, bool) {
-	h := maphash.String(d.seed, code)
+	lo, hi, inline := pack(code)
+	if !inline {
+		return d.lookupLong(code)
+	}
+	for i := d.mix(lo, hi) & d.mask; ; i = (i + 1) & d.mask {
+		s := &d.slots[i]
+		if s.hi == 0 {
+			break
+		}
+		if s.lo == lo && s.hi&keyMask == hi {
+			return ID(s.hi >> 36), true
+		}
+	}
+	// A short code whose ID did not fit inline is stored in long form.
+	if ID(len(d.codes)) > maxInlineID+1 {
+		return d.lookupLong(code)
+	}
+	return 0, false
+}
+
+func (d *Dict) lookupLong(code string) (ID, bool) {
+	h := d.hashLong(code)
 	tag := h &^ 0xffffffff
 	for i := h & d.mask; ; i = (i + 1) & d.mask {
-		slot := d.slots[i]
-		if slot == 0 {
+		s := &d.slots[i]
+		if s.hi == 0 {
 			return 0, false
 		}
-		if slot&^0xffffffff == tag {
-			if id := ID(slot); d.codes[id] == code {
+		if s.hi == longLen<<32 && s.lo&^0xffffffff == tag {
+			if id := ID(s.lo); d.codes[id] == code {
 				return id, true
 			}
 		}
@@ -123,7 +216,7 @@ func category(code string) string {
 }
 
 func (d *Dict) resize(n int) {
-	d.slots = make([]uint64, n)
+	d.slots = make([]slot, n)
 	d.mask = uint64(n - 1)
 	for id := 1; id < len(d.codes); id++ {
 		d.place(d.codes[id], ID(id))
@@ -131,10 +224,19 @@ func (d *Dict) resize(n int) {
 }
 
 func (d *Dict) place(code string, id ID) {
-	h := maphash.String(d.seed, code)
+	var (
+		h uint64
+		s slot
+	)
+	if lo, hi, inline := pack(code); inline && id <= maxInlineID {
+		h, s = d.mix(lo, hi), slot{lo: lo, hi: hi | uint64(id)<<36}
+	} else {
+		h = d.hashLong(code)
+		s = slot{lo: h&^0xffffffff | uint64(id), hi: longLen << 32}
+	}
 	for i := h & d.mask; ; i = (i + 1) & d.mask {
-		if d.slots[i] == 0 {
-			d.slots[i] = h&^0xffffffff | uint64(id)
+		if d.slots[i].hi == 0 {
+			d.slots[i] = s
 			return
 		}
 	}

@@ -2,6 +2,7 @@ package codes
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 )
@@ -287,5 +288,51 @@ func TestDictConcurrentReaders(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestDictMatchesMap interns codes of every length class (short, 8-12 bytes
+// inline, 13+ bytes long form, with and without NUL padding look-alikes) and
+// checks Lookup against a map, also with IDs forced into the long form.
+func TestDictMatchesMap(t *testing.T) {
+	for _, limit := range []ID{maxInlineID, 50} {
+		t.Run(fmt.Sprintf("inline-ids-to-%d", limit), func(t *testing.T) {
+			defer func(old ID) { maxInlineID = old }(maxInlineID)
+			maxInlineID = limit
+			rng := rand.New(rand.NewPCG(7, uint64(limit)))
+			const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.x+*-"
+			d := NewDict(SystemDiagnosis)
+			want := map[string]ID{}
+			var all []string
+			for len(want) < 3000 {
+				b := make([]byte, 1+rng.IntN(20))
+				for i := range b {
+					b[i] = alphabet[rng.IntN(len(alphabet))]
+				}
+				c := string(b)
+				if _, dup := want[c]; dup {
+					continue
+				}
+				want[c] = d.Intern(c)
+				all = append(all, c)
+			}
+			for _, c := range all {
+				if id, ok := d.Lookup(c); !ok || id != want[c] {
+					t.Fatalf("Lookup(%q) = %d, %v; want %d, true", c, id, ok, want[c])
+				}
+				if got := d.Code(want[c]); got != c {
+					t.Fatalf("Code(%d) = %q, want %q", want[c], got, c)
+				}
+				// Near misses: a trailing NUL, one byte dropped, one byte changed.
+				for _, miss := range []string{c + "\x00", c[:len(c)-1], c[:len(c)-1] + "#"} {
+					if _, in := want[miss]; in {
+						continue
+					}
+					if id, ok := d.Lookup(miss); ok {
+						t.Fatalf("Lookup(%q) = %d, true; it was never interned", miss, id)
+					}
+				}
+			}
+		})
 	}
 }

@@ -25,7 +25,7 @@ func init() {
 // groupFlags are the flags group and diff share.
 type groupFlags struct {
 	out, rejects, rules, store, format, inFormat, encoding, scheme, policy string
-	workers, batchSize                                                     int
+	workers, batchBytes                                                    int
 	explain, quiet, progress, noPayment                                    bool
 	compare                                                                string
 	show                                                                   int
@@ -43,7 +43,7 @@ func (g *groupFlags) register(fl interface {
 	fl.StringVar(&g.rules, "rules", "", "rule set: a stored NAME or NAME@REVISION, or a directory of tables (default: the embedded SAMPLE rule set)")
 	fl.StringVar(&g.store, "store", "", "rule store directory (default $DRG_STORE, else the user's data directory)")
 	fl.IntVar(&g.workers, "workers", runtime.GOMAXPROCS(0), "grouping goroutines; the output is identical for any value")
-	fl.IntVar(&g.batchSize, "batch", 1024, "records per pipeline batch")
+	fl.IntVar(&g.batchBytes, "batch-bytes", 64<<10, "input bytes per pipeline batch, cut at record boundaries (a 64 KiB batch holds about 450 records)")
 	fl.StringVar(&g.format, "format", "", "output format: csv, tsv or jsonl (default: from --out's extension, else csv)")
 	fl.StringVar(&g.inFormat, "input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension; standard input is csv)")
 	fl.StringVar(&g.encoding, "encoding", "utf-8", "input text encoding: utf-8, gbk or gb18030")
@@ -122,7 +122,7 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	if scheme&grouper.SchemeDIP != 0 && !g.HasDIP() {
 		return fmt.Errorf("rule set %s has no DIP catalogue; use --scheme drg", rs.Name)
 	}
-	opts := batch.Options{Workers: gf.workers, BatchSize: gf.batchSize, Scheme: scheme, Explain: gf.explain}
+	opts := batch.Options{Workers: gf.workers, BatchBytes: gf.batchBytes, Scheme: scheme, Explain: gf.explain}
 	if gf.format != "" {
 		if opts.Format, err = record.ParseFormat(gf.format); err != nil {
 			return err

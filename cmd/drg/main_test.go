@@ -83,7 +83,7 @@ func TestWorkersByteIdentical(t *testing.T) {
 	var outs []string
 	for _, w := range []string{"1", "8"} {
 		out := filepath.Join(dir, "out"+w+".csv.zst")
-		if code, _, e := drg(t, "", "group", in, "--out", out, "--workers", w, "--batch", "16", "--explain", "--quiet"); code != 0 {
+		if code, _, e := drg(t, "", "group", in, "--out", out, "--workers", w, "--batch-bytes", "2000", "--explain", "--quiet"); code != 0 {
 			t.Fatal(e)
 		}
 		b, err := os.ReadFile(out)

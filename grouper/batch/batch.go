@@ -17,12 +17,12 @@ import (
 // Options configure Run. The zero value groups under DRG with one worker per
 // CPU and writes CSV.
 type Options struct {
-	Workers   int            // grouping goroutines; 0 = GOMAXPROCS
-	BatchSize int            // records per batch; 0 = 1024
-	Scheme    grouper.Scheme // 0 = SchemeDRG
-	Explain   bool           // add a trace column
-	Format    record.Format  // output format: FormatCSV (default), FormatTSV or FormatJSONL
-	NoHeader  bool           // do not write the header row (appending to earlier output)
+	Workers    int            // parsing and grouping goroutines; 0 = GOMAXPROCS
+	BatchBytes int            // input text per batch, cut at record boundaries; 0 = 64 KiB
+	Scheme     grouper.Scheme // 0 = SchemeDRG
+	Explain    bool           // add a trace column
+	Format     record.Format  // output format: FormatCSV (default), FormatTSV or FormatJSONL
+	NoHeader   bool           // do not write the header row (appending to earlier output)
 	// Columns adds columns to every output row, after the grouping columns.
 	Columns []Column
 	// Payment, when set, prices every record under PaymentScheme and adds
@@ -71,12 +71,43 @@ func (s Stats) RecordsPerSecond() float64 {
 
 type batchBuf struct {
 	seq     int
-	recs    []record.Record
+	chunk   record.Chunk
+	recs    []record.Record // accepted records, in input order
+	raws    []string        // their text, for a duplicate-id reject
+	rowEnd  []int           // end of each record's row in out
 	results []grouper.Result
 	pays    []weights.Payment
-	rejects []*record.Error
+	rejects []*record.Error // rejected while parsing, in input order
 	out     []byte
-	bytes   int64 // input bytes read when the batch was filled
+	bytes   int64 // input bytes read when the batch was cut
+}
+
+// parse fills b.recs and b.rejects from b.chunk.
+func (b *batchBuf) parse(p *record.ChunkParser) error {
+	p.Reset(&b.chunk)
+	b.recs, b.raws, b.rejects = b.recs[:0], b.raws[:0], b.rejects[:0]
+	for {
+		n := len(b.recs)
+		if n == cap(b.recs) {
+			b.recs = append(b.recs, record.Record{})
+		}
+		b.recs = b.recs[:n+1]
+		err := p.Read(&b.recs[n])
+		if err == nil {
+			b.raws = append(b.raws, p.Raw())
+			continue
+		}
+		b.recs = b.recs[:n]
+		var bad *record.Error
+		switch {
+		case errors.As(err, &bad):
+			b.rejects = append(b.rejects, bad)
+		case err == io.EOF:
+			return nil
+		default:
+			return err
+		}
+	}
 }
 
 // Run reads every record of in, groups it with g and writes one output row
@@ -87,8 +118,8 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 1024
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 64 << 10
 	}
 	if opts.Scheme == 0 {
 		opts.Scheme = grouper.SchemeDRG
@@ -125,61 +156,46 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 		cancel()
 	}
 
-	// Reader: fills batches in input order.
+	// Reader: cuts the input into batches of whole records, in input order.
+	// Parsing happens in the workers.
 	go func() {
 		defer close(toWork)
 		for seq := 0; ; seq++ {
+			if ctx.Err() != nil {
+				return
+			}
 			b := pool.Get().(*batchBuf)
-			b.seq, b.rejects, b.out = seq, b.rejects[:0], b.out[:0]
-			if cap(b.recs) < opts.BatchSize {
-				b.recs = make([]record.Record, opts.BatchSize)
+			b.seq, b.out = seq, b.out[:0]
+			err := in.ReadChunk(&b.chunk, opts.BatchBytes)
+			if err == io.EOF {
+				return
 			}
-			b.recs = b.recs[:opts.BatchSize]
-			n := 0
-			var err error
-			for n < opts.BatchSize {
-				if ctx.Err() != nil {
-					return
-				}
-				rec := &b.recs[n]
-				err = in.Read(rec)
-				if err == nil {
-					n++
-					continue
-				}
-				var bad *record.Error
-				if errors.As(err, &bad) {
-					b.rejects = append(b.rejects, bad)
-					err = nil
-					continue
-				}
-				break
-			}
-			b.recs = b.recs[:n]
-			// The reader's counters may only be read on this goroutine.
-			b.bytes = in.Stats().Bytes
-			if err != nil && err != io.EOF {
+			if err != nil {
 				fail(err)
 				return
 			}
+			// The reader's counters may only be read on this goroutine.
+			b.bytes = in.Stats().Bytes
 			select {
 			case toWork <- b:
 			case <-ctx.Done():
 				return
 			}
-			if err == io.EOF {
-				return
-			}
 		}
 	}()
 
-	// Workers: group and format.
+	// Workers: parse, group, price and format.
 	var wg sync.WaitGroup
 	for w := 0; w < opts.Workers; w++ {
 		wg.Add(1)
+		parser := in.NewChunkParser()
 		go func() {
 			defer wg.Done()
 			for b := range toWork {
+				if err := b.parse(parser); err != nil {
+					fail(err)
+					return
+				}
 				if cap(b.results) < len(b.recs) {
 					b.results = make([]grouper.Result, len(b.recs))
 				}
@@ -191,6 +207,7 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 					}
 					b.pays = b.pays[:len(b.recs)]
 				}
+				b.rowEnd = b.rowEnd[:0]
 				for i := range b.recs {
 					b.results[i] = g.GroupScheme(&b.recs[i], opts.Scheme, opts.Explain)
 					var pay *weights.Payment
@@ -199,6 +216,7 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 						opts.Payment.Compute(&b.recs[i], &b.results[i], opts.PaymentScheme, pay)
 					}
 					b.out = f.row(b.out, &b.recs[i], &b.results[i], pay)
+					b.rowEnd = append(b.rowEnd, len(b.out))
 				}
 				select {
 				case toWrite <- b:
@@ -212,6 +230,10 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 
 	// Writer: restores order, writes, counts. After a failure it only drains,
 	// so that the reader and workers finish before Run returns.
+	w := &writer{out: out, rejects: rejects, st: &st, onResult: opts.OnResult}
+	if in.DuplicateCheck() {
+		w.seen = new(record.IDSet)
+	}
 	pending := map[int]*batchBuf{}
 	next := 0
 	lastProgress := start
@@ -228,7 +250,7 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 			}
 			delete(pending, next)
 			next++
-			if err := writeBatch(b, out, rejects, &st, opts.OnResult); err != nil {
+			if err := w.writeBatch(b); err != nil {
 				fail(err)
 				failed = true
 				break
@@ -263,20 +285,68 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 	return st, nil
 }
 
-func writeBatch(b *batchBuf, out io.Writer, rejects *record.RejectWriter, st *Stats, onResult func(*record.Record, *grouper.Result, *weights.Payment)) error {
-	if _, err := out.Write(b.out); err != nil {
-		return fmt.Errorf("write output: %w", err)
+// writer is the ordered last stage: it checks ids for duplicates (which
+// needs input order), writes rows and rejects, and counts.
+type writer struct {
+	out      io.Writer
+	rejects  *record.RejectWriter
+	st       *Stats
+	onResult func(*record.Record, *grouper.Result, *weights.Payment)
+	seen     *record.IDSet // nil without the duplicate check
+	dups     []*record.Error
+	dupIdx   []int // indices in b.recs of this batch's duplicates
+}
+
+func (w *writer) writeBatch(b *batchBuf) error {
+	// Rejects cut out by the reader come first: they precede the chunk.
+	for _, e := range b.chunk.Rejects {
+		if err := w.reject(e); err != nil {
+			return err
+		}
 	}
-	for _, e := range b.rejects {
-		st.Records++
-		st.Rejected++
-		if rejects != nil {
-			if err := rejects.Write(e); err != nil {
-				return fmt.Errorf("write rejects: %w", err)
+	w.dups, w.dupIdx = w.dups[:0], w.dupIdx[:0]
+	if w.seen != nil {
+		for i := range b.recs {
+			if e := w.seen.Check(&b.recs[i], b.raws[i]); e != nil {
+				w.dups = append(w.dups, e)
+				w.dupIdx = append(w.dupIdx, i)
 			}
 		}
 	}
+	// Parse rejects and duplicates, merged back into line order.
+	pr, dr := b.rejects, w.dups
+	for len(pr) > 0 || len(dr) > 0 {
+		var e *record.Error
+		if len(dr) == 0 || len(pr) > 0 && pr[0].Line < dr[0].Line {
+			e, pr = pr[0], pr[1:]
+		} else {
+			e, dr = dr[0], dr[1:]
+		}
+		if err := w.reject(e); err != nil {
+			return err
+		}
+	}
+	// Rows, leaving out the duplicates' rows.
+	from := 0
+	for _, i := range w.dupIdx {
+		start := 0
+		if i > 0 {
+			start = b.rowEnd[i-1]
+		}
+		if err := w.write(b.out[from:start]); err != nil {
+			return err
+		}
+		from = b.rowEnd[i]
+	}
+	if err := w.write(b.out[from:]); err != nil {
+		return err
+	}
+	st, dups := w.st, w.dupIdx
 	for i := range b.recs {
+		if len(dups) > 0 && dups[0] == i {
+			dups = dups[1:]
+			continue
+		}
 		res := &b.results[i]
 		st.Records++
 		st.Grouped++
@@ -293,12 +363,33 @@ func writeBatch(b *batchBuf, out io.Writer, rejects *record.RejectWriter, st *St
 		if (res.Status == grouper.StatusOK || res.Status == grouper.StatusQY) && len(res.MDC) == 1 && res.MDC[0] >= 'A' && res.MDC[0] <= 'Z' {
 			st.PerMDC[res.MDC[0]-'A']++
 		}
-		if onResult != nil {
+		if w.onResult != nil {
 			var pay *weights.Payment
 			if len(b.pays) > i {
 				pay = &b.pays[i]
 			}
-			onResult(&b.recs[i], res, pay)
+			w.onResult(&b.recs[i], res, pay)
+		}
+	}
+	return nil
+}
+
+func (w *writer) write(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	if _, err := w.out.Write(p); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}
+
+func (w *writer) reject(e *record.Error) error {
+	w.st.Records++
+	w.st.Rejected++
+	if w.rejects != nil {
+		if err := w.rejects.Write(e); err != nil {
+			return fmt.Errorf("write rejects: %w", err)
 		}
 	}
 	return nil

@@ -96,7 +96,7 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 	}
 	in := sampleInput(t, rs, 20000)
 	for _, explain := range []bool{false, true} {
-		base := batch.Options{Workers: 1, BatchSize: 64, Explain: explain}
+		base := batch.Options{Workers: 1, BatchBytes: 64 << 7, Explain: explain}
 		out1, rej1, st1 := runBatch(t, g, in, base)
 		for _, w := range []int{2, 8} {
 			o := base
@@ -146,7 +146,7 @@ func TestNationalDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 		var ob bytes.Buffer
-		st, err := batch.Run(context.Background(), g, rd, &ob, nil, batch.Options{Workers: w, BatchSize: 100})
+		st, err := batch.Run(context.Background(), g, rd, &ob, nil, batch.Options{Workers: w, BatchBytes: 100 << 7})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +188,7 @@ func TestOnResultInOrder(t *testing.T) {
 	rs, _ := grouper.Sample()
 	g, _ := grouper.Compile(rs)
 	var ids []string
-	_, _, st := runBatch(t, g, sampleInput(t, rs, 3000), batch.Options{Workers: 4, BatchSize: 7, OnResult: func(rec *record.Record, res *grouper.Result, _ *weights.Payment) {
+	_, _, st := runBatch(t, g, sampleInput(t, rs, 3000), batch.Options{Workers: 4, BatchBytes: 7 << 7, OnResult: func(rec *record.Record, res *grouper.Result, _ *weights.Payment) {
 		ids = append(ids, rec.ID)
 	}})
 	if int64(len(ids)) != st.Grouped {
@@ -284,7 +284,7 @@ func TestWriteFailureStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
-	st, err := batch.Run(context.Background(), g, rd, &failingWriter{n: 20000}, nil, batch.Options{Workers: 4, BatchSize: 50,
+	st, err := batch.Run(context.Background(), g, rd, &failingWriter{n: 20000}, nil, batch.Options{Workers: 4, BatchBytes: 50 << 7,
 		OnResult: func(*record.Record, *grouper.Result, *weights.Payment) { calls++ }})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Run error %v, want the write failure", err)
@@ -305,5 +305,91 @@ func TestCancelStops(t *testing.T) {
 	cancel()
 	if _, err := batch.Run(ctx, g, rd, io.Discard, nil, batch.Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Run on a cancelled context: %v", err)
+	}
+}
+
+// TestMatchesSequentialRead checks that the pipeline, which cuts the input in
+// its reader and parses in the workers, accepts and rejects exactly what a
+// sequential record.Reader does, in the same order: quoted records over
+// several lines, blank lines, rejects of every kind and repeated ids
+// (checked in the writer) included, at batch sizes down to one record.
+func TestMatchesSequentialRead(t *testing.T) {
+	rs, err := grouper.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(sampleInput(t, rs, 3000)), "\n"), "\n")
+	for i := 1; i < len(lines); i += 37 {
+		switch i % 4 {
+		case 0: // a quoted hospital id over two lines
+			f := strings.SplitN(lines[i], ",", 3)
+			lines[i] = f[0] + ",\"" + f[1] + "\n annex\"," + f[2]
+		case 1:
+			lines[i] += "\n"
+		case 2: // repeat an earlier id
+			lines[i] = lines[i-30]
+		case 3: // a quote that never closes
+			lines[i] = strings.Replace(lines[i], ",", ",\"", 1)
+		}
+	}
+	in := []byte(strings.Join(lines, "\n") + "\n")
+
+	// What a sequential Reader accepts and rejects.
+	rd, err := record.NewReader(bytes.NewReader(in), record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		want []string
+		wrb  bytes.Buffer
+		rec  record.Record
+	)
+	wrw := record.NewRejectWriter(&wrb)
+	for {
+		err := rd.Read(&rec)
+		var bad *record.Error
+		if errors.As(err, &bad) {
+			if err := wrw.Write(bad); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, fmt.Sprintf("%d %s %s", rec.Line, rec.ID, rec.HospitalID))
+	}
+	if err := wrw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if st := rd.Stats(); st.Rejected < 100 {
+		t.Fatalf("the input should reject many records; got %+v", st)
+	}
+
+	for _, bytesPerBatch := range []int{1, 100, 4096, 1 << 20} {
+		for _, workers := range []int{1, 3} {
+			var got []string
+			out, rej, st := runBatch(t, g, in, batch.Options{Workers: workers, BatchBytes: bytesPerBatch,
+				OnResult: func(rec *record.Record, _ *grouper.Result, _ *weights.Payment) {
+					got = append(got, fmt.Sprintf("%d %s %s", rec.Line, rec.ID, rec.HospitalID))
+				}})
+			name := fmt.Sprintf("batch %d bytes, %d workers", bytesPerBatch, workers)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s: accepted records differ from a sequential read (%d vs %d)", name, len(got), len(want))
+			}
+			if !bytes.Equal(rej, wrb.Bytes()) {
+				t.Errorf("%s: rejects differ from a sequential read:\n%s\nwant\n%s", name, rej, wrb.Bytes())
+			}
+			if rows := bytes.Count(out, []byte("\nR")); int64(rows) != st.Grouped || st.Grouped != int64(len(want)) {
+				t.Errorf("%s: %d rows, %d grouped, want %d", name, rows, st.Grouped, len(want))
+			}
+		}
 	}
 }

@@ -2,7 +2,8 @@
 // one reader, N workers that group and format, and one writer that restores
 // input order. Output is byte-identical whatever the worker count.
 //
-// Records flow in batches (Options.BatchSize); each batch keeps its records,
+// Records flow in batches (Options.BatchBytes of input text, cut at record boundaries by the
+// reader and parsed by the workers); each batch keeps its records,
 // results and formatted output, so the writer can hand every record and its
 // result to Options.OnResult in input order (for comparisons, settlements or
 // statistics) without the pipeline knowing about them. Rejected records go

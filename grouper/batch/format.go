@@ -193,14 +193,13 @@ func (f *formatter) value(dst []byte, s string) []byte {
 	return record.AppendCSVField(dst, s, f.delim)
 }
 
-// escapeTail quotes dst[start:] in place when the value needs it.
 // appendFixed appends v with prec decimals. Money and weights are far below
 // 2^53 at these precisions, so integer formatting of the scaled value is exact
 // and much cheaper than strconv's general float path; anything else falls
 // back to strconv.
 func appendFixed(dst []byte, v float64, prec int) []byte {
-	scale := [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}[prec]
-	x := v * scale
+	pow := [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}[prec]
+	x := v * float64(pow)
 	if math.IsNaN(x) || math.Abs(x) >= 1<<53 {
 		return strconv.AppendFloat(dst, v, 'f', prec, 64)
 	}
@@ -209,24 +208,21 @@ func appendFixed(dst []byte, v float64, prec int) []byte {
 		dst = append(dst, '-')
 		n = -n
 	}
-	var digits [24]byte
-	i := len(digits)
-	for k := 0; k < prec || n > 0 || k <= prec; k++ {
-		if k == prec && prec > 0 {
-			i--
-			digits[i] = '.'
-		}
-		i--
-		digits[i] = byte('0' + n%10)
-		n /= 10
-		if k >= prec && n == 0 {
-			break
-		}
+	dst = strconv.AppendInt(dst, n/pow, 10)
+	if prec == 0 {
+		return dst
 	}
-	return append(dst, digits[i:]...)
+	var frac [7]byte
+	frac[0] = '.'
+	for i, f := prec, n%pow; i > 0; i-- {
+		frac[i] = byte('0' + f%10)
+		f /= 10
+	}
+	return append(dst, frac[:prec+1]...)
 }
 
-// It allocates only when the value needs escaping, which is rare.
+// escapeTail quotes dst[start:] in place when the value needs it. It
+// allocates only when the value needs escaping, which is rare.
 func (f *formatter) escapeTail(dst []byte, start int) []byte {
 	tail := dst[start:]
 	if f.json {
@@ -243,18 +239,8 @@ func (f *formatter) escapeTail(dst []byte, start int) []byte {
 		q := record.AppendJSONString(nil, string(tail))
 		return append(dst[:start], q[1:len(q)-1]...)
 	}
-	if !needsQuote(tail, f.delim) {
+	if !record.NeedsCSVQuote(tail, f.delim) {
 		return dst
 	}
 	return record.AppendCSVField(dst[:start], string(tail), f.delim)
-}
-
-func needsQuote(s []byte, delim byte) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '"', '\n', '\r', delim:
-			return true
-		}
-	}
-	return false
 }

@@ -45,3 +45,22 @@ func (s *idSet) grow() {
 		s.slots[i] = h
 	}
 }
+
+// IDSet finds repeated record ids for callers that read with ReadChunk: add
+// the accepted records' ids in input order and it rejects a repeat exactly as
+// Reader.Read does (see Reader on the 64-bit hashes). The zero value is an
+// empty set. An IDSet is not safe for concurrent use.
+type IDSet struct{ set idSet }
+
+// Check adds rec's id to the set. It returns nil for a new id, else the
+// duplicate-id *Error that Read would have returned for rec, whose text
+// (for Error.Raw) is raw.
+func (s *IDSet) Check(rec *Record, raw string) *Error {
+	if s.set.add(hashID(rec.ID)) {
+		return nil
+	}
+	return &Error{Line: rec.Line, ID: rec.ID, Field: colID.String(), Err: ErrDuplicateID, Raw: raw}
+}
+
+// Len returns the number of ids in the set.
+func (s *IDSet) Len() int { return s.set.n }

@@ -77,6 +77,7 @@ type Reader struct {
 	ends    []int           // field ends in scratch
 	seen    *idSet          // hashes of accepted ids; nil with NoDuplicateCheck
 	json    *jsonState
+	pending *Error // ReadChunk: a reject cut after the last chunk's text
 }
 
 // NewReader returns a Reader of r. For CSV and TSV it reads the header row at
@@ -320,6 +321,11 @@ func indexOf(names []string, name string) int {
 // header row for CSV and TSV, the standard columns followed by
 // Options.KeepColumns for JSONL. The slice is the caller's.
 func (r *Reader) Columns() []string { return append([]string(nil), r.header...) }
+
+// DuplicateCheck reports whether Read rejects repeated ids, that is, whether
+// Options.NoDuplicateCheck was false. Callers of ReadChunk use it to decide
+// whether to keep an IDSet.
+func (r *Reader) DuplicateCheck() bool { return r.seen != nil }
 
 // Format returns the input format, as given or detected.
 func (r *Reader) Format() Format { return r.format }

@@ -1,0 +1,211 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Chunk is a run of whole records cut from a Reader's input by ReadChunk, to
+// be parsed on another goroutine by a ChunkParser. Cutting is cheap (it looks
+// for line ends and quotes); parsing and validating, the expensive part, can
+// then run on every core while the records keep their input order.
+type Chunk struct {
+	Data      []byte   // the records' text: whole lines, header excluded
+	FirstLine int      // 1-based input line of Data's first line
+	Rejects   []*Error // records rejected while cutting; all precede FirstLine
+}
+
+// ReadChunk replaces c's contents with the next records of the input: whole
+// lines (for CSV, whole quoted records) adding up to about target bytes, and
+// at least one record when any is left. It returns io.EOF, with c empty, at
+// the end of the input, and any other error when reading fails; every later
+// call then returns the same error.
+//
+// Parsing a chunk with a ChunkParser gives exactly the records and rejects
+// that Read would have returned for the same text, with the same line
+// numbers, except that ReadChunk never checks ids for duplicates: a caller
+// that wants the check keeps an IDSet and adds the accepted ids in input
+// order. Records that cannot be cut (a line longer than MaxRecordBytes, an
+// unterminated quoted field) are rejected here and returned in c.Rejects.
+// Stats counts bytes and these rejects only; mixing ReadChunk and Read on one
+// Reader is not supported.
+func (r *Reader) ReadChunk(c *Chunk, target int) error {
+	c.Data, c.Rejects, c.FirstLine = c.Data[:0], c.Rejects[:0], 0
+	if r.pending != nil {
+		c.Rejects = append(c.Rejects, r.pending)
+		r.pending = nil
+	}
+	if r.err != nil {
+		if len(c.Rejects) > 0 {
+			return nil
+		}
+		return r.err
+	}
+	for len(c.Data) < target {
+		avail := r.buf[r.pos:r.end]
+		window := avail
+		if room := target - len(c.Data); len(window) > room {
+			window = window[:room]
+		}
+		n := bytes.LastIndexByte(window, '\n') + 1
+		if n == 0 {
+			switch i := bytes.IndexByte(avail, '\n'); {
+			case i >= 0 && i <= MaxRecordBytes:
+				n = i + 1
+			case i < 0 && r.eof:
+				n = len(avail) // the last line, without a line end
+			case i < 0 && len(avail) <= MaxRecordBytes:
+				if err := r.fill(); err != nil {
+					return r.fail(c, err)
+				}
+				continue
+			}
+		}
+		if n == 0 {
+			if len(avail) == 0 {
+				break // end of input
+			}
+			// An over-long line: the sequential scanner rejects it.
+			if !r.cutOne(c) {
+				break
+			}
+			continue
+		}
+		block := avail[:n]
+		if r.format != FormatJSONL {
+			if q := bytes.IndexByte(block, '"'); q >= 0 {
+				// Quoted fields may hold line ends: take the lines before the
+				// first quote as they are, then let the sequential scanner
+				// find where the quoted record ends.
+				block = block[:bytes.LastIndexByte(block[:q], '\n')+1]
+				if len(block) == 0 {
+					if !r.cutOne(c) {
+						break
+					}
+					continue
+				}
+			}
+		}
+		if len(c.Data) == 0 {
+			c.FirstLine = r.line + 1
+		}
+		c.Data = append(c.Data, block...)
+		r.line += bytes.Count(block, []byte{'\n'})
+		if block[len(block)-1] != '\n' {
+			r.line++
+		}
+		r.pos += len(block)
+		r.stats.Bytes += int64(len(block))
+	}
+	if r.err != nil && r.err != io.EOF {
+		return r.err
+	}
+	if len(c.Data) == 0 && len(c.Rejects) == 0 {
+		r.err = io.EOF
+		return io.EOF
+	}
+	return nil
+}
+
+// cutOne runs the sequential scanner over the one record at pos, which the
+// fast cut could not delimit, and adds it to c: its text when it is
+// readable, else its reject. A reject after some text ends the chunk, since
+// the text's line numbers must stay contiguous: it is kept for the next
+// chunk, and cutOne returns false. A read error also returns false.
+func (r *Reader) cutOne(c *Chunk) bool {
+	before, firstLine := r.stats.Bytes, r.line+1
+	var err error
+	if r.format == FormatJSONL {
+		err = r.scanJSONL()
+	} else {
+		err = r.scanCSV()
+	}
+	var bad *Error
+	switch {
+	case err == nil:
+		// The record's text is still in buf, just before pos.
+		n := int(r.stats.Bytes - before)
+		if len(c.Data) == 0 {
+			c.FirstLine = firstLine
+		}
+		c.Data = append(c.Data, r.buf[r.pos-n:r.pos]...)
+		return true
+	case errors.As(err, &bad):
+		r.stats.Records++
+		r.stats.Rejected++
+		if len(c.Data) == 0 {
+			c.Rejects = append(c.Rejects, bad)
+			return true
+		}
+		r.pending = bad
+		return false
+	case err == io.EOF:
+		r.err = io.EOF
+		return false
+	default:
+		r.fail(c, err)
+		return false
+	}
+}
+
+// fail makes err sticky for ReadChunk and returns it.
+func (r *Reader) fail(c *Chunk, err error) error {
+	if err != io.EOF {
+		err = fmt.Errorf("record: read: %w", err)
+	}
+	r.err = err
+	return err
+}
+
+// ChunkParser parses Chunks cut by one Reader. Each goroutine needs its own;
+// a ChunkParser is not safe for concurrent use, but any number of them can
+// parse chunks of the same Reader at once.
+type ChunkParser struct {
+	r Reader
+}
+
+// NewChunkParser returns a parser for r's chunks. Call it after NewReader or
+// Open (which read the header) and before reading chunks.
+func (r *Reader) NewChunkParser() *ChunkParser {
+	p := &ChunkParser{r: Reader{
+		opts:   r.opts,
+		format: r.format,
+		delim:  r.delim,
+		header: r.header,
+		colIdx: r.colIdx,
+		eof:    true,
+		err:    io.EOF,
+	}}
+	if r.format == FormatJSONL {
+		p.r.initJSON()
+	} else {
+		p.r.keepIdx = r.keepIdx
+	}
+	return p
+}
+
+// Reset starts parsing c, whose text must not change until the parser is
+// done with it. Parsed records do not share memory with c (each record's
+// strings share one copy of its own text, as with Read), so c may be reused
+// once the chunk is parsed.
+func (p *ChunkParser) Reset(c *Chunk) {
+	r := &p.r
+	r.buf, r.pos, r.end = c.Data, 0, len(c.Data)
+	r.line, r.err, r.stats = c.FirstLine-1, nil, Stats{}
+}
+
+// Read parses the next record of the chunk into rec, exactly as Reader.Read
+// would except for the duplicate check. It returns nil, an *Error for a
+// rejected record, or io.EOF at the end of the chunk.
+func (p *ChunkParser) Read(rec *Record) error { return p.r.Read(rec) }
+
+// Raw returns the text of the record Read returned last, without its line
+// ending; for a quoted record spanning lines it is a copy.
+func (p *ChunkParser) Raw() string {
+	if p.r.raw != "" {
+		return p.r.raw
+	}
+	return string(p.r.rawB)
+}

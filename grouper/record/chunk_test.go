@@ -1,0 +1,260 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// event is one outcome of reading: an accepted record or a reject.
+type event struct {
+	rec Record
+	bad string // reject: line, id, field, cause and raw text
+}
+
+func (e event) String() string {
+	if e.bad != "" {
+		return "reject " + e.bad
+	}
+	return fmt.Sprintf("record %+v", e.rec)
+}
+
+func rejectEvent(e *Error) event {
+	return event{bad: fmt.Sprintf("line %d id %q field %q: %v raw %q", e.Line, e.ID, e.Field, e.Err, e.Raw)}
+}
+
+func normalizedClone(r *Record) Record {
+	c := r.Clone()
+	if len(c.SecondaryDx) == 0 {
+		c.SecondaryDx = nil
+	}
+	if len(c.Procedures) == 0 {
+		c.Procedures = nil
+	}
+	if len(c.Extra) == 0 {
+		c.Extra = nil
+	}
+	return c
+}
+
+// readEvents reads in with Read.
+func readEvents(in []byte, opts Options) ([]event, Stats, error) {
+	rd, err := NewReader(bytes.NewReader(in), opts)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	defer rd.Close()
+	var (
+		out []event
+		rec Record
+	)
+	for {
+		err := rd.Read(&rec)
+		var bad *Error
+		switch {
+		case err == nil:
+			out = append(out, event{rec: normalizedClone(&rec)})
+		case errors.As(err, &bad):
+			out = append(out, rejectEvent(bad))
+		case err == io.EOF:
+			return out, rd.Stats(), nil
+		default:
+			return out, rd.Stats(), err
+		}
+	}
+}
+
+// chunkEvents reads in with ReadChunk and ChunkParser, checking duplicates
+// with an IDSet as a pipeline would.
+func chunkEvents(in []byte, opts Options, target int) ([]event, Stats, error) {
+	rd, err := NewReader(bytes.NewReader(in), opts)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	defer rd.Close()
+	p := rd.NewChunkParser()
+	var (
+		out  []event
+		rec  Record
+		c    Chunk
+		seen IDSet
+	)
+	for {
+		err := rd.ReadChunk(&c, target)
+		if err == io.EOF {
+			return out, rd.Stats(), nil
+		}
+		if err != nil {
+			return out, rd.Stats(), err
+		}
+		last := 0
+		for _, e := range c.Rejects {
+			if e.Line >= c.FirstLine && len(c.Data) > 0 || e.Line <= last {
+				return nil, Stats{}, fmt.Errorf("chunk reject at line %d out of order (first line %d, last %d)", e.Line, c.FirstLine, last)
+			}
+			last = e.Line
+			out = append(out, rejectEvent(e))
+		}
+		p.Reset(&c)
+		for {
+			err := p.Read(&rec)
+			var bad *Error
+			switch {
+			case err == nil:
+				if !opts.NoDuplicateCheck {
+					if dup := seen.Check(&rec, p.Raw()); dup != nil {
+						out = append(out, rejectEvent(dup))
+						continue
+					}
+				}
+				out = append(out, event{rec: normalizedClone(&rec)})
+				continue
+			case errors.As(err, &bad):
+				out = append(out, rejectEvent(bad))
+				continue
+			case err != io.EOF:
+				return out, rd.Stats(), fmt.Errorf("chunk parser: %w", err)
+			}
+			break
+		}
+	}
+}
+
+// checkChunkedSame checks that chunked reading gives the same records and
+// rejects as Read, in the same order, and consumes the same bytes.
+func checkChunkedSame(t *testing.T, in []byte, opts Options, targets ...int) {
+	t.Helper()
+	want, wantSt, wantErr := readEvents(in, opts)
+	for _, target := range targets {
+		got, gotSt, gotErr := chunkEvents(in, opts, target)
+		if (wantErr == nil) != (gotErr == nil) {
+			t.Fatalf("target %d: error %v, Read gave %v", target, gotErr, wantErr)
+		}
+		if wantErr != nil {
+			continue
+		}
+		for i := 0; i < max(len(want), len(got)); i++ {
+			var w, g event
+			if i < len(want) {
+				w = want[i]
+			}
+			if i < len(got) {
+				g = got[i]
+			}
+			if !reflect.DeepEqual(w, g) {
+				t.Fatalf("target %d: outcome %d of %d/%d:\n got %v\nwant %v", target, i, len(got), len(want), g, w)
+			}
+		}
+		if gotSt.Bytes != wantSt.Bytes {
+			t.Fatalf("target %d: Stats.Bytes = %d, Read consumed %d", target, gotSt.Bytes, wantSt.Bytes)
+		}
+	}
+}
+
+var chunkTargets = []int{1, 7, 100, 4096, 1 << 20}
+
+func TestChunkMatchesRead(t *testing.T) {
+	mixed, err := os.ReadFile("testdata/mixed.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var quoteOpen strings.Builder
+	quoteOpen.WriteString("id,principal_dx\nz,K80.0\na,\"K80.0\n")
+	for i := 0; quoteOpen.Len() < MaxRecordBytes+1000; i++ {
+		fmt.Fprintf(&quoteOpen, "e%d,K80.0\n", i)
+	}
+	long := "x," + strings.Repeat("K", MaxRecordBytes+10)
+	cases := []struct {
+		name string
+		in   string
+		opts Options
+	}{
+		{"mixed", string(mixed), Options{KeepColumns: []string{"note"}}},
+		{"mixed-no-dup-check", string(mixed), Options{KeepColumns: []string{"note"}, NoDuplicateCheck: true}},
+		{"generated", string(genCSV(300, 5)), Options{}},
+		{"generated-tsv", strings.ReplaceAll(string(genCSV(50, 6)), ",", "\t"), Options{Format: FormatTSV}},
+		{"crlf-and-blank-lines", "id,principal_dx\r\n\r\na,K80.0\r\n,,\r\nb,K80.1\r\na,K80.2\r\nc,K80.0", Options{}},
+		{"quoted-multiline", "id,principal_dx,hospital_id\na,K80.0,\"H\n1\"\nb,k80.1,\"x\"\"y\"\r\nc,K80.0,\"x\"y\nd,K80.0,\"\n\n\"\ne,K80.0,h\"q\n", Options{}},
+		{"quote-never-closed-at-eof", "id,principal_dx\na,K80.0\nb,\"K80.0\nc,K80.0\nd,K80.0\n", Options{}},
+		{"quote-open-past-limit", quoteOpen.String(), Options{}},
+		{"long-lines", "id,principal_dx\n" + long + "\nb,K80.0\nc,\"" + strings.Repeat("y", MaxRecordBytes+10) + "\"\nd,K80.0\n" + long, Options{}},
+		{"bad-utf8", "id,principal_dx\na,K80.0\nb,K8\xff0\nc,\"K80.\xff\"\n", Options{}},
+		{"field-count", "id,principal_dx\na,K80.0,extra\nb\nc,K80.0\n", Options{}},
+		{"jsonl", `{"id":"a","principal_dx":"K80.0","secondary_dx":["I10.x00",""]}` + "\n\n" + `{"id":"a"}` + "\n[1]\n" + `{"id":"b","tcm_principal_dx":"a04.03.03"}` + "\n" + `{"id":"c","principal_dx":"K80.0"}`, Options{Format: FormatJSONL}},
+		{"jsonl-long", `{"id":"a","principal_dx":"K80.0"}` + "\n" + `{"id":"` + strings.Repeat("b", MaxRecordBytes) + `"}` + "\n" + `{"id":"c","principal_dx":"K80.0"}` + "\n", Options{Format: FormatJSONL}},
+		{"gbk", "id,principal_dx,hospital_id\na,K80.0,\xd6\xd0\xd2\xbd\nb,K80.1,\"\xd6\xd0\n\"\n", Options{Encoding: "gbk"}},
+		{"header-only", "id,principal_dx\n", Options{}},
+		{"no-final-newline", "id,principal_dx\na,K80.0", Options{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checkChunkedSame(t, []byte(c.in), c.opts, chunkTargets...)
+		})
+	}
+}
+
+// TestChunkRejectsPrecedeText checks the contract the pipeline relies on:
+// a reject found while cutting never sits between two records of Data.
+func TestChunkRejectsPrecedeText(t *testing.T) {
+	in := "id,principal_dx\na,K80.0\nb,\"K80.0\nc,K80.0\n"
+	rd, err := NewReader(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Chunk
+	var got []string
+	for rd.ReadChunk(&c, 1<<20) == nil {
+		s := fmt.Sprintf("first %d data %q", c.FirstLine, c.Data)
+		for _, e := range c.Rejects {
+			s += fmt.Sprintf(" reject@%d", e.Line)
+		}
+		got = append(got, s)
+	}
+	// The quote never closes, so the cutter rejects line 3 itself: the
+	// chunk holding line 2 ends there, and the reject leads the next one.
+	want := []string{`first 2 data "a,K80.0\n"`, `first 4 data "c,K80.0\n" reject@3`}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("chunks:\n%q\nwant\n%q", got, want)
+	}
+}
+
+func FuzzChunk(f *testing.F) {
+	if b, err := os.ReadFile("testdata/mixed.csv"); err == nil {
+		f.Add(b, uint16(50))
+	}
+	f.Add(genCSV(5, 9), uint16(3))
+	f.Add([]byte("id,principal_dx,hospital_id\na,K80.0,\"H\n1\"\nb,k80.1,\"x\"\"y\"\r\n"), uint16(10))
+	f.Add([]byte("id,principal_dx\n\"a,K80.0\nb,K80.0\n"), uint16(1))
+	f.Add([]byte(`{"id":"a","principal_dx":"K80.0"}`+"\n"+`{"id":"a"}`), uint16(20))
+	f.Fuzz(func(t *testing.T, in []byte, target uint16) {
+		checkChunkedSame(t, in, Options{}, 1+int(target))
+		checkChunkedSame(t, in, Options{Format: FormatJSONL}, 1+int(target))
+	})
+}
+
+// TestChunkMatchesReadMutated sprinkles quotes, line ends and separators
+// into generated files, the bytes that decide where records end, and
+// compares chunked reading with Read at random chunk sizes.
+func TestChunkMatchesReadMutated(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	base := genCSV(40, 3)
+	for i := 0; i < 300; i++ {
+		in := append([]byte(nil), base...)
+		for range 1 + rng.IntN(12) {
+			pos := rng.IntN(len(in))
+			b := `"` + "\n\r,\"\"x"[rng.IntN(6):][:1]
+			in = append(in[:pos], append([]byte(b), in[pos:]...)...)
+		}
+		opts := Options{}
+		if i%7 == 0 {
+			opts.NoDuplicateCheck = true
+		}
+		checkChunkedSame(t, in, opts, 1+rng.IntN(64), 1+rng.IntN(4096))
+	}
+}
