@@ -32,10 +32,14 @@ type Grouper struct {
 
 	lists []clist
 
-	// Per code ID: the ADRGs and MDCs it can trigger (flattened CSR form).
-	dxTrigOff, procTrigOff []uint32
-	dxTrig, procTrig       []uint16
-	dxMDC, procMDC         []uint64
+	// Per code ID: the ADRGs and MDCs it can trigger (flattened CSR form),
+	// as the principal diagnosis (dx), as a secondary (sdx) or as a
+	// procedure. A condition on the principal's list is not triggered by a
+	// secondary in it, which keeps the candidates of a record with many
+	// secondaries few.
+	dxTrigOff, sdxTrigOff, procTrigOff []uint32
+	dxTrig, sdxTrig, procTrig          []uint16
+	dxMDC, sdxMDC, procMDC             []uint64
 
 	adrgAlways []uint64 // bitset of ADRGs with no code requirement
 	mdcAlways  uint64
@@ -510,29 +514,36 @@ func (l *clist) has(id uint32) bool {
 	return w < uint32(len(l.bits)) && l.bits[w]&(1<<(id&63)) != 0
 }
 
+// requirement is a code list of which a record must have a code, and the
+// subject (principal, secondary, any diagnosis, procedure) that must have it.
+type requirement struct {
+	list int32
+	subj Subject
+}
+
 // requires returns the lists of which a record must have a code for node n to
 // hold, or ok=false when n can hold without any (NOT, comparisons, true).
-func (g *Grouper) requires(n int32) (lists []int32, ok bool) {
+func (g *Grouper) requires(n int32) (reqs []requirement, ok bool) {
 	nd := &g.nodes[n]
 	switch nd.op {
 	case OpIn:
-		return []int32{nd.list}, true
+		return []requirement{{nd.list, nd.subj}}, true
 	case OpAnd:
-		var best []int32
+		var best []requirement
 		for _, k := range g.kids[nd.a:nd.b] {
-			if ls, ok := g.requires(k); ok && (best == nil || len(ls) < len(best)) {
-				best = ls
+			if rs, ok := g.requires(k); ok && (best == nil || len(rs) < len(best)) {
+				best = rs
 			}
 		}
 		return best, best != nil
 	case OpOr:
-		var all []int32
+		var all []requirement
 		for _, k := range g.kids[nd.a:nd.b] {
-			ls, ok := g.requires(k)
+			rs, ok := g.requires(k)
 			if !ok {
 				return nil, false
 			}
-			all = append(all, ls...)
+			all = append(all, rs...)
 		}
 		return all, true
 	case OpFalse:
@@ -547,28 +558,40 @@ func (c *compiler) triggers() {
 	g := c.g
 	g.adrgAlways = make([]uint64, (len(g.adrgs)+63)/64)
 	dxT := make([]*roaring.Bitmap, g.dx.Len()+1)
+	sdxT := make([]*roaring.Bitmap, g.dx.Len()+1)
 	procT := make([]*roaring.Bitmap, g.proc.Len()+1)
 	g.dxMDC = make([]uint64, g.dx.Len()+1)
+	g.sdxMDC = make([]uint64, g.dx.Len()+1)
 	g.procMDC = make([]uint64, g.proc.Len()+1)
-	add := func(lists []int32, fn func(sys codes.System, id uint32)) {
-		for _, l := range lists {
-			it := g.lists[l].codes.Iterator()
+	// add calls fn with the trigger table and MDC masks each code of the
+	// requirements belongs in.
+	add := func(reqs []requirement, fn func(t []*roaring.Bitmap, mdc []uint64, id uint32)) {
+		for _, r := range reqs {
+			l := &g.lists[r.list]
+			it := l.codes.Iterator()
 			for it.HasNext() {
-				fn(g.lists[l].system, it.Next())
+				id := it.Next()
+				switch {
+				case l.system == codes.SystemProcedure:
+					fn(procT, g.procMDC, id)
+				case r.subj == SubjectPdx:
+					fn(dxT, g.dxMDC, id)
+				case r.subj == SubjectAnySdx:
+					fn(sdxT, g.sdxMDC, id)
+				default: // any diagnosis
+					fn(dxT, g.dxMDC, id)
+					fn(sdxT, g.sdxMDC, id)
+				}
 			}
 		}
 	}
 	for i := range g.adrgs {
-		ls, ok := g.requires(g.adrgs[i].cond)
+		rs, ok := g.requires(g.adrgs[i].cond)
 		if !ok {
 			g.adrgAlways[i/64] |= 1 << (i % 64)
 			continue
 		}
-		add(ls, func(sys codes.System, id uint32) {
-			t := dxT
-			if sys == codes.SystemProcedure {
-				t = procT
-			}
+		add(rs, func(t []*roaring.Bitmap, _ []uint64, id uint32) {
 			if t[id] == nil {
 				t[id] = roaring.New()
 			}
@@ -577,20 +600,15 @@ func (c *compiler) triggers() {
 	}
 	for i := range g.mdcs {
 		m := &g.mdcs[i]
-		ls, ok := g.requires(m.cond)
+		rs, ok := g.requires(m.cond)
 		if !ok {
 			g.mdcAlways |= m.bit
 			continue
 		}
-		add(ls, func(sys codes.System, id uint32) {
-			if sys == codes.SystemProcedure {
-				g.procMDC[id] |= m.bit
-			} else {
-				g.dxMDC[id] |= m.bit
-			}
-		})
+		add(rs, func(_ []*roaring.Bitmap, mdc []uint64, id uint32) { mdc[id] |= m.bit })
 	}
 	g.dxTrigOff, g.dxTrig = flatten(dxT)
+	g.sdxTrigOff, g.sdxTrig = flatten(sdxT)
 	g.procTrigOff, g.procTrig = flatten(procT)
 }
 

@@ -439,8 +439,8 @@ func (g *Grouper) candidates(st *state) {
 	}
 	mark(g.dxTrigOff, g.dxTrig, st.pdx)
 	for _, id := range st.sdx {
-		mark(g.dxTrigOff, g.dxTrig, id)
-		st.mdcMask |= g.dxMDC[id]
+		mark(g.sdxTrigOff, g.sdxTrig, id)
+		st.mdcMask |= g.sdxMDC[id]
 	}
 	for _, id := range st.procs {
 		mark(g.procTrigOff, g.procTrig, id)
