@@ -46,6 +46,10 @@ type Grouper struct {
 
 	ccLevel []CCLevel // per dx ID, with the hierarchy applied
 	ccTable []uint32  // per dx ID: exclusion table index + 1; 0 = none
+	// sdx gathers, per dx ID, what grouping reads about a secondary
+	// diagnosis (CC level, exclusion table, triggers), so that each
+	// secondary costs one cache line rather than one per array.
+	sdx []secondaryInfo
 	// pdxTable1 is the exclusion table of a principal (0 = none), and
 	// pdxTable the set of its tables when it is in more than one (rare; the
 	// national scheme has none), so the common check is one comparison.
@@ -151,6 +155,7 @@ func Compile(rs *RuleSet) (*Grouper, error) {
 	}
 	c.complications()
 	c.triggers()
+	c.secondaries()
 	if err := c.dip(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRuleSet, err)
 	}
@@ -610,6 +615,31 @@ func (c *compiler) triggers() {
 	g.dxTrigOff, g.dxTrig = flatten(dxT)
 	g.sdxTrigOff, g.sdxTrig = flatten(sdxT)
 	g.procTrigOff, g.procTrig = flatten(procT)
+}
+
+// secondaryInfo is the hot-path view of one diagnosis as a secondary.
+type secondaryInfo struct {
+	mdc     uint64  // MDCs it can trigger
+	trigOff uint32  // its ADRG triggers: sdxTrig[trigOff:trigOff+trigLen]
+	ccTable uint32  // exclusion table index + 1; 0 = none
+	trigLen uint16  //
+	ccLevel CCLevel //
+	_       [1]byte
+}
+
+// secondaries builds g.sdx from the per-array forms.
+func (c *compiler) secondaries() {
+	g := c.g
+	g.sdx = make([]secondaryInfo, g.dx.Len()+1)
+	for id := range g.sdx {
+		g.sdx[id] = secondaryInfo{
+			mdc:     g.sdxMDC[id],
+			trigOff: g.sdxTrigOff[id],
+			trigLen: uint16(g.sdxTrigOff[id+1] - g.sdxTrigOff[id]),
+			ccTable: g.ccTable[id],
+			ccLevel: g.ccLevel[id],
+		}
+	}
 }
 
 func flatten(bms []*roaring.Bitmap) (off []uint32, data []uint16) {

@@ -403,11 +403,12 @@ func (g *Grouper) complicationLevel(st *state, tr *Trace) {
 	st.hasMCC, st.hasCC, st.ccLevel, st.ccIdx = false, false, CCNone, -1
 	excl1, excl := g.pdxTable1[st.pdx], g.pdxTable[st.pdx]
 	for i, id := range st.sdx {
-		lvl := g.ccLevel[id]
+		info := &g.sdx[id]
+		lvl := info.ccLevel
 		if lvl == CCNone {
 			continue
 		}
-		if t := g.ccTable[id]; t == excl1 && t != 0 || excl != nil && excl.Contains(t) {
+		if t := info.ccTable; t == excl1 && t != 0 || excl != nil && excl.Contains(t) {
 			if tr != nil {
 				tr.add("cc", st.rec.SecondaryDx[i], false, "%s excluded: its exclusion table is one of principal %s's", lvl, g.dx.Code(st.pdx))
 			}
@@ -439,8 +440,11 @@ func (g *Grouper) candidates(st *state) {
 	}
 	mark(g.dxTrigOff, g.dxTrig, st.pdx)
 	for _, id := range st.sdx {
-		mark(g.sdxTrigOff, g.sdxTrig, id)
-		st.mdcMask |= g.sdxMDC[id]
+		info := &g.sdx[id]
+		for _, a := range g.sdxTrig[info.trigOff : info.trigOff+uint32(info.trigLen)] {
+			st.cand[a>>6] |= 1 << (a & 63)
+		}
+		st.mdcMask |= info.mdc
 	}
 	for _, id := range st.procs {
 		mark(g.procTrigOff, g.procTrig, id)

@@ -31,4 +31,10 @@
 //		}
 //		...
 //	}
+//
+// A parallel pipeline splits that work: one goroutine cuts the input into
+// Chunks of whole records (Reader.ReadChunk, which only looks for line ends
+// and quotes), any number of goroutines parse them (a ChunkParser each, with
+// exactly Read's results and line numbers), and the ordered last stage checks
+// ids for duplicates with an IDSet. grouper/batch does this.
 package record
