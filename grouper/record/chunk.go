@@ -32,6 +32,7 @@ type Chunk struct {
 // Stats counts bytes and these rejects only; mixing ReadChunk and Read on one
 // Reader is not supported.
 func (r *Reader) ReadChunk(c *Chunk, target int) error {
+	target = max(target, 1)
 	c.Data, c.Rejects, c.FirstLine = c.Data[:0], c.Rejects[:0], 0
 	if r.pending != nil {
 		c.Rejects = append(c.Rejects, r.pending)

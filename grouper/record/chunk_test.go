@@ -157,7 +157,7 @@ func checkChunkedSame(t *testing.T, in []byte, opts Options, targets ...int) {
 	}
 }
 
-var chunkTargets = []int{1, 7, 100, 4096, 1 << 20}
+var chunkTargets = []int{0, 1, 7, 100, 4096, 1 << 20} // 0 means one record at a time
 
 func TestChunkMatchesRead(t *testing.T) {
 	mixed, err := os.ReadFile("testdata/mixed.csv")
