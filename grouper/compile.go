@@ -37,15 +37,14 @@ type Grouper struct {
 	// procedure. A condition on the principal's list is not triggered by a
 	// secondary in it, which keeps the candidates of a record with many
 	// secondaries few.
-	dxTrigOff, sdxTrigOff, procTrigOff []uint32
-	dxTrig, sdxTrig, procTrig          []uint16
-	dxMDC, sdxMDC, procMDC             []uint64
+	// The secondaries' offsets and MDCs live in sdx below.
+	dxTrigOff, procTrigOff    []uint32
+	dxTrig, sdxTrig, procTrig []uint16
+	dxMDC, procMDC            []uint64
 
 	adrgAlways []uint64 // bitset of ADRGs with no code requirement
 	mdcAlways  uint64
 
-	ccLevel []CCLevel // per dx ID, with the hierarchy applied
-	ccTable []uint32  // per dx ID: exclusion table index + 1; 0 = none
 	// sdx gathers, per dx ID, what grouping reads about a secondary
 	// diagnosis (CC level, exclusion table, triggers), so that each
 	// secondary costs one cache line rather than one per array.
@@ -136,6 +135,13 @@ type compiler struct {
 	errs    []*Problem
 	// children[id] lists dictionary diagnoses whose nearest ancestor is id.
 	children [][]uint32
+	// Per dx ID, gathered into Grouper.sdx by secondaries: the CC level
+	// (hierarchy applied), exclusion table index + 1 (0 = none), and the
+	// ADRG trigger offsets and MDCs of the code as a secondary.
+	ccLevel    []CCLevel
+	ccTable    []uint32
+	sdxTrigOff []uint32
+	sdxMDC     []uint64
 }
 
 // Compile checks rs and compiles it into a Grouper. The RuleSet must not be
@@ -566,7 +572,7 @@ func (c *compiler) triggers() {
 	sdxT := make([]*roaring.Bitmap, g.dx.Len()+1)
 	procT := make([]*roaring.Bitmap, g.proc.Len()+1)
 	g.dxMDC = make([]uint64, g.dx.Len()+1)
-	g.sdxMDC = make([]uint64, g.dx.Len()+1)
+	c.sdxMDC = make([]uint64, g.dx.Len()+1)
 	g.procMDC = make([]uint64, g.proc.Len()+1)
 	// add calls fn with the trigger table and MDC masks each code of the
 	// requirements belongs in.
@@ -582,10 +588,10 @@ func (c *compiler) triggers() {
 				case r.subj == SubjectPdx:
 					fn(dxT, g.dxMDC, id)
 				case r.subj == SubjectAnySdx:
-					fn(sdxT, g.sdxMDC, id)
+					fn(sdxT, c.sdxMDC, id)
 				default: // any diagnosis
 					fn(dxT, g.dxMDC, id)
-					fn(sdxT, g.sdxMDC, id)
+					fn(sdxT, c.sdxMDC, id)
 				}
 			}
 		}
@@ -613,7 +619,7 @@ func (c *compiler) triggers() {
 		add(rs, func(_ []*roaring.Bitmap, mdc []uint64, id uint32) { mdc[id] |= m.bit })
 	}
 	g.dxTrigOff, g.dxTrig = flatten(dxT)
-	g.sdxTrigOff, g.sdxTrig = flatten(sdxT)
+	c.sdxTrigOff, g.sdxTrig = flatten(sdxT)
 	g.procTrigOff, g.procTrig = flatten(procT)
 }
 
@@ -633,11 +639,11 @@ func (c *compiler) secondaries() {
 	g.sdx = make([]secondaryInfo, g.dx.Len()+1)
 	for id := range g.sdx {
 		g.sdx[id] = secondaryInfo{
-			mdc:     g.sdxMDC[id],
-			trigOff: g.sdxTrigOff[id],
-			trigLen: uint16(g.sdxTrigOff[id+1] - g.sdxTrigOff[id]),
-			ccTable: g.ccTable[id],
-			ccLevel: g.ccLevel[id],
+			mdc:     c.sdxMDC[id],
+			trigOff: c.sdxTrigOff[id],
+			trigLen: uint16(c.sdxTrigOff[id+1] - c.sdxTrigOff[id]),
+			ccTable: c.ccTable[id],
+			ccLevel: c.ccLevel[id],
 		}
 	}
 }
@@ -662,8 +668,8 @@ func flatten(bms []*roaring.Bitmap) (off []uint32, data []uint16) {
 func (c *compiler) complications() {
 	g, rs := c.g, c.rs
 	n := g.dx.Len() + 1
-	g.ccLevel = make([]CCLevel, n)
-	g.ccTable = make([]uint32, n)
+	c.ccLevel = make([]CCLevel, n)
+	c.ccTable = make([]uint32, n)
 	g.pdxTable = make([]*roaring.Bitmap, n)
 	g.pdxTable1 = make([]uint32, n)
 	tables := map[string]uint32{}
@@ -678,14 +684,14 @@ func (c *compiler) complications() {
 	own := make([]bool, n)
 	for _, e := range rs.CC {
 		id, _ := g.dx.Lookup(e.Code)
-		g.ccLevel[id], g.ccTable[id], own[id] = e.Level, table(e.Table), true
+		c.ccLevel[id], c.ccTable[id], own[id] = e.Level, table(e.Table), true
 	}
 	// Children inherit from the nearest ancestor with an entry of its own.
 	var inherit func(id uint32)
 	inherit = func(id uint32) {
 		for _, ch := range c.children[id] {
 			if !own[ch] {
-				g.ccLevel[ch], g.ccTable[ch] = g.ccLevel[id], g.ccTable[id]
+				c.ccLevel[ch], c.ccTable[ch] = c.ccLevel[id], c.ccTable[id]
 			}
 			inherit(ch)
 		}
