@@ -625,12 +625,10 @@ func (c *compiler) triggers() {
 
 // secondaryInfo is the hot-path view of one diagnosis as a secondary.
 type secondaryInfo struct {
-	mdc     uint64  // MDCs it can trigger
-	trigOff uint32  // its ADRG triggers: sdxTrig[trigOff:trigOff+trigLen]
-	ccTable uint32  // exclusion table index + 1; 0 = none
-	trigLen uint16  //
-	ccLevel CCLevel //
-	_       [1]byte
+	mdc              uint64  // MDCs it can trigger
+	trigOff, trigEnd uint32  // its ADRG triggers: sdxTrig[trigOff:trigEnd]
+	ccTable          uint32  // exclusion table index + 1; 0 = none
+	ccLevel          CCLevel // with the hierarchy applied
 }
 
 // secondaries builds g.sdx from the per-array forms.
@@ -641,7 +639,7 @@ func (c *compiler) secondaries() {
 		g.sdx[id] = secondaryInfo{
 			mdc:     c.sdxMDC[id],
 			trigOff: c.sdxTrigOff[id],
-			trigLen: uint16(c.sdxTrigOff[id+1] - c.sdxTrigOff[id]),
+			trigEnd: c.sdxTrigOff[id+1],
 			ccTable: c.ccTable[id],
 			ccLevel: c.ccLevel[id],
 		}

@@ -441,7 +441,7 @@ func (g *Grouper) candidates(st *state) {
 	mark(g.dxTrigOff, g.dxTrig, st.pdx)
 	for _, id := range st.sdx {
 		info := &g.sdx[id]
-		for _, a := range g.sdxTrig[info.trigOff : info.trigOff+uint32(info.trigLen)] {
+		for _, a := range g.sdxTrig[info.trigOff:info.trigEnd] {
 			st.cand[a>>6] |= 1 << (a & 63)
 		}
 		st.mdcMask |= info.mdc

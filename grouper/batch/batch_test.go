@@ -67,6 +67,20 @@ func sampleInput(t testing.TB, rs *grouper.RuleSet, n int) []byte {
 	return b.Bytes()
 }
 
+// sampleGrouper returns the embedded sample rule set and its compiled grouper.
+func sampleGrouper(t testing.TB) (*grouper.RuleSet, *grouper.Grouper) {
+	t.Helper()
+	rs, err := grouper.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs, g
+}
+
 func runBatch(t testing.TB, g *grouper.Grouper, in []byte, opts batch.Options) (out, rejects []byte, st batch.Stats) {
 	t.Helper()
 	rd, err := record.NewReader(bytes.NewReader(in), record.Options{})
@@ -86,14 +100,7 @@ func runBatch(t testing.TB, g *grouper.Grouper, in []byte, opts batch.Options) (
 }
 
 func TestDeterministicAcrossWorkers(t *testing.T) {
-	rs, err := grouper.Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := grouper.Compile(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs, g := sampleGrouper(t)
 	in := sampleInput(t, rs, 20000)
 	for _, explain := range []bool{false, true} {
 		base := batch.Options{Workers: 1, BatchBytes: 64 << 7, Explain: explain}
@@ -161,11 +168,7 @@ func TestNationalDeterministic(t *testing.T) {
 }
 
 func TestJSONLOutput(t *testing.T) {
-	rs, _ := grouper.Sample()
-	g, err := grouper.Compile(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs, g := sampleGrouper(t)
 	out, _, st := runBatch(t, g, sampleInput(t, rs, 500), batch.Options{Format: record.FormatJSONL, Explain: true})
 	lines := bytes.Split(bytes.TrimSpace(out), []byte{'\n'})
 	if int64(len(lines)) != st.Grouped {
@@ -185,8 +188,7 @@ func TestJSONLOutput(t *testing.T) {
 }
 
 func TestOnResultInOrder(t *testing.T) {
-	rs, _ := grouper.Sample()
-	g, _ := grouper.Compile(rs)
+	rs, g := sampleGrouper(t)
 	var ids []string
 	_, _, st := runBatch(t, g, sampleInput(t, rs, 3000), batch.Options{Workers: 4, BatchBytes: 7 << 7, OnResult: func(rec *record.Record, res *grouper.Result, _ *weights.Payment) {
 		ids = append(ids, rec.ID)
@@ -202,8 +204,7 @@ func TestOnResultInOrder(t *testing.T) {
 }
 
 func TestFormatQuoting(t *testing.T) {
-	rs, _ := grouper.Sample()
-	g, _ := grouper.Compile(rs)
+	_, g := sampleGrouper(t)
 	in := []byte("id,sex,age_years,principal_dx\n\"a,b\",1,40,K80.100\n\"q\"\"x\",1,40,K80.100\n")
 	out, _, _ := runBatch(t, g, in, batch.Options{})
 	rd, err := record.NewReader(bytes.NewReader(out), record.Options{NoDuplicateCheck: true})
@@ -221,11 +222,7 @@ func TestFormatQuoting(t *testing.T) {
 }
 
 func TestPaymentColumns(t *testing.T) {
-	rs, _ := grouper.Sample()
-	g, err := grouper.Compile(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs, g := sampleGrouper(t)
 	table, err := weights.TableFromRuleSet(rs)
 	if err != nil {
 		t.Fatal(err)
@@ -276,8 +273,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 // TestWriteFailureStops pins a bug found in review: after a failed write the
 // writer went on writing and counting later batches.
 func TestWriteFailureStops(t *testing.T) {
-	rs, _ := grouper.Sample()
-	g, _ := grouper.Compile(rs)
+	rs, g := sampleGrouper(t)
 	in := sampleInput(t, rs, 5000)
 	rd, err := record.NewReader(bytes.NewReader(in), record.Options{})
 	if err != nil {
@@ -295,8 +291,7 @@ func TestWriteFailureStops(t *testing.T) {
 }
 
 func TestCancelStops(t *testing.T) {
-	rs, _ := grouper.Sample()
-	g, _ := grouper.Compile(rs)
+	rs, g := sampleGrouper(t)
 	rd, err := record.NewReader(bytes.NewReader(sampleInput(t, rs, 5000)), record.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -314,14 +309,7 @@ func TestCancelStops(t *testing.T) {
 // several lines, blank lines, rejects of every kind and repeated ids
 // (checked in the writer) included, at batch sizes down to one record.
 func TestMatchesSequentialRead(t *testing.T) {
-	rs, err := grouper.Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := grouper.Compile(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs, g := sampleGrouper(t)
 	lines := strings.Split(strings.TrimSuffix(string(sampleInput(t, rs, 3000)), "\n"), "\n")
 	for i := 1; i < len(lines); i += 37 {
 		switch i % 4 {
