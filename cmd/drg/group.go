@@ -30,7 +30,7 @@ type groupFlags struct {
 	compare                                                                string
 	show                                                                   int
 	cpuProfile                                                             string
-	memoryLimit                                                            int
+	memoryLimit, dupMemory                                                 int
 }
 
 func (g *groupFlags) register(fl interface {
@@ -59,6 +59,7 @@ func (g *groupFlags) register(fl interface {
 		fl.StringVar(&g.compare, "compare", "", "input column holding an expected DRG: adds expected and agree columns and prints an agreement table")
 	}
 	fl.IntVar(&g.memoryLimit, "memory-limit", 256, "soft heap limit in MiB (the garbage collector works harder near it; GOMEMLIMIT, when set, wins); 0 = none")
+	fl.IntVar(&g.dupMemory, "dup-memory", batch.DefaultDuplicateMemory>>20, "memory in MiB for the duplicate-id check; past it, hashes of earlier ids spill to files in $TMPDIR and the check stays exact with flat memory; -1 = keep every hash in memory")
 	fl.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fl.IntVar(&g.show, "show", 10, "with --compare/--column: how many disagreements to print with their traces")
 }
@@ -122,7 +123,11 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	if scheme&grouper.SchemeDIP != 0 && !g.HasDIP() {
 		return fmt.Errorf("rule set %s has no DIP catalogue; use --scheme drg", rs.Name)
 	}
-	opts := batch.Options{Workers: gf.workers, BatchBytes: gf.batchBytes, Scheme: scheme, Explain: gf.explain}
+	opts := batch.Options{Workers: gf.workers, BatchBytes: gf.batchBytes, Scheme: scheme, Explain: gf.explain,
+		DuplicateMemory: int64(gf.dupMemory) << 20}
+	if gf.dupMemory < 0 {
+		opts.DuplicateMemory = -1
+	}
 	if gf.format != "" {
 		if opts.Format, err = record.ParseFormat(gf.format); err != nil {
 			return err

@@ -33,11 +33,22 @@ type Options struct {
 	// from one goroutine. rec, res and pay (nil without Payment) are valid
 	// only during the call.
 	OnResult func(rec *record.Record, res *grouper.Result, pay *weights.Payment)
+	// DuplicateMemory bounds the memory of the duplicate-id check, in bytes
+	// (see record.IDSet): 0 means DefaultDuplicateMemory, a negative value no
+	// bound. Past it, hashes of earlier ids spill to files in TempDir ("" =
+	// the system's), so memory stays flat whatever the input size.
+	DuplicateMemory int64
+	TempDir         string
 	// Progress, when set, is called about every ProgressEvery with the
 	// counts so far, and once at the end.
 	Progress      func(Stats)
 	ProgressEvery time.Duration // 0 = 1s
 }
+
+// DefaultDuplicateMemory is the duplicate-id check's memory when
+// Options.DuplicateMemory is 0: exact in memory up to about 3 million ids,
+// then 32 MiB of hashes plus a 32 MiB filter over the spilled ones.
+const DefaultDuplicateMemory = 64 << 20
 
 // Column is an extra output column computed from a record and its result.
 // Append must append the value (unquoted; CSV quoting is applied after) and
@@ -232,7 +243,15 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 	// so that the reader and workers finish before Run returns.
 	w := &writer{out: out, rejects: rejects, st: &st, onResult: opts.OnResult}
 	if in.DuplicateCheck() {
-		w.seen = new(record.IDSet)
+		mem := opts.DuplicateMemory
+		switch {
+		case mem == 0:
+			mem = DefaultDuplicateMemory
+		case mem < 0:
+			mem = 0
+		}
+		w.seen = record.NewIDSet(record.IDSetOptions{MaxMemory: mem, TempDir: opts.TempDir})
+		defer w.seen.Close()
 	}
 	pending := map[int]*batchBuf{}
 	next := 0
@@ -307,7 +326,11 @@ func (w *writer) writeBatch(b *batchBuf) error {
 	w.dups, w.dupIdx = w.dups[:0], w.dupIdx[:0]
 	if w.seen != nil {
 		for i := range b.recs {
-			if e := w.seen.Check(&b.recs[i], b.raws[i]); e != nil {
+			e, err := w.seen.Check(&b.recs[i], b.raws[i])
+			if err != nil {
+				return err
+			}
+			if e != nil {
 				w.dups = append(w.dups, e)
 				w.dupIdx = append(w.dupIdx, i)
 			}

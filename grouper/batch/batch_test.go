@@ -363,12 +363,19 @@ func TestMatchesSequentialRead(t *testing.T) {
 
 	for _, bytesPerBatch := range []int{1, 100, 4096, 1 << 20} {
 		for _, workers := range []int{1, 3} {
+			// With one worker, also bound the duplicate check to 4 KiB, so
+			// that earlier ids spill to run files every 192 records.
+			dupMem := int64(0)
+			if workers == 1 {
+				dupMem = 4 << 10
+			}
 			var got []string
 			out, rej, st := runBatch(t, g, in, batch.Options{Workers: workers, BatchBytes: bytesPerBatch,
+				DuplicateMemory: dupMem, TempDir: t.TempDir(),
 				OnResult: func(rec *record.Record, _ *grouper.Result, _ *weights.Payment) {
 					got = append(got, fmt.Sprintf("%d %s %s", rec.Line, rec.ID, rec.HospitalID))
 				}})
-			name := fmt.Sprintf("batch %d bytes, %d workers", bytesPerBatch, workers)
+			name := fmt.Sprintf("batch %d bytes, %d workers, duplicate memory %d", bytesPerBatch, workers, dupMem)
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Errorf("%s: accepted records differ from a sequential read (%d vs %d)", name, len(got), len(want))
 			}

@@ -108,7 +108,11 @@ func chunkEvents(in []byte, opts Options, target int) ([]event, Stats, error) {
 			switch {
 			case err == nil:
 				if !opts.NoDuplicateCheck {
-					if dup := seen.Check(&rec, p.Raw()); dup != nil {
+					dup, err := seen.Check(&rec, p.Raw())
+					if err != nil {
+						return out, rd.Stats(), err
+					}
+					if dup != nil {
 						out = append(out, rejectEvent(dup))
 						continue
 					}

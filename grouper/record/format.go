@@ -94,9 +94,10 @@ type Options struct {
 	// header; in JSONL a missing key gives "".
 	KeepColumns []string
 
-	// NoDuplicateCheck turns off the duplicate-id check and its memory (about
-	// 10-20 bytes per accepted record), for inputs known to be unique or
-	// too large to track.
+	// NoDuplicateCheck turns off Read's duplicate-id check and its memory
+	// (about 10-20 bytes per accepted record), for inputs known to be
+	// unique. Callers of ReadChunk keep their own IDSet, which can bound its
+	// memory (NewIDSet); DuplicateCheck tells them whether to.
 	NoDuplicateCheck bool
 }
 

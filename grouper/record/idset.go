@@ -1,11 +1,43 @@
 package record
 
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+	"os"
+	"slices"
+	"sort"
+)
+
 // idSet is a set of 64-bit id hashes: open addressing with linear probing
 // in a power-of-two table kept at most 3/4 full, so it costs 8 bytes a slot,
 // 10.7 to 21 bytes per id. Hash 0 marks an empty slot and is stored as 1.
+//
+// A hash's home slot is its top bits, so the table holds the hashes almost
+// in sorted order: growing it and spilling it to a sorted run both work
+// through memory in order instead of at random.
 type idSet struct {
 	slots []uint64
+	shift uint // 64 - log2(len(slots))
 	n     int
+}
+
+// contains reports whether h (never 0) is in the set.
+func (s *idSet) contains(h uint64) bool {
+	if len(s.slots) == 0 {
+		return false
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := h >> s.shift; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			return false
+		case h:
+			return true
+		}
+	}
 }
 
 // add inserts h and reports whether it was absent.
@@ -17,7 +49,7 @@ func (s *idSet) add(h uint64) bool {
 		s.grow()
 	}
 	mask := uint64(len(s.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := h >> s.shift; ; i = (i + 1) & mask {
 		switch s.slots[i] {
 		case 0:
 			s.slots[i] = h
@@ -33,12 +65,13 @@ func (s *idSet) add(h uint64) bool {
 func (s *idSet) grow() {
 	old := s.slots
 	s.slots = make([]uint64, max(2*len(old), 1024))
+	s.shift = uint(64 - bits.TrailingZeros(uint(len(s.slots))))
 	mask := uint64(len(s.slots) - 1)
 	for _, h := range old {
 		if h == 0 {
 			continue
 		}
-		i := h & mask
+		i := h >> s.shift
 		for s.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
@@ -48,19 +81,244 @@ func (s *idSet) grow() {
 
 // IDSet finds repeated record ids for callers that read with ReadChunk: add
 // the accepted records' ids in input order and it rejects a repeat exactly as
-// Reader.Read does (see Reader on the 64-bit hashes). The zero value is an
-// empty set. An IDSet is not safe for concurrent use.
-type IDSet struct{ set idSet }
+// Reader.Read does (see Reader on the 64-bit hashes). An IDSet is not safe
+// for concurrent use.
+//
+// The zero value keeps every hash in memory, 10.7 to 21 bytes per id. An
+// IDSet from NewIDSet with a memory bound keeps memory flat instead and stays
+// exact: when its in-memory table is full it sorts the hashes into a run
+// file in a temporary directory and adds them to a Bloom filter of fixed
+// size; an id is then looked up on disk only when the filter says it may be
+// in a run (a repeat, or a false positive: about 1 in 2 000 lookups after 10
+// million ids with the default 64 MiB, more as the input grows), with one
+// read of a 4 KiB block per run. Call Close to remove the files.
+type IDSet struct {
+	mem    idSet
+	memMax int // spill when mem holds this many hashes; 0 = never
+
+	dir        string
+	bloomWords int      // size of the filter, allocated at the first spill
+	bloom      []uint64 // blocked Bloom filter over the spilled hashes
+	runs       []*idRun
+	buf        []byte // one block, for lookups
+	err        error  // sticky spill or lookup failure
+}
+
+// IDSetOptions bound an IDSet's memory.
+type IDSetOptions struct {
+	// MaxMemory is the memory the set may use, in bytes: half for the
+	// in-memory table (whose hashes spill to disk when it is full), half for
+	// the Bloom filter over the spilled ones. 0 means no bound (no files).
+	// Values below 4 KiB are raised to 4 KiB.
+	MaxMemory int64
+	// TempDir holds the run files; "" means os.TempDir().
+	TempDir string
+}
+
+// NewIDSet returns an empty IDSet with the given bounds.
+func NewIDSet(opts IDSetOptions) *IDSet {
+	s := &IDSet{dir: opts.TempDir}
+	if opts.MaxMemory > 0 {
+		half := max(opts.MaxMemory, 4<<10) / 2
+		words := int64(1) << (bits.Len64(uint64(half/8)) - 1) // a power of two, at most half/8
+		s.memMax = int(words * 3 / 4)                         // the table's 3/4 load limit
+		s.bloomWords = int(words)
+	}
+	return s
+}
 
 // Check adds rec's id to the set. It returns nil for a new id, else the
 // duplicate-id *Error that Read would have returned for rec, whose text
-// (for Error.Raw) is raw.
-func (s *IDSet) Check(rec *Record, raw string) *Error {
-	if s.set.add(hashID(rec.ID)) {
-		return nil
+// (for Error.Raw) is raw. A non-nil error means the run files could not be
+// written or read; the set is then unusable.
+func (s *IDSet) Check(rec *Record, raw string) (*Error, error) {
+	seen, err := s.add(hashID(rec.ID))
+	if err != nil {
+		return nil, err
 	}
-	return &Error{Line: rec.Line, ID: rec.ID, Field: colID.String(), Err: ErrDuplicateID, Raw: raw}
+	if !seen {
+		return nil, nil
+	}
+	return &Error{Line: rec.Line, ID: rec.ID, Field: colID.String(), Err: ErrDuplicateID, Raw: raw}, nil
 }
 
 // Len returns the number of ids in the set.
-func (s *IDSet) Len() int { return s.set.n }
+func (s *IDSet) Len() int {
+	n := s.mem.n
+	for _, r := range s.runs {
+		n += r.n
+	}
+	return n
+}
+
+// Spilled returns the number of run files written so far.
+func (s *IDSet) Spilled() int { return len(s.runs) }
+
+// Close removes the run files.
+func (s *IDSet) Close() error {
+	var errs []error
+	for _, r := range s.runs {
+		errs = append(errs, r.close())
+	}
+	s.runs = nil
+	return errors.Join(errs...)
+}
+
+// add inserts h and reports whether it was already present.
+func (s *IDSet) add(h uint64) (bool, error) {
+	if s.err != nil {
+		return false, s.err
+	}
+	if h == 0 {
+		h = 1
+	}
+	if len(s.runs) == 0 && (s.memMax == 0 || s.mem.n < s.memMax) {
+		return !s.mem.add(h), nil // all hashes are in memory: one probe
+	}
+	if s.mem.contains(h) {
+		return true, nil
+	}
+	if len(s.runs) > 0 && s.bloomHas(h) {
+		for _, r := range s.runs {
+			found, err := r.contains(h, &s.buf)
+			if err != nil {
+				s.err = fmt.Errorf("record: duplicate-id run file: %w", err)
+				return false, s.err
+			}
+			if found {
+				return true, nil
+			}
+		}
+	}
+	if s.memMax > 0 && s.mem.n >= s.memMax {
+		if err := s.spill(); err != nil {
+			s.err = fmt.Errorf("record: duplicate-id run file: %w", err)
+			return false, s.err
+		}
+	}
+	s.mem.add(h)
+	return false, nil
+}
+
+// Bloom filter: 512-bit blocks (one cache line); the block comes from the
+// hash's top bits (so that adding a sorted run walks the filter in order),
+// four bit positions from its low 36 bits.
+const bloomBlockWords = 8
+
+// bloomBlock returns the block of h.
+func (s *IDSet) bloomBlock(h uint64) []uint64 {
+	blocks := uint64(len(s.bloom) / bloomBlockWords)
+	i := h >> (64 - bits.TrailingZeros64(blocks)) & (blocks - 1) // & for one block, where the shift is 64
+	return s.bloom[i*bloomBlockWords:][:bloomBlockWords]
+}
+
+func (s *IDSet) bloomHas(h uint64) bool {
+	blk := s.bloomBlock(h)
+	for i := range 4 {
+		b := h >> (9 * i) & 511
+		if blk[b>>6]&(1<<(b&63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *IDSet) bloomAdd(h uint64) {
+	blk := s.bloomBlock(h)
+	for i := range 4 {
+		b := h >> (9 * i) & 511
+		blk[b>>6] |= 1 << (b & 63)
+	}
+}
+
+// spill writes the in-memory hashes to a new sorted run file, adds them to
+// the Bloom filter and empties the table, keeping its memory.
+func (s *IDSet) spill() error {
+	if s.bloom == nil {
+		s.bloom = make([]uint64, s.bloomWords)
+	}
+	// Compact the hashes to the front of the table (which is emptied
+	// afterwards anyway) and sort them there: no second copy of the table.
+	hs := s.mem.slots[:0]
+	for _, h := range s.mem.slots {
+		if h != 0 {
+			hs = append(hs, h)
+		}
+	}
+	slices.Sort(hs) // nearly sorted already: see idSet
+	r, err := writeRun(s.dir, hs)
+	if err != nil {
+		return err
+	}
+	s.runs = append(s.runs, r)
+	for _, h := range hs {
+		s.bloomAdd(h)
+	}
+	clear(s.mem.slots)
+	s.mem.n = 0
+	return nil
+}
+
+// idRun is a file of sorted hashes, 8 bytes each, little-endian, with the
+// first hash of every block in memory.
+type idRun struct {
+	f     *os.File
+	name  string // removed at close when it could not be removed at once
+	n     int
+	first []uint64 // first hash of each block of runBlock hashes
+}
+
+const runBlock = 512 // hashes per block: 4 KiB
+
+func writeRun(dir string, hs []uint64) (*idRun, error) {
+	f, err := os.CreateTemp(dir, "drg-ids-*.run")
+	if err != nil {
+		return nil, err
+	}
+	r := &idRun{f: f, n: len(hs)}
+	// An unlinked file disappears even if the process dies; where that is
+	// not allowed (Windows), it is removed at Close.
+	if os.Remove(f.Name()) != nil {
+		r.name = f.Name()
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var b [8]byte
+	for i, h := range hs {
+		if i%runBlock == 0 {
+			r.first = append(r.first, h)
+		}
+		binary.LittleEndian.PutUint64(b[:], h)
+		w.Write(b[:])
+	}
+	if err := w.Flush(); err != nil {
+		r.close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// contains looks h up with one read of the block that may hold it.
+func (r *idRun) contains(h uint64, buf *[]byte) (bool, error) {
+	blk := sort.Search(len(r.first), func(i int) bool { return r.first[i] > h }) - 1
+	if blk < 0 {
+		return false, nil
+	}
+	n := min(runBlock, r.n-blk*runBlock)
+	if cap(*buf) < runBlock*8 {
+		*buf = make([]byte, runBlock*8)
+	}
+	b := (*buf)[:n*8]
+	if _, err := r.f.ReadAt(b, int64(blk)*runBlock*8); err != nil {
+		return false, err
+	}
+	i := sort.Search(n, func(i int) bool { return binary.LittleEndian.Uint64(b[i*8:]) >= h })
+	return i < n && binary.LittleEndian.Uint64(b[i*8:]) == h, nil
+}
+
+func (r *idRun) close() error {
+	err := r.f.Close()
+	if r.name != "" {
+		err = errors.Join(err, os.Remove(r.name))
+	}
+	return err
+}

@@ -35,8 +35,9 @@ type Stats struct {
 // Reader reads and validates records from CSV, TSV or JSONL input.
 //
 // Read returns one record at a time, so memory stays flat whatever the input
-// size; the only state that grows is the duplicate-id set (see
-// Options.NoDuplicateCheck). Values are trimmed of surrounding white space;
+// size; the only state that grows is Read's duplicate-id set (see
+// Options.NoDuplicateCheck; a pipeline reading with ReadChunk checks ids with
+// an IDSet, which can spill to disk). Values are trimmed of surrounding white space;
 // header names are also lower-cased, so `ID` and ` id ` name the id column.
 // A line holding nothing but separators and white space is skipped, not
 // counted as a record.
