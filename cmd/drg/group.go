@@ -59,7 +59,7 @@ func (g *groupFlags) register(fl interface {
 		fl.StringVar(&g.compare, "compare", "", "input column holding an expected DRG: adds expected and agree columns and prints an agreement table")
 	}
 	fl.IntVar(&g.memoryLimit, "memory-limit", 256, "soft heap limit in MiB (the garbage collector works harder near it; GOMEMLIMIT, when set, wins); 0 = none")
-	fl.IntVar(&g.dupMemory, "dup-memory", batch.DefaultDuplicateMemory>>20, "memory in MiB for the duplicate-id check; past it, hashes of earlier ids spill to files in $TMPDIR and the check stays exact with flat memory; -1 = keep every hash in memory")
+	fl.IntVar(&g.dupMemory, "dup-memory", batch.DefaultDuplicateMemory>>20, "memory in MiB for the duplicate-id check; past it, hashes of earlier ids spill to files in $TMPDIR and the check stays exact with flat memory (64 MiB suits up to about 30 million records; give more for more); -1 = keep every hash in memory")
 	fl.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fl.IntVar(&g.show, "show", 10, "with --compare/--column: how many disagreements to print with their traces")
 }

@@ -89,9 +89,11 @@ func (s *idSet) grow() {
 // exact: when its in-memory table is full it sorts the hashes into a run
 // file in a temporary directory and adds them to a Bloom filter of fixed
 // size; an id is then looked up on disk only when the filter says it may be
-// in a run (a repeat, or a false positive: about 1 in 2 000 lookups after 10
-// million ids with the default 64 MiB, more as the input grows), with one
-// read of a 4 KiB block per run. Call Close to remove the files.
+// in a run (a repeat, or a false positive), with one read of a 4 KiB block
+// per run. With 64 MiB a false positive comes about once in 10 000 lookups
+// after 10 million ids and once in 80 after 30 million; past that the disk
+// reads start to cost, so give a larger bound for larger inputs (memory then
+// follows the bound, not the input). Call Close to remove the files.
 type IDSet struct {
 	mem    idSet
 	memMax int // spill when mem holds this many hashes; 0 = never
