@@ -186,7 +186,7 @@ func appendFactor(dst []byte, f float64) []byte {
 	// Policy factors almost always have two decimals (1.05, 0.90): write
 	// those with integer arithmetic, which is exact when f is the double
 	// nearest to cents/100 and then gives the same text as the general path.
-	if c := math.Round(f * 100); c >= 0 && c < 1e15 && c/100 == f {
+	if c := math.Round(f * 100); !math.Signbit(c) && c < 1e15 && c/100 == f {
 		n := int64(c)
 		dst = strconv.AppendInt(dst, n/100, 10)
 		return append(dst, '.', byte('0'+n/10%10), byte('0'+n%10))

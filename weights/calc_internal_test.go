@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -25,7 +26,7 @@ func TestAppendFactorFastPath(t *testing.T) {
 		}
 		return s
 	}
-	cases := []float64{0, 1, 1.05, 0.9, 0.95, 1.1, 1.2, 2.5, 0.01, 0.1, 12.34, 100, 1.055, 0.333, 1e-7, 3.14159}
+	cases := []float64{0, math.Copysign(0, -1), -1.05, 1, 1.05, 0.9, 0.95, 1.1, 1.2, 2.5, 0.01, 0.1, 12.34, 100, 1.055, 0.333, 1e-7, 3.14159}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 10000 {
 		cases = append(cases, float64(rng.IntN(100000))/100, rng.Float64()*10)

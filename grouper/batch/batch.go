@@ -167,8 +167,16 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 		cancel()
 	}
 
+	// One parser per worker, made before the reader goroutine starts to use in.
+	parsers := make([]*record.ChunkParser, opts.Workers)
+	for i := range parsers {
+		parsers[i] = in.NewChunkParser()
+	}
+
 	// Reader: cuts the input into batches of whole records, in input order.
-	// Parsing happens in the workers.
+	// Parsing happens in the workers. Workers end only once it has closed
+	// toWork, and the writer only once they have ended, so Run never returns
+	// while this goroutine still uses in.
 	go func() {
 		defer close(toWork)
 		for seq := 0; ; seq++ {
@@ -195,17 +203,20 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 		}
 	}()
 
-	// Workers: parse, group, price and format.
+	// Workers: parse, group, price and format. After a failure or
+	// cancellation they drain toWork without working, until the reader ends.
 	var wg sync.WaitGroup
-	for w := 0; w < opts.Workers; w++ {
+	for _, parser := range parsers {
 		wg.Add(1)
-		parser := in.NewChunkParser()
 		go func() {
 			defer wg.Done()
 			for b := range toWork {
+				if ctx.Err() != nil {
+					continue
+				}
 				if err := b.parse(parser); err != nil {
 					fail(err)
-					return
+					continue
 				}
 				if cap(b.results) < len(b.recs) {
 					b.results = make([]grouper.Result, len(b.recs))
@@ -232,7 +243,6 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 				select {
 				case toWrite <- b:
 				case <-ctx.Done():
-					return
 				}
 			}
 		}()

@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
@@ -386,5 +388,71 @@ func TestMatchesSequentialRead(t *testing.T) {
 				t.Errorf("%s: %d rows, %d grouped, want %d", name, rows, st.Grouped, len(want))
 			}
 		}
+	}
+}
+
+// blockingSource serves the first prefix bytes of its data, then blocks
+// until release is closed, then serves the rest.
+type blockingSource struct {
+	data     []byte
+	prefix   int
+	release  chan struct{}
+	entered  chan struct{}
+	enterOne sync.Once
+}
+
+func (b *blockingSource) Read(p []byte) (int, error) {
+	if b.prefix > 0 {
+		n := copy(p, b.data[:b.prefix])
+		b.data, b.prefix = b.data[n:], b.prefix-n
+		return n, nil
+	}
+	b.enterOne.Do(func() { close(b.entered) })
+	<-b.release
+	if len(b.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+// TestRunWaitsForReader pins a race found in review: after a failed write,
+// Run returned while its reader goroutine was still inside ReadChunk, so the
+// caller could close a Reader that was in use. Here the reader is held in a
+// read while the first batch's rows make the writer fail.
+func TestRunWaitsForReader(t *testing.T) {
+	rs, g := sampleGrouper(t)
+	in := sampleInput(t, rs, 2000)
+	// Two batches get through; the reader is held in its third read while
+	// the first batch's rows make the writer fail and the worker, busy with
+	// the second (slowly: traces), meets the cancellation.
+	for i := 0; i < 20; i++ {
+		src := &blockingSource{data: in, prefix: 2*4096 + 1000, release: make(chan struct{}), entered: make(chan struct{})}
+		rd, err := record.NewReader(src, record.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := batch.Run(context.Background(), g, rd, &failingWriter{n: 500}, nil, batch.Options{Workers: 1, BatchBytes: 4096, Explain: true})
+			done <- err
+		}()
+		<-src.entered
+		select {
+		case err := <-done:
+			t.Fatalf("iteration %d: Run returned (%v) while its reader was still reading", i, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		close(src.release)
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "disk full") {
+				t.Fatalf("Run: got %v, want the write error", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return after the reader finished")
+		}
+		rd.Close()
 	}
 }

@@ -44,10 +44,13 @@ func (r *Reader) ReadChunk(c *Chunk, target int) error {
 		}
 		return r.err
 	}
-	for len(c.Data) < target {
+	// The chunk is bounded by the input it consumes, not by its text: a run
+	// of records rejected while cutting must not make one huge chunk.
+	start := r.stats.Bytes
+	for r.stats.Bytes-start < int64(target) {
 		avail := r.buf[r.pos:r.end]
 		window := avail
-		if room := target - len(c.Data); len(window) > room {
+		if room := target - int(r.stats.Bytes-start); len(window) > room {
 			window = window[:room]
 		}
 		n := bytes.LastIndexByte(window, '\n') + 1
@@ -100,14 +103,14 @@ func (r *Reader) ReadChunk(c *Chunk, target int) error {
 		r.pos += len(block)
 		r.stats.Bytes += int64(len(block))
 	}
-	if r.err != nil && r.err != io.EOF {
+	if len(c.Data) > 0 || len(c.Rejects) > 0 {
+		return nil // a read error, if any, comes with the next call, as with Read
+	}
+	if r.err != nil {
 		return r.err
 	}
-	if len(c.Data) == 0 && len(c.Rejects) == 0 {
-		r.err = io.EOF
-		return io.EOF
-	}
-	return nil
+	r.err = io.EOF
+	return io.EOF
 }
 
 // cutOne runs the sequential scanner over the one record at pos, which the
@@ -151,12 +154,17 @@ func (r *Reader) cutOne(c *Chunk) bool {
 	}
 }
 
-// fail makes err sticky for ReadChunk and returns it.
+// fail makes err sticky for ReadChunk. It returns err, or nil when c
+// already holds records: those are delivered first, as Read would, and the
+// next call returns err.
 func (r *Reader) fail(c *Chunk, err error) error {
 	if err != io.EOF {
 		err = fmt.Errorf("record: read: %w", err)
 	}
 	r.err = err
+	if len(c.Data) > 0 || len(c.Rejects) > 0 {
+		return nil
+	}
 	return err
 }
 

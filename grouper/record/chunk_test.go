@@ -262,3 +262,121 @@ func TestChunkMatchesReadMutated(t *testing.T) {
 		checkChunkedSame(t, in, opts, 1+rng.IntN(64), 1+rng.IntN(4096))
 	}
 }
+
+// TestChunkBoundedByInput checks that records rejected while cutting (here
+// quoted fields that are not UTF-8, a GBK file read as UTF-8) still end a
+// chunk after about target bytes of input, so memory stays bounded.
+func TestChunkBoundedByInput(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`"id","principal_dx","hospital_id"` + "\n")
+	const n = 5000
+	for i := range n {
+		fmt.Fprintf(&b, "\"R%d\",\"K80.0\",\"\xd6\xd0\xd2\xbd\"\n", i)
+	}
+	rd, err := NewReader(strings.NewReader(b.String()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const target = 4096
+	var c Chunk
+	total, chunks := 0, 0
+	for {
+		err := rd.ReadChunk(&c, target)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks++
+		total += len(c.Rejects)
+		if bytes := len(c.Rejects) * 31; bytes > 2*target {
+			t.Fatalf("chunk %d holds %d rejects (~%d bytes of input) for a %d-byte target", chunks, len(c.Rejects), bytes, target)
+		}
+	}
+	if total != n {
+		t.Errorf("%d rejects in %d chunks, want %d", total, chunks, n)
+	}
+}
+
+// failAfter returns r's bytes, then err instead of io.EOF.
+type failAfter struct {
+	r   io.Reader
+	err error
+}
+
+func (f *failAfter) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, f.err
+	}
+	return n, err
+}
+
+// TestChunkReadErrorAfterRecords checks that records cut before a read error
+// are delivered, as Read delivers them, and the error comes with the next
+// call.
+func TestChunkReadErrorAfterRecords(t *testing.T) {
+	boom := errors.New("boom")
+	in := "id,principal_dx\na,K80.0\nb,\"K8\nc,K80.1\nd,K8"
+	rd, err := NewReader(&failAfter{strings.NewReader(in), boom}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		seq []string
+		rec Record
+	)
+	for {
+		err := rd.Read(&rec)
+		var bad *Error
+		if errors.As(err, &bad) {
+			seq = append(seq, fmt.Sprintf("reject %d", bad.Line))
+			continue
+		}
+		if err != nil {
+			seq = append(seq, "error "+err.Error())
+			break
+		}
+		seq = append(seq, "record "+rec.ID)
+	}
+
+	rd, err = NewReader(&failAfter{strings.NewReader(in), boom}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rd.NewChunkParser()
+	var (
+		got []string
+		c   Chunk
+	)
+	for {
+		err := rd.ReadChunk(&c, 1<<20)
+		if err != nil {
+			got = append(got, "error "+err.Error())
+			break
+		}
+		for _, e := range c.Rejects {
+			got = append(got, fmt.Sprintf("reject %d", e.Line))
+		}
+		p.Reset(&c)
+		for {
+			err := p.Read(&rec)
+			var bad *Error
+			if errors.As(err, &bad) {
+				got = append(got, fmt.Sprintf("reject %d", bad.Line))
+				continue
+			}
+			if err != nil {
+				break
+			}
+			got = append(got, "record "+rec.ID)
+		}
+	}
+	if !reflect.DeepEqual(got, seq) {
+		t.Errorf("chunked: %q\nRead:    %q", got, seq)
+	}
+	if len(seq) < 2 || seq[0] != "record a" || !strings.Contains(seq[len(seq)-1], "boom") {
+		t.Errorf("Read gave %q; the test input should give record a first and end with the error", seq)
+	}
+}
