@@ -365,11 +365,12 @@ func TestMatchesSequentialRead(t *testing.T) {
 
 	for _, bytesPerBatch := range []int{1, 100, 4096, 1 << 20} {
 		for _, workers := range []int{1, 3} {
-			// With one worker, also bound the duplicate check to 4 KiB, so
-			// that earlier ids spill to run files every 192 records.
+			// With one worker, also bound the duplicate check to its
+			// minimum, 16 KiB, so that earlier ids spill to run files every
+			// 768 records.
 			dupMem := int64(0)
 			if workers == 1 {
-				dupMem = 4 << 10
+				dupMem = 16 << 10
 			}
 			var got []string
 			out, rej, st := runBatch(t, g, in, batch.Options{Workers: workers, BatchBytes: bytesPerBatch,

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/bits"
 	"os"
 	"slices"
@@ -90,7 +91,8 @@ func (s *idSet) grow() {
 // file in a temporary directory and adds them to a Bloom filter of fixed
 // size; an id is then looked up on disk only when the filter says it may be
 // in a run (a repeat, or a false positive), with one read of a 4 KiB block
-// per run. With 64 MiB a false positive comes about once in 10 000 lookups
+// per run; past eight runs they are merged into one, so open files and reads
+// per lookup stay few. With 64 MiB a false positive comes about once in 10 000 lookups
 // after 10 million ids and once in 80 after 30 million; past that the disk
 // reads start to cost, so give a larger bound for larger inputs (memory then
 // follows the bound, not the input). Call Close to remove the files.
@@ -103,6 +105,8 @@ type IDSet struct {
 	bloom      []uint64 // blocked Bloom filter over the spilled hashes
 	runs       []*idRun
 	buf        []byte // one block, for lookups
+	spills     int    // runs written
+	merges     int    // times the runs were merged into one
 	err        error  // sticky spill or lookup failure
 }
 
@@ -111,7 +115,7 @@ type IDSetOptions struct {
 	// MaxMemory is the memory the set may use, in bytes: half for the
 	// in-memory table (whose hashes spill to disk when it is full), half for
 	// the Bloom filter over the spilled ones. 0 means no bound (no files).
-	// Values below 4 KiB are raised to 4 KiB.
+	// Values below 16 KiB (the smallest table) are raised to 16 KiB.
 	MaxMemory int64
 	// TempDir holds the run files; "" means os.TempDir().
 	TempDir string
@@ -121,7 +125,7 @@ type IDSetOptions struct {
 func NewIDSet(opts IDSetOptions) *IDSet {
 	s := &IDSet{dir: opts.TempDir}
 	if opts.MaxMemory > 0 {
-		half := max(opts.MaxMemory, 4<<10) / 2
+		half := max(opts.MaxMemory, 16<<10) / 2
 		words := int64(1) << (bits.Len64(uint64(half/8)) - 1) // a power of two, at most half/8
 		s.memMax = int(words * 3 / 4)                         // the table's 3/4 load limit
 		s.bloomWords = int(words)
@@ -153,8 +157,9 @@ func (s *IDSet) Len() int {
 	return n
 }
 
-// Spilled returns the number of run files written so far.
-func (s *IDSet) Spilled() int { return len(s.runs) }
+// Spilled returns the number of times the in-memory table was written to a
+// run file.
+func (s *IDSet) Spilled() int { return s.spills }
 
 // Close removes the run files.
 func (s *IDSet) Close() error {
@@ -252,12 +257,28 @@ func (s *IDSet) spill() error {
 	if err != nil {
 		return err
 	}
+	s.spills++
 	s.runs = append(s.runs, r)
 	for _, h := range hs {
 		s.bloomAdd(h)
 	}
 	clear(s.mem.slots)
 	s.mem.n = 0
+	if len(s.runs) > maxRuns {
+		merged, err := mergeRuns(s.dir, s.runs)
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, r := range s.runs {
+			errs = append(errs, r.close())
+		}
+		s.runs = append(s.runs[:0], merged)
+		s.merges++
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -272,31 +293,111 @@ type idRun struct {
 
 const runBlock = 512 // hashes per block: 4 KiB
 
-func writeRun(dir string, hs []uint64) (*idRun, error) {
+// maxRuns bounds the run files: past it they are merged into one, so that
+// open files and the disk reads of one lookup stay few.
+const maxRuns = 8
+
+// runWriter writes a run file from hashes given in increasing order.
+type runWriter struct {
+	r *idRun
+	w *bufio.Writer
+	b [8]byte
+}
+
+func newRunWriter(dir string) (*runWriter, error) {
 	f, err := os.CreateTemp(dir, "drg-ids-*.run")
 	if err != nil {
 		return nil, err
 	}
-	r := &idRun{f: f, n: len(hs)}
+	r := &idRun{f: f}
 	// An unlinked file disappears even if the process dies; where that is
 	// not allowed (Windows), it is removed at Close.
 	if os.Remove(f.Name()) != nil {
 		r.name = f.Name()
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	var b [8]byte
-	for i, h := range hs {
-		if i%runBlock == 0 {
-			r.first = append(r.first, h)
-		}
-		binary.LittleEndian.PutUint64(b[:], h)
-		w.Write(b[:])
+	return &runWriter{r: r, w: bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+func (rw *runWriter) add(h uint64) {
+	if rw.r.n%runBlock == 0 {
+		rw.r.first = append(rw.r.first, h)
 	}
-	if err := w.Flush(); err != nil {
-		r.close()
+	rw.r.n++
+	binary.LittleEndian.PutUint64(rw.b[:], h)
+	rw.w.Write(rw.b[:]) // errors surface at Flush
+}
+
+func (rw *runWriter) finish() (*idRun, error) {
+	if err := rw.w.Flush(); err != nil {
+		rw.r.close()
 		return nil, err
 	}
-	return r, nil
+	return rw.r, nil
+}
+
+func writeRun(dir string, hs []uint64) (*idRun, error) {
+	rw, err := newRunWriter(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		rw.add(h)
+	}
+	return rw.finish()
+}
+
+// mergeRuns merges sorted runs into one new run. No hash is in two runs.
+func mergeRuns(dir string, runs []*idRun) (*idRun, error) {
+	rw, err := newRunWriter(dir)
+	if err != nil {
+		return nil, err
+	}
+	type cursor struct {
+		rd   *bufio.Reader
+		left int
+		head uint64
+	}
+	var b [8]byte
+	next := func(c *cursor) (bool, error) {
+		if c.left == 0 {
+			return false, nil
+		}
+		if _, err := io.ReadFull(c.rd, b[:]); err != nil {
+			return false, err
+		}
+		c.head, c.left = binary.LittleEndian.Uint64(b[:]), c.left-1
+		return true, nil
+	}
+	var live []*cursor
+	for _, r := range runs {
+		c := &cursor{rd: bufio.NewReaderSize(io.NewSectionReader(r.f, 0, int64(r.n)*8), 64<<10), left: r.n}
+		ok, err := next(c)
+		if err != nil {
+			rw.r.close()
+			return nil, err
+		}
+		if ok {
+			live = append(live, c)
+		}
+	}
+	for len(live) > 0 {
+		lo := 0 // few runs: a scan beats a heap
+		for i, c := range live[1:] {
+			if c.head < live[lo].head {
+				lo = i + 1
+			}
+		}
+		rw.add(live[lo].head)
+		ok, err := next(live[lo])
+		if err != nil {
+			rw.r.close()
+			return nil, err
+		}
+		if !ok {
+			live = append(live[:lo], live[lo+1:]...)
+		}
+	}
+	return rw.finish()
 }
 
 // contains looks h up with one read of the block that may hold it.

@@ -58,6 +58,12 @@ func TestIDSetSpillExact(t *testing.T) {
 			if s.mem.n > tc.memMax {
 				t.Errorf("%d hashes in memory, bound %d", s.mem.n, tc.memMax)
 			}
+			if len(s.runs) > maxRuns {
+				t.Errorf("%d run files open, bound %d", len(s.runs), maxRuns)
+			}
+			if s.Spilled() > maxRuns && s.merges == 0 {
+				t.Errorf("%d spills and no merge", s.Spilled())
+			}
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
