@@ -2,6 +2,7 @@ package grouper
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/medpay/drg/grouper/record"
@@ -264,11 +265,13 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 	if tr == nil {
 		g.candidates(st)
 	}
-	for mi := range g.mdcs {
-		m := &g.mdcs[mi]
-		if tr == nil && st.mdcMask&m.bit == 0 && g.mdcAlways&m.bit == 0 {
-			continue
-		}
+	// MDC i is bit i: walk the set bits in order, every MDC when tracing.
+	mdcs := ^uint64(0) >> (64 - len(g.mdcs))
+	if tr == nil {
+		mdcs = st.mdcMask | g.mdcAlways
+	}
+	for ; mdcs != 0; mdcs &= mdcs - 1 {
+		m := &g.mdcs[bits.TrailingZeros64(mdcs)]
 		if !g.eval(m.cond, st) {
 			if tr != nil {
 				tr.add("mdc", m.code, false, "%s", g.why(m.cond, st))
@@ -286,11 +289,8 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 					return g.qyResult(res, m)
 				}
 			}
-			if tr == nil {
-				if st.cand[ai/64]&(1<<(ai%64)) == 0 && g.adrgAlways[ai/64]&(1<<(ai%64)) == 0 {
-					// Skip to the next candidate in this word quickly.
-					continue
-				}
+			if tr == nil && st.cand[ai/64]&(1<<(ai%64)) == 0 && g.adrgAlways[ai/64]&(1<<(ai%64)) == 0 {
+				continue // no code of the record can make its condition true
 			}
 			a := &g.adrgs[ai]
 			if !g.eval(a.cond, st) {
