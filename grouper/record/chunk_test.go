@@ -299,27 +299,13 @@ func TestChunkBoundedByInput(t *testing.T) {
 	}
 }
 
-// failAfter returns r's bytes, then err instead of io.EOF.
-type failAfter struct {
-	r   io.Reader
-	err error
-}
-
-func (f *failAfter) Read(p []byte) (int, error) {
-	n, err := f.r.Read(p)
-	if err == io.EOF {
-		return n, f.err
-	}
-	return n, err
-}
-
 // TestChunkReadErrorAfterRecords checks that records cut before a read error
 // are delivered, as Read delivers them, and the error comes with the next
 // call.
 func TestChunkReadErrorAfterRecords(t *testing.T) {
 	boom := errors.New("boom")
 	in := "id,principal_dx\na,K80.0\nb,\"K8\nc,K80.1\nd,K8"
-	rd, err := NewReader(&failAfter{strings.NewReader(in), boom}, Options{})
+	rd, err := NewReader(&failingReader{data: []byte(in), err: boom}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +327,7 @@ func TestChunkReadErrorAfterRecords(t *testing.T) {
 		seq = append(seq, "record "+rec.ID)
 	}
 
-	rd, err = NewReader(&failAfter{strings.NewReader(in), boom}, Options{})
+	rd, err = NewReader(&failingReader{data: []byte(in), err: boom}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
