@@ -335,15 +335,10 @@ func (w *writer) writeBatch(b *batchBuf) error {
 	}
 	w.dups, w.dupIdx = w.dups[:0], w.dupIdx[:0]
 	if w.seen != nil {
-		for i := range b.recs {
-			e, err := w.seen.Check(&b.recs[i], b.raws[i])
-			if err != nil {
-				return err
-			}
-			if e != nil {
-				w.dups = append(w.dups, e)
-				w.dupIdx = append(w.dupIdx, i)
-			}
+		var err error
+		w.dups, w.dupIdx, err = w.seen.CheckAll(b.recs, b.raws, w.dups, w.dupIdx)
+		if err != nil {
+			return err
 		}
 	}
 	// Parse rejects and duplicates, merged back into line order.
