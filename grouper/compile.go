@@ -3,6 +3,7 @@ package grouper
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -48,7 +49,8 @@ type Grouper struct {
 	// sdx gathers, per dx ID, what grouping reads about a secondary
 	// diagnosis (CC level, exclusion table, triggers), so that each
 	// secondary costs one cache line rather than one per array.
-	sdx []secondaryInfo
+	sdx     []secondaryInfo
+	sdxMDCs []uint64 // the distinct MDC sets of secondaries, by secondaryInfo.mdcs
 	// pdxTable1 is the exclusion table of a principal (0 = none), and
 	// pdxTable the set of its tables when it is in more than one (rare; the
 	// national scheme has none), so the common check is one comparison.
@@ -161,7 +163,9 @@ func Compile(rs *RuleSet) (*Grouper, error) {
 	}
 	c.complications()
 	c.triggers()
-	c.secondaries()
+	if err := c.secondaries(); err != nil {
+		return nil, err
+	}
 	if err := c.dip(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRuleSet, err)
 	}
@@ -624,26 +628,40 @@ func (c *compiler) triggers() {
 }
 
 // secondaryInfo is the hot-path view of one diagnosis as a secondary.
+// Sixteen bytes, four to a cache line: the MDC set is an index into the
+// few distinct sets (Grouper.sdxMDCs) rather than a 64-bit mask.
 type secondaryInfo struct {
-	mdc              uint64  // MDCs it can trigger
 	trigOff, trigEnd uint32  // its ADRG triggers: sdxTrig[trigOff:trigEnd]
 	ccTable          uint32  // exclusion table index + 1; 0 = none
+	mdcs             uint16  // its MDCs: sdxMDCs[mdcs]
 	ccLevel          CCLevel // with the hierarchy applied
 }
 
-// secondaries builds g.sdx from the per-array forms.
-func (c *compiler) secondaries() {
+// secondaries builds g.sdx and g.sdxMDCs from the per-array forms.
+func (c *compiler) secondaries() error {
 	g := c.g
 	g.sdx = make([]secondaryInfo, g.dx.Len()+1)
+	index := map[uint64]uint16{}
 	for id := range g.sdx {
+		m := c.sdxMDC[id]
+		k, ok := index[m]
+		if !ok {
+			if len(g.sdxMDCs) > math.MaxUint16 {
+				return fmt.Errorf("%w: secondary diagnoses trigger more than %d distinct sets of MDCs", ErrRuleSet, math.MaxUint16+1)
+			}
+			k = uint16(len(g.sdxMDCs))
+			index[m] = k
+			g.sdxMDCs = append(g.sdxMDCs, m)
+		}
 		g.sdx[id] = secondaryInfo{
-			mdc:     c.sdxMDC[id],
+			mdcs:    k,
 			trigOff: c.sdxTrigOff[id],
 			trigEnd: c.sdxTrigOff[id+1],
 			ccTable: c.ccTable[id],
 			ccLevel: c.ccLevel[id],
 		}
 	}
+	return nil
 }
 
 func flatten(bms []*roaring.Bitmap) (off []uint32, data []uint16) {

@@ -444,7 +444,7 @@ func (g *Grouper) candidates(st *state) {
 		for _, a := range g.sdxTrig[info.trigOff:info.trigEnd] {
 			st.cand[a>>6] |= 1 << (a & 63)
 		}
-		st.mdcMask |= info.mdc
+		st.mdcMask |= g.sdxMDCs[info.mdcs]
 	}
 	for _, id := range st.procs {
 		mark(g.procTrigOff, g.procTrig, id)
