@@ -273,6 +273,7 @@ type groupInfo struct {
 	std       float64 // table standard cost; 0 when blank or not in the table
 	hasWeight bool
 	sameLevel int32 // index in same_level_groups, -1 when not listed
+	advGroup  int32 // index in tcm_advantaged_groups, -1 when not listed
 }
 
 type schemeCalc struct {
@@ -292,6 +293,16 @@ type schemeCalc struct {
 	lowItem   bool
 	lowSource string
 	sameEff   []seEntry
+	advGroups []advGroupEntry
+}
+
+// advGroupEntry is a compiled tcm_advantaged_groups entry.
+type advGroupEntry struct {
+	factor   float64
+	minShare float64
+	hasShare bool
+	tcmOnly  bool
+	source   string
 }
 
 // New compiles policy p against weight table t. p must be valid (ReadPolicy
@@ -385,6 +396,18 @@ func (c *Calculator) compileScheme(s Scheme, sp *SchemePolicy) (*schemeCalc, err
 			c.warnings = append(c.warnings, fmt.Sprintf("%s: %s is not in %s", src, g, TableFile))
 		}
 	}
+	// Before same_efficacy, which copies the info of its target group.
+	for i, e := range sp.TCMAdvantagedGroups {
+		a := advGroupEntry{factor: e.Factor, tcmOnly: e.TCMOnly, source: fmt.Sprintf("%s.tcm_advantaged_groups[%d]", sc.name, i)}
+		if e.MinTCMShare != nil {
+			a.minShare, a.hasShare = *e.MinTCMShare, true
+		}
+		sc.advGroups = append(sc.advGroups, a)
+		sc.intern(e.Group).advGroup = int32(i)
+		if _, ok := c.table.Lookup(s, e.Group); s == DRG && !ok {
+			c.warnings = append(c.warnings, fmt.Sprintf("%s: %s is not in %s", a.source, e.Group, TableFile))
+		}
+	}
 	var errs []error
 	for i, e := range sp.SameEfficacy {
 		path := fmt.Sprintf("%s.same_efficacy[%d]", sc.name, i)
@@ -424,7 +447,7 @@ func (c *Calculator) compileScheme(s Scheme, sp *SchemePolicy) (*schemeCalc, err
 
 // intern returns the info of group for modification while building.
 func (sc *schemeCalc) intern(group string) *groupInfo {
-	return sc.groups.put(group, groupInfo{sameLevel: -1})
+	return sc.groups.put(group, groupInfo{sameLevel: -1, advGroup: -1})
 }
 
 func (sc *schemeCalc) lookup(group string) *groupInfo {
@@ -460,6 +483,12 @@ func geCents(a, b float64) bool {
 		return false
 	}
 	return cents(a) >= cents(b)
+}
+
+// tcmTreated reports whether rec counts as TCM-treated: a TCM principal
+// diagnosis, or a TCM cost share of at least tcm_treated_share.
+func (c *Calculator) tcmTreated(rec *record.Record) bool {
+	return rec.TCMPrincipalDx != "" || (c.hasTCMShare && atLeastShare(rec, c.tcmShare))
 }
 
 // atLeastShare reports TCMCost ≥ share × TotalCost, compared in whole cents.
@@ -511,7 +540,7 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 			return
 		}
 	}
-	gi := groupInfo{sameLevel: -1}
+	gi := groupInfo{sameLevel: -1, advGroup: -1}
 	if p := sc.lookup(group); p != nil {
 		gi = *p
 	}
@@ -550,7 +579,7 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 	}
 	if i := h[seList]; i >= 0 {
 		e := &sc.sameEff[i]
-		if !e.tcmOnly || rec.TCMPrincipalDx != "" || (c.hasTCMShare && atLeastShare(rec, c.tcmShare)) {
+		if !e.tcmOnly || c.tcmTreated(rec) {
 			w, paidAs, gi = e.info.weight, e.group, e.info
 			if a := out.next(); a != nil {
 				a.Name, a.Op, a.Group, a.Factor, a.Source = AdjSameEfficacy, OpGroup, e.group, w/baseW, e.source
@@ -560,10 +589,19 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 	out.PaidAs = paidAs
 	w1 := w // the paid group's weight: selects the outlier band
 
-	// (2) TCM-advantaged uplift.
+	// (2) TCM-advantaged uplift: by disease, else by the paid group.
+	advantaged := false
 	if i := h[listAdvantaged]; i >= 0 {
 		e := &c.advantaged[i]
 		if !e.hasShare || atLeastShare(rec, e.minShare) {
+			w *= e.factor
+			advantaged = true
+			out.addOp(AdjTCMAdvantaged, OpFactor, e.factor, 0, e.source)
+		}
+	}
+	if !advantaged && gi.advGroup >= 0 {
+		e := &sc.advGroups[gi.advGroup]
+		if (!e.tcmOnly || c.tcmTreated(rec)) && (!e.hasShare || atLeastShare(rec, e.minShare)) {
 			w *= e.factor
 			out.addOp(AdjTCMAdvantaged, OpFactor, e.factor, 0, e.source)
 		}

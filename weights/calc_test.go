@@ -196,6 +196,51 @@ func TestCompute(t *testing.T) {
 			rec: mkRec(level(1), kind("tcm"), cost(12000), tcmDx("A11.02.03"), dayWard()), res: drgRes("IS15", "S52.500"), amount: 23100, weight: 2.75,
 			adj: "same_efficacy→IF19(drg.same_efficacy[0]);tcm_advantaged×1.10(tcm_advantaged[4]);day_ward×1.00(tcm_day_ward[2]);kind_coefficient×1.05(kind_coefficients.tcm)"},
 
+		// --- TCM-advantaged groups (中医优势病组) -----------------------------
+		{name: "advantaged group, TCM-treated by share", // 4500 ≥ 0.3 × 15000: IU25 1.5 × 1.2 = 1.8: 18000
+			policy: advGroups(TCMAdvantagedGroup{Group: "IU25", TCMOnly: true, Factor: 1.2}),
+			rec:    mkRec(cost(15000), tcmCost(4500)), res: drgRes("IU25", "M48.000"), amount: 18000, weight: 1.8,
+			adj: "tcm_advantaged×1.20(drg.tcm_advantaged_groups[0])"},
+		{name: "advantaged group, Western-treated", // 4499.99 < 4500: not TCM-treated, 1.5 × 10000 = 15000
+			policy: advGroups(TCMAdvantagedGroup{Group: "IU25", TCMOnly: true, Factor: 1.2}),
+			rec:    mkRec(cost(15000), tcmCost(4499.99)), res: drgRes("IU25", "M48.000"), amount: 15000, weight: 1.5},
+		{name: "advantaged group, TCM principal", // TCM principal A04.01.02 (in no list), no TCM cost: TCM-treated, 18000
+			policy: advGroups(TCMAdvantagedGroup{Group: "IU25", TCMOnly: true, Factor: 1.2}),
+			rec:    mkRec(cost(15000), tcmDx("A04.01.02")), res: drgRes("IU25", "M48.000"), amount: 18000, weight: 1.8,
+			adj: "tcm_advantaged×1.20(drg.tcm_advantaged_groups[0])"},
+		{name: "advantaged group, min share exactly at", // 7500 ≥ 0.5 × 15000: 1.5 × 1.2 = 1.8: 18000
+			policy: advGroups(TCMAdvantagedGroup{Group: "IU25", MinTCMShare: f64(0.5), Factor: 1.2}),
+			rec:    mkRec(cost(15000), tcmCost(7500)), res: drgRes("IU25", "M48.000"), amount: 18000, weight: 1.8,
+			adj: "tcm_advantaged×1.20(drg.tcm_advantaged_groups[0])"},
+		{name: "advantaged group, min share just below", // 7499.99 < 7500: 15000
+			policy: advGroups(TCMAdvantagedGroup{Group: "IU25", MinTCMShare: f64(0.5), Factor: 1.2}),
+			rec:    mkRec(cost(15000), tcmCost(7499.99)), res: drgRes("IU25", "M48.000"), amount: 15000, weight: 1.5},
+		{name: "advantaged group without conditions", // every HC25 case: 1.0 × 1.1 × 10000 = 11000 (cost 10000 > 0.4 × 11000)
+			policy: advGroups(TCMAdvantagedGroup{Group: "HC25", Factor: 1.1}),
+			rec:    mkRec(), res: drgRes("HC25", "K81.000"), amount: 11000, weight: 1.1,
+			adj: "tcm_advantaged×1.10(drg.tcm_advantaged_groups[0])"},
+		{name: "advantaged disease wins over group", // M54.5 share 0.3: disease ×1.1 only, not also ×1.2: 1.65 × 10000 = 16500
+			policy: advGroups(TCMAdvantagedGroup{Group: "IU25", Factor: 1.2}),
+			rec:    mkRec(cost(15000), tcmCost(4500)), res: drgRes("IU25", "M54.500"), amount: 16500, weight: 1.65,
+			adj: "tcm_advantaged×1.10(tcm_advantaged[0])"},
+		{name: "advantaged group when the disease entry's share fails", // M54.5 share 0.2 < 0.3: group ×1.2: 18000
+			policy: advGroups(TCMAdvantagedGroup{Group: "IU25", Factor: 1.2}),
+			rec:    mkRec(cost(15000), tcmCost(3000)), res: drgRes("IU25", "M54.500"), amount: 18000, weight: 1.8,
+			adj: "tcm_advantaged×1.20(drg.tcm_advantaged_groups[0])"},
+		{name: "advantaged group is the paid-as group", // IS15 paid as IF19 (listed, not IS15's ×1.5): 2.5 × 1.1 = 2.75: 27500
+			policy: advGroups(TCMAdvantagedGroup{Group: "IS15", Factor: 1.5}, TCMAdvantagedGroup{Group: "IF19", TCMOnly: true, Factor: 1.1}),
+			rec:    mkRec(cost(12000), tcmDx("A11.01.02")), res: drgRes("IS15", "S52.500"), amount: 27500, weight: 2.75,
+			adj: "same_efficacy→IF19(drg.same_efficacy[0]);tcm_advantaged×1.10(drg.tcm_advantaged_groups[1])"},
+		{name: "dip advantaged group", // 1200 × 1.05 = 1260; × 10 = 12600
+			policy: func(p *Policy) {
+				p.DIP.TCMAdvantagedGroups = []TCMAdvantagedGroup{{Group: "K80.1:51.2300", Factor: 1.05}}
+			},
+			rec: mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K81.000"), scheme: DIP, amount: 12600, weight: 1260,
+			adj: "tcm_advantaged×1.05(dip.tcm_advantaged_groups[0])"},
+		{name: "drg advantaged group does not apply under dip", // the record's DRG is HC25 but DIP pays K80.1:51.2300: 12000
+			policy: advGroups(TCMAdvantagedGroup{Group: "HC25", Factor: 1.1}),
+			rec:    mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K81.000"), scheme: DIP, amount: 12000, weight: 1200},
+
 		// --- records without a weight --------------------------------------
 		{name: "ungroupable 0000", // no group: 0
 			rec: mkRec(), res: &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable, Reason: grouper.ReasonNoMatch, PrincipalDx: "K60.300"},
@@ -267,6 +312,11 @@ func TestCompute(t *testing.T) {
 	if len(cases) < 40 {
 		t.Errorf("only %d cases", len(cases))
 	}
+}
+
+// advGroups sets the DRG section's tcm_advantaged_groups.
+func advGroups(gs ...TCMAdvantagedGroup) func(*Policy) {
+	return func(p *Policy) { p.DRG.TCMAdvantagedGroups = gs }
 }
 
 // TestComputeFields checks the bookkeeping fields of one full payment.

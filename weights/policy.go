@@ -69,6 +69,23 @@ type SchemePolicy struct {
 
 	Outliers     *Outliers      `json:"outliers,omitempty"`
 	SameEfficacy []SameEfficacy `json:"same_efficacy,omitempty"`
+	// TCMAdvantagedGroups lists TCM-advantaged groups (中医优势病组, as
+	// Suzhou flags them): the TCM-advantaged uplift keyed by the group a
+	// case is paid as instead of by its disease.
+	TCMAdvantagedGroups []TCMAdvantagedGroup `json:"tcm_advantaged_groups,omitempty"`
+}
+
+// TCMAdvantagedGroup is a TCM-advantaged group: a case paid as Group gets
+// its weight multiplied by Factor (step 2, when no tcm_advantaged disease
+// entry applied) if it qualifies: with TCMOnly, only when TCM-treated (a TCM
+// principal diagnosis, or TCM cost share ≥ tcm_treated_share); with
+// MinTCMShare, only when its TCM cost share reaches it.
+type TCMAdvantagedGroup struct {
+	Group       string   `json:"group"`
+	Name        string   `json:"name,omitempty"`
+	TCMOnly     bool     `json:"tcm_only,omitempty"`
+	MinTCMShare *float64 `json:"min_tcm_share,omitempty"`
+	Factor      float64  `json:"factor"`
 }
 
 // Outliers configures the high- and low-cost case rules.
@@ -614,6 +631,21 @@ func (s *SchemePolicy) validate(ps *problems, name string) {
 		}
 		if o.High != nil {
 			validateBands(ps, name+".outliers.high", o.High, lowK)
+		}
+	}
+	clear(seen)
+	for i, e := range s.TCMAdvantagedGroups {
+		path := fmt.Sprintf("%s.tcm_advantaged_groups[%d]", name, i)
+		if why := checkGroupCode(e.Group); why != "" {
+			ps.add(path+".group", "%s", why)
+		} else if j, dup := seen[e.Group]; dup {
+			ps.addErr(path+".group", fmt.Errorf("%w: %s repeats %s.tcm_advantaged_groups[%d]", ErrDuplicate, e.Group, name, j))
+		} else {
+			seen[e.Group] = i
+		}
+		positive(ps, path+".factor", e.Factor)
+		if e.MinTCMShare != nil {
+			share(ps, path+".min_tcm_share", *e.MinTCMShare)
 		}
 	}
 	clear(seen)

@@ -71,6 +71,11 @@ func TestPolicyErrors(t *testing.T) {
 		{"same-level rate needed", strings.Replace(withDRG(`"same_level_groups": ["BR25"]`), `"rate": 10000`, `"rate": {"1": 8000, "2": 9000, "3": 10000}`, 1), "drg.same_level_rate", nil, "differs by level"},
 		{"same-level duplicate", withDRG(`"same_level_groups": ["BR25", "BR25"]`), "drg.same_level_groups[1]", ErrDuplicate, "repeats"},
 		{"same-level blank", withDRG(`"same_level_groups": [""]`), "drg.same_level_groups[0]", nil, "blank"},
+		{"advantaged group duplicate", withDRG(`"tcm_advantaged_groups": [{"group": "IU25", "factor": 1.1}, {"group": "IU25", "factor": 1.2}]`), "drg.tcm_advantaged_groups[1].group", ErrDuplicate, "repeats drg.tcm_advantaged_groups[0]"},
+		{"advantaged group blank", withDRG(`"tcm_advantaged_groups": [{"group": "", "factor": 1.1}]`), "drg.tcm_advantaged_groups[0].group", nil, "blank"},
+		{"advantaged group factor", withDRG(`"tcm_advantaged_groups": [{"group": "IU25", "factor": 0}]`), "drg.tcm_advantaged_groups[0].factor", nil, "greater than 0"},
+		{"advantaged group share", withDRG(`"tcm_advantaged_groups": [{"group": "IU25", "factor": 1.1, "min_tcm_share": 1.5}]`), "drg.tcm_advantaged_groups[0].min_tcm_share", nil, "between 0 and 1"},
+		{"advantaged group unknown field", withDRG(`"tcm_advantaged_groups": [{"group": "IU25", "factor": 1.1, "tcm": true}]`), "drg.tcm_advantaged_groups[0].tcm", nil, "unknown"},
 		{"same-efficacy without group", withDRG(`"same_efficacy": [{"code": "S52.5"}]`), "drg.same_efficacy[0].pay_as_group", nil, "blank"},
 		{"negative kind coefficient", withTop(`"kind_coefficients": {"tcm": -1.05}`), "kind_coefficients.tcm", nil, "negative"},
 		{"default level", withTop(`"default_level": 5`), "default_level", nil, "1-3"},
@@ -162,6 +167,12 @@ func TestNewErrors(t *testing.T) {
 	}
 	if c.Policy() != p || c.Table() != tab {
 		t.Error("accessors")
+	}
+
+	// So is a TCM-advantaged DRG group missing from the table.
+	p = mustPolicy(t, withDRG(`"tcm_advantaged_groups": [{"group": "XX98", "factor": 1.1}, {"group": "IU25", "factor": 1.1}]`))
+	if w := mustCalc(t, p, tab).Warnings(); len(w) != 1 || !strings.Contains(w[0], "drg.tcm_advantaged_groups[0]: XX98") {
+		t.Errorf("warnings: %v", w)
 	}
 
 	// An invalid policy built in code is rejected by New.

@@ -72,6 +72,7 @@ func TestSuzhou2023(t *testing.T) {
 	tsv.WriteString("scheme\tgroup\tweight\tstandard_cost\tname\n")
 	var implied []float64
 	tcmAdvantaged := 0
+	var advGroups []TCMAdvantagedGroup
 	for _, r := range rows {
 		rw := num(t, r[2])
 		var c [3]float64
@@ -93,6 +94,7 @@ func TestSuzhou2023(t *testing.T) {
 		}
 		if r[4] == "是" {
 			tcmAdvantaged++
+			advGroups = append(advGroups, TCMAdvantagedGroup{Group: r[0], Name: r[1], TCMOnly: true, Factor: suzhouTCMFactor})
 		}
 		fmt.Fprintf(&tsv, "drg\t%s\t%s\t\t%s\n", r[0], r[2], r[1])
 	}
@@ -133,7 +135,40 @@ func TestSuzhou2023(t *testing.T) {
 		}
 	}
 	t.Logf("%d standards checked; largest difference %.5f yuan (tolerance 0.005: rounding to the cent)", checked, worst)
+
+	// The 中医优势病组 flags as tcm_advantaged_groups. The table publishes no
+	// uplift, so suzhouTCMFactor is ours: a TCM-treated case of a flagged
+	// group must be paid the published standard × the factor, every other
+	// case the published standard.
+	p.DRG.TCMAdvantagedGroups = advGroups
+	calc = mustCalc(t, p, mustTable(t, tsv.String()))
+	uplifted := 0
+	for _, r := range rows {
+		std := num(t, r[9]) // level 2
+		calc.Compute(mkRec(level(2), cost(std), tcmDx("A04.01.02")), drgRes(r[0], "Z00.000"), DRG, &pay)
+		want := std
+		if r[4] == "是" {
+			want *= suzhouTCMFactor
+			uplifted++
+			if !pay.Has(AdjTCMAdvantaged) {
+				t.Errorf("%s: a TCM-treated case of a 中医优势病组 got no uplift (%s)", r[0], pay.AdjustmentsString())
+			}
+		}
+		if diff := math.Abs(pay.Amount - want); diff > 0.005*suzhouTCMFactor+1e-9 {
+			t.Errorf("%s TCM-treated: computed %.2f (%s), want %.2f", r[0], pay.Amount, pay.AdjustmentsString(), want)
+		}
+		calc.Compute(mkRec(level(2), cost(std)), drgRes(r[0], "Z00.000"), DRG, &pay)
+		if pay.Has(AdjTCMAdvantaged) || math.Abs(pay.Amount-std) > 0.005+1e-9 {
+			t.Errorf("%s Western-treated: computed %.2f (%s), want the standard %.2f", r[0], pay.Amount, pay.AdjustmentsString(), std)
+		}
+	}
+	if uplifted != 36 {
+		t.Errorf("%d groups uplifted, want the 36 flagged", uplifted)
+	}
 }
+
+// suzhouTCMFactor is the uplift TestSuzhou2023 gives the 中医优势病组.
+const suzhouTCMFactor = 1.1
 
 // TestJilin2022Outliers checks the outlier thresholds against Jilin's
 // published level-3 table: low = 0.35 × standard, high = 2 × standard, where
