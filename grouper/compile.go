@@ -47,8 +47,9 @@ type Grouper struct {
 	mdcAlways  uint64
 
 	// sdx gathers, per dx ID, what grouping reads about a secondary
-	// diagnosis (CC level, exclusion table, triggers), so that each
-	// secondary costs one cache line rather than one per array.
+	// diagnosis (CC level, exclusion table, triggers, MDC set), so that
+	// each secondary costs one cache line rather than one per array (plus
+	// a read of sdxMDCs, small enough to stay in cache).
 	sdx     []secondaryInfo
 	sdxMDCs []uint64 // the distinct MDC sets of secondaries, by secondaryInfo.mdcs
 	// pdxTable1 is the exclusion table of a principal (0 = none), and

@@ -308,7 +308,8 @@ type advGroupEntry struct {
 // New compiles policy p against weight table t. p must be valid (ReadPolicy
 // validates; New calls Validate again for policies built in code). A
 // same_efficacy target must be in the table with a weight; a DRG
-// same_level_groups entry missing from the table is reported by Warnings.
+// same_level_groups or tcm_advantaged_groups entry missing from the table is
+// reported by Warnings.
 func New(p *Policy, t *Table) (*Calculator, error) {
 	if p == nil || t == nil {
 		return nil, errors.New("weights: New needs a policy and a table")
@@ -500,7 +501,9 @@ func atLeastShare(rec *record.Record, share float64) bool {
 // writing every field of out. It applies the policy in the documented order:
 //
 //  1. same_efficacy: the group weight is replaced by the target group's;
-//  2. tcm_advantaged: × factor (when the TCM cost share is reached);
+//  2. tcm_advantaged: × factor (when the TCM cost share is reached); else
+//     tcm_advantaged_groups of the paid group: × factor (when TCM-treated
+//     or the share is reached, as the entry asks);
 //  3. tcm_day_ward: × factor for day-ward records → AdjustedWeight;
 //  4. outlier class on the adjusted standard cost (a day-ward entry may
 //     waive the low-cost rule);

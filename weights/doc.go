@@ -72,7 +72,8 @@
 //	                                     coefficient (seed 000 item 13, 001 (三)).
 //	  "tcm_treated_share": 0.3,          optional 0-1: from this TCM cost share a case
 //	                                     without a TCM principal diagnosis still counts
-//	                                     as TCM-treated (same_efficacy tcm_only)
+//	                                     as TCM-treated (tcm_only of same_efficacy and
+//	                                     tcm_advantaged_groups)
 //	  "tcm_advantaged":  [{"code", "system", "name", "min_tcm_share", "factor"}],
 //	  "tcm_day_ward":    [{"code", "system", "name", "factor", "exempt_low_outlier"}],
 //	  "tcm_fixed_price": [{"code", "system", "name", "price"}]
@@ -97,7 +98,8 @@
 //	             "ratio": 0.9},
 //	    "low":  {"k": 0.4, "method": "cost_ratio" | "item_cost"}
 //	  },
-//	  "same_efficacy": [{"code", "system", "name", "tcm_only", "pay_as_group"}]
+//	  "same_efficacy": [{"code", "system", "name", "tcm_only", "pay_as_group"}],
+//	  "tcm_advantaged_groups": [{"group", "name", "tcm_only", "min_tcm_share", "factor"}]
 //	}
 //
 // High-cost bands give the multiple k for weights in (over, up_to]; the first
@@ -130,6 +132,16 @@
 //     (Record.TCMPrincipalDx), or TCMCost ≥ tcm_treated_share × TotalCost;
 //     without tcm_only every case of the disease does.
 //
+// tcm_advantaged_groups (中医优势病组, as Suzhou's 2023 table flags 36 DRG
+// groups) is the TCM-advantaged uplift keyed by group instead of disease: a
+// case paid as "group" (PaidAs, after step 1; a group may appear once per
+// section) gets weight × factor when it qualifies: with tcm_only, only when
+// TCM-treated (as for same_efficacy); with min_tcm_share, only when TCMCost ≥
+// min_tcm_share × TotalCost; with neither, every case of the group. It
+// applies only when no tcm_advantaged disease entry did, so a case gets at
+// most one TCM-advantaged uplift. A DRG group the table lacks is reported by
+// Warnings. factor must be > 0, min_tcm_share within [0, 1].
+//
 // # Adjustment order
 //
 // Compute applies the policy in one fixed order; Payment.Adjustments lists
@@ -141,7 +153,8 @@
 //     no_scheme, no_level); nothing else applies.
 //  1. same_efficacy: the group weight w1 and standard cost become those of
 //     pay_as_group (PaidAs).
-//  2. tcm_advantaged: w = w1 × factor.
+//  2. tcm_advantaged: w = w1 × factor; when no disease entry applied,
+//     tcm_advantaged_groups of PaidAs: w = w1 × factor.
 //  3. tcm_day_ward: w = w × factor (day_ward records). w is AdjustedWeight;
 //     Points = w × 100 (DRG) or w (DIP).
 //  4. Outlier class. Standard S = standard_cost of the paid group, or w1 ×

@@ -44,7 +44,8 @@ type Policy struct {
 	// coefficient of seed 000 item 13 / 001 (三).
 	KindCoefficients map[string]float64 `json:"kind_coefficients,omitempty"`
 	// TCMTreatedShare is the TCM cost share from which a case without a TCM
-	// principal diagnosis still counts as TCM-treated (same_efficacy).
+	// principal diagnosis still counts as TCM-treated (TCMOnly of
+	// SameEfficacy and TCMAdvantagedGroup).
 	TCMTreatedShare *float64 `json:"tcm_treated_share,omitempty"`
 
 	TCMAdvantaged []TCMAdvantaged `json:"tcm_advantaged,omitempty"`

@@ -89,23 +89,39 @@ func computeCases() []struct {
 		{mkRec(level(0)), drgRes("HC25", "K81.000"), DRG},
 		{mkRec(cost(12000)), dipRes("K80.1:51.2300", 999, "K80.100"), DIP},
 		{mkRec(cost(12000), tcmDx("A03.06.01")), dipRes("K80.1", 850, "M54.500"), DIP},
+		{mkRec(cost(8500), tcmDx("A04.01.02")), dipRes("K80.1", 850, "K81.000"), DIP},
 	}
 }
 
 func TestComputeDoesNotAllocate(t *testing.T) {
-	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	// testPolicy, and testPolicy with TCM-advantaged groups that
+	// computeCases pay (HC25 always, a DIP group when TCM-treated; the disease
+	// entries win for the other cases).
+	withGroups := mustPolicy(t, testPolicy)
+	withGroups.DRG.TCMAdvantagedGroups = []TCMAdvantagedGroup{{Group: "HC25", Factor: 1.1}}
+	withGroups.DIP.TCMAdvantagedGroups = []TCMAdvantagedGroup{{Group: "K80.1:51.2300", Factor: 1.05}, {Group: "K80.1", TCMOnly: true, Factor: 1.05}}
 	cases := computeCases()
 	var pay Payment
-	allocs := testing.AllocsPerRun(100, func() {
-		for _, c := range cases {
-			calc.Compute(c.rec, c.res, c.s, &pay)
+	for _, p := range []*Policy{mustPolicy(t, testPolicy), withGroups} {
+		calc := mustCalc(t, p, mustTable(t, testTable))
+		allocs := testing.AllocsPerRun(100, func() {
+			for _, c := range cases {
+				calc.Compute(c.rec, c.res, c.s, &pay)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("Compute allocates %v times per run (groups %v)", allocs, p.DRG.TCMAdvantagedGroups)
 		}
-	})
-	if allocs != 0 {
-		t.Errorf("Compute allocates %v times per run", allocs)
+	}
+	calc := mustCalc(t, withGroups, mustTable(t, testTable))
+	for i, src := range map[int]string{0: "drg.tcm_advantaged_groups[0]", 11: "dip.tcm_advantaged_groups[1]"} {
+		calc.Compute(cases[i].rec, cases[i].res, cases[i].s, &pay)
+		if !strings.Contains(pay.AdjustmentsString(), src) {
+			t.Errorf("case %d: %s not applied: %s", i, src, pay.AdjustmentsString())
+		}
 	}
 	buf := make([]byte, 0, 512)
-	allocs = testing.AllocsPerRun(100, func() { buf = pay.AppendAdjustments(buf[:0]) })
+	allocs := testing.AllocsPerRun(100, func() { buf = pay.AppendAdjustments(buf[:0]) })
 	if allocs != 0 {
 		t.Errorf("AppendAdjustments allocates %v times per run", allocs)
 	}

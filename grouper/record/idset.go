@@ -155,7 +155,10 @@ func (s *IDSet) Check(rec *Record, raw string) (*Error, error) {
 // text: it appends each repeat's *Error to dups and its index in recs to
 // idx. It gives the same answers as a loop over Check, faster: it reads the
 // table slots (and filter blocks) of all the ids before it changes any, so
-// that their cache misses overlap instead of coming one after another.
+// that their cache misses overlap instead of coming one after another. A
+// non-nil error, as for Check, means the run files could not be written or
+// read: dups and idx then hold the repeats found before it, and the set is
+// unusable.
 func (s *IDSet) CheckAll(recs []Record, raws []string, dups []*Error, idx []int) ([]*Error, []int, error) {
 	hs := s.hashes[:0]
 	for i := range recs {
