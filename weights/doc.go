@@ -17,6 +17,9 @@
 //	st := weights.NewSettlement()
 //	st.Add(rec.HospitalID, &pay)                      // for every record
 //	rep := st.Close(budget)                           // year-end point value
+//	rep, err = st.Settle(budget, func(i int, c *weights.SettledCase) error {
+//		return writeCase(i, c)                        // or stream the cases
+//	})
 //
 // A Calculator is immutable and safe for concurrent use; Compute does not
 // allocate. Group codes and the disease codes of the policy lists are
@@ -190,6 +193,12 @@
 // case), so the settled amounts add up to the budget to the cent.
 // Per hospital: cases, points, settled amount, and CMI = mean BaseWeight of
 // its DRG cases.
+//
+// A Settlement keeps 48 bytes per case (hospital and group codes are
+// interned), so a province's year of cases fits in memory. Close returns
+// every settled case in a slice; Settle streams them to a callback instead,
+// which is what `drg settle --cases` does: about 50 bytes per case held in
+// all, against about 120 with Close (BenchmarkSettlement, bytes/case).
 //
 // # The sample policy (sample_policy.json, SAMPLE)
 //

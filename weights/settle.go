@@ -3,7 +3,8 @@ package weights
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // CaseStatus says how a case took part in a settlement.
@@ -27,28 +28,33 @@ func (s CaseStatus) String() string {
 }
 
 // Settlement accumulates computed payments for year-end settlement (年度清算).
-// It is not safe for concurrent use; feed it from one goroutine.
+// It keeps 48 bytes per case (hospital and group codes are interned), so a
+// year of tens of millions of cases fits in memory; Settle streams the
+// settled cases instead of returning them in a slice. It is not safe for
+// concurrent use; feed it from one goroutine.
 type Settlement struct {
 	scheme Scheme
 	hosp   map[string]int32
-	ids    []string
+	ids    []string // hospital IDs by index
+	group  map[string]int32
+	groups []string // group codes by index
 	cases  []settleCase
 }
 
 type settleCase struct {
-	hosp       int32
-	status     CaseStatus
-	group      string
 	points     float64
 	sp         float64
 	amount     float64
 	baseWeight float64
+	hosp       int32
+	group      int32
+	status     CaseStatus
 	drg        bool
 }
 
 // NewSettlement returns an empty settlement.
 func NewSettlement() *Settlement {
-	return &Settlement{hosp: map[string]int32{}}
+	return &Settlement{hosp: map[string]int32{}, group: map[string]int32{}}
 }
 
 // Add records one case of hospitalID. The first paid case fixes the
@@ -59,10 +65,18 @@ func (s *Settlement) Add(hospitalID string, p *Payment) {
 	hi, ok := s.hosp[hospitalID]
 	if !ok {
 		hi = int32(len(s.ids))
+		hospitalID = strings.Clone(hospitalID)
 		s.hosp[hospitalID] = hi
 		s.ids = append(s.ids, hospitalID)
 	}
-	c := settleCase{hosp: hi, group: p.Group, points: p.Points, sp: p.SettlementPoints, amount: p.Amount, baseWeight: p.BaseWeight, drg: p.Scheme == DRG}
+	gi, ok := s.group[p.Group]
+	if !ok {
+		gi = int32(len(s.groups))
+		g := strings.Clone(p.Group)
+		s.group[g] = gi
+		s.groups = append(s.groups, g)
+	}
+	c := settleCase{hosp: hi, group: gi, points: p.Points, sp: p.SettlementPoints, amount: p.Amount, baseWeight: p.BaseWeight, drg: p.Scheme == DRG}
 	switch {
 	case p.Reason != "" || !p.Scheme.valid():
 		c.status = CaseSkipped
@@ -126,7 +140,8 @@ type SettlementReport struct {
 }
 
 // Close distributes budget (yuan) over the cases added and returns the
-// report; the Settlement may be reused with further Adds and Closes.
+// report with every case in Cases; the Settlement may be reused with further
+// Adds and Closes. For millions of cases Settle needs far less memory.
 //
 // Fixed-price cases settle at their price. The rest of the budget, the pool,
 // is shared in proportion to SettlementPoints: point value = pool / Σ
@@ -138,7 +153,22 @@ type SettlementReport struct {
 // each to the cases with the largest fractions (ties: the earlier Add), so
 // the settled amounts sum to the budget rounded to the cent.
 func (s *Settlement) Close(budget float64) SettlementReport {
-	rep := SettlementReport{Scheme: s.scheme, Budget: budget, Cases: make([]SettledCase, len(s.cases))}
+	cases := make([]SettledCase, len(s.cases))
+	rep, _ := s.Settle(budget, func(i int, c *SettledCase) error {
+		cases[i] = *c
+		return nil
+	})
+	rep.Cases = cases
+	return rep
+}
+
+// Settle settles like Close but, instead of returning the cases in
+// rep.Cases (left nil), calls each for every case in Add order; c is reused
+// between calls. An error from each stops the settlement and is returned
+// (the report is then incomplete). When the budget cannot be shared
+// (rep.Err), each still sees every case, settled at 0.
+func (s *Settlement) Settle(budget float64, each func(i int, c *SettledCase) error) (SettlementReport, error) {
+	rep := SettlementReport{Scheme: s.scheme, Budget: budget}
 	hs := make([]HospitalSettlement, len(s.ids))
 	for i, id := range s.ids {
 		hs[i].HospitalID = id
@@ -149,7 +179,6 @@ func (s *Settlement) Close(budget float64) SettlementReport {
 	for i := range s.cases {
 		c := &s.cases[i]
 		h := &hs[c.hosp]
-		rep.Cases[i] = SettledCase{HospitalID: s.ids[c.hosp], Group: c.group, Status: c.status, Points: c.points, Computed: c.amount}
 		if c.status == CaseSkipped {
 			rep.Skipped++
 			h.Skipped++
@@ -168,7 +197,6 @@ func (s *Settlement) Close(budget float64) SettlementReport {
 			fixedCents += cents(c.amount)
 			continue
 		}
-		rep.Cases[i].SettlementPoints = c.sp
 		h.SettlementPoints += c.sp
 		totalSP += c.sp
 	}
@@ -188,18 +216,35 @@ func (s *Settlement) Close(budget float64) SettlementReport {
 	case math.Abs(budgetCents) > 1<<52:
 		rep.Err = fmt.Errorf("%w: budget %g too large to count in cents exactly", ErrBudget, budget)
 	}
+	var shares []poolShare
 	if rep.Err == nil {
 		if totalSP > 0 {
 			rep.PointValue = rep.Pool / totalSP
 		}
-		s.distribute(&rep, poolCents, totalSP)
+		shares = s.distribute(poolCents, totalSP)
 	}
 	var settled float64
-	for i := range rep.Cases {
-		c := &rep.Cases[i]
-		h := &hs[s.cases[i].hosp]
-		h.Amount += c.Settled
-		settled += cents(c.Settled)
+	var sc SettledCase
+	for i := range s.cases {
+		c := &s.cases[i]
+		sc = SettledCase{HospitalID: s.ids[c.hosp], Group: s.groups[c.group], Status: c.status, Points: c.points, Computed: c.amount}
+		if c.status == CasePooled {
+			sc.SettlementPoints = c.sp
+		}
+		if rep.Err == nil {
+			switch {
+			case c.status == CaseFixed:
+				sc.Settled = c.amount
+			case len(shares) > 0 && shares[0].i == i:
+				sc.Settled = (shareFloor(c.sp, totalSP, poolCents) + float64(shares[0].delta)) / 100
+				shares = shares[1:]
+			}
+		}
+		hs[c.hosp].Amount += sc.Settled
+		settled += cents(sc.Settled)
+		if err := each(i, &sc); err != nil {
+			return rep, err
+		}
 	}
 	rep.Settled = settled / 100
 	for i := range hs {
@@ -208,53 +253,73 @@ func (s *Settlement) Close(budget float64) SettlementReport {
 		}
 		hs[i].Amount = roundCents(hs[i].Amount)
 	}
-	sort.Slice(hs, func(a, b int) bool { return hs[a].HospitalID < hs[b].HospitalID })
+	slices.SortFunc(hs, func(a, b HospitalSettlement) int { return strings.Compare(a.HospitalID, b.HospitalID) })
 	rep.Hospitals = hs
-	return rep
+	return rep, nil
 }
 
-// distribute sets Settled of every non-skipped case by largest remainder.
-func (s *Settlement) distribute(rep *SettlementReport, poolCents, totalSP float64) {
-	type share struct {
-		i    int
-		frac float64
+// poolShare is a pooled case's part of the pool: its index, the fraction of a
+// cent its exact share has beyond the whole cents, and the cents it gets on
+// top of those (the largest-remainder correction).
+type poolShare struct {
+	i     int
+	delta int
+	frac  float64
+}
+
+// shareFloor is the whole cents of a pooled case's exact share. Settle
+// recomputes it rather than keep it: the same expression gives the same
+// float.
+func shareFloor(sp, totalSP, poolCents float64) float64 {
+	return math.Floor(sp / totalSP * poolCents)
+}
+
+// distribute shares the pool by largest remainder. It returns the pooled
+// cases that get a share, in Add order, with their corrections; cases not
+// returned settle at 0 (or their fixed price).
+func (s *Settlement) distribute(poolCents, totalSP float64) []poolShare {
+	if poolCents == 0 {
+		return nil
 	}
-	var shares []share
+	var shares []poolShare
 	var given float64
 	for i := range s.cases {
 		c := &s.cases[i]
-		switch c.status {
-		case CaseFixed:
-			rep.Cases[i].Settled = c.amount
-		case CasePooled:
-			if poolCents == 0 || c.sp <= 0 {
-				continue
-			}
-			raw := c.sp / totalSP * poolCents
-			whole := math.Floor(raw)
-			rep.Cases[i].Settled = whole
-			given += whole
-			shares = append(shares, share{i, raw - whole})
+		if c.status != CasePooled || c.sp <= 0 {
+			continue
 		}
+		raw := c.sp / totalSP * poolCents
+		whole := math.Floor(raw)
+		given += whole
+		shares = append(shares, poolShare{i: i, frac: raw - whole})
 	}
 	left := poolCents - given
-	if left != 0 && len(shares) > 0 {
-		// Largest fractions first; the earlier case first on ties.
-		sort.SliceStable(shares, func(a, b int) bool { return shares[a].frac > shares[b].frac })
-		for k := 0; left > 0; k = (k + 1) % len(shares) {
-			rep.Cases[shares[k].i].Settled++
-			left--
-		}
-		// Floating error can make the floors overshoot by a cent or so:
-		// take it back from the smallest fractions.
-		for k := len(shares) - 1; left < 0; k = (k - 1 + len(shares)) % len(shares) {
-			if rep.Cases[shares[k].i].Settled >= 1 {
-				rep.Cases[shares[k].i].Settled--
-				left++
+	if left == 0 || len(shares) == 0 {
+		return shares
+	}
+	// Largest fractions first; the earlier case first on ties.
+	slices.SortFunc(shares, func(a, b poolShare) int {
+		if a.frac != b.frac {
+			if a.frac > b.frac {
+				return -1
 			}
+			return 1
+		}
+		return a.i - b.i
+	})
+	for k := 0; left > 0; k = (k + 1) % len(shares) {
+		shares[k].delta++
+		left--
+	}
+	// Floating error can make the floors overshoot by a cent or so: take it
+	// back from the smallest fractions.
+	for k := len(shares) - 1; left < 0; k = (k - 1 + len(shares)) % len(shares) {
+		sh := &shares[k]
+		if shareFloor(s.cases[sh.i].sp, totalSP, poolCents)+float64(sh.delta) >= 1 {
+			sh.delta--
+			left++
 		}
 	}
-	for _, sh := range shares {
-		rep.Cases[sh.i].Settled /= 100
-	}
+	slices.SortFunc(shares, func(a, b poolShare) int { return a.i - b.i })
+	return shares
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/medpay/drg/grouper"
 )
@@ -166,5 +167,57 @@ func TestSettlementErrors(t *testing.T) {
 	rep = st.Close(0.10)
 	if rep.Cases[0].Settled != 0.04 || rep.Cases[1].Settled != 0.03 || rep.Cases[2].Settled != 0.03 {
 		t.Errorf("ties: %+v", rep.Cases)
+	}
+}
+
+// TestSettleStreams checks that Settle hands each case, in Add order, with
+// exactly what Close puts in Cases, and stops at an error from each.
+func TestSettleStreams(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	st := NewSettlement()
+	var pay Payment
+	for i := range 50 {
+		g := []struct{ g, dx string }{{"HC25", "K81.000"}, {"HC23", "K80.000"}, {"HC25", "K60.300"}, {"AA19", "I42.000"}}[i%4]
+		calc.Compute(mkRec(level(int8(1+i%3)), cost(float64(5000+i*100))), drgRes(g.g, g.dx), DRG, &pay)
+		st.Add(fmt.Sprintf("H%d", i%3), &pay)
+	}
+	want := st.Close(123456.78)
+	if want.Err != nil {
+		t.Fatal(want.Err)
+	}
+	var got []SettledCase
+	rep, err := st.Settle(123456.78, func(i int, c *SettledCase) error {
+		if i != len(got) {
+			t.Fatalf("case %d after %d cases", i, len(got))
+		}
+		got = append(got, *c)
+		return nil
+	})
+	if err != nil || rep.Cases != nil {
+		t.Fatalf("Settle: %v, Cases %v", err, rep.Cases)
+	}
+	rep.Cases = got
+	if fmt.Sprintf("%+v", rep) != fmt.Sprintf("%+v", want) {
+		t.Errorf("Settle:\n%+v\nClose:\n%+v", rep, want)
+	}
+
+	stop := errors.New("disk full")
+	calls := 0
+	if _, err := st.Settle(123456.78, func(i int, c *SettledCase) error {
+		calls++
+		if i == 10 {
+			return stop
+		}
+		return nil
+	}); !errors.Is(err, stop) || calls != 11 {
+		t.Errorf("error from each: got %v after %d calls, want %v after 11", err, calls, stop)
+	}
+}
+
+// TestSettlementCaseSize pins the memory a settlement keeps per case, which
+// is what bounds a year's settlement.
+func TestSettlementCaseSize(t *testing.T) {
+	if n := unsafe.Sizeof(settleCase{}); n != 48 {
+		t.Errorf("settleCase is %d bytes, want 48", n)
 	}
 }

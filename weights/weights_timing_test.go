@@ -250,7 +250,9 @@ func BenchmarkGroupVsCompute(b *testing.B) {
 	b.ReportMetric(float64(adjusted)/n, "adjusted-share")
 }
 
-// BenchmarkSettlement measures Add and Close over a year-like batch.
+// BenchmarkSettlement measures Add and then Close (every case in a slice)
+// or Settle (cases streamed) over a year-like batch; bytes/case is the heap
+// the batch ends up holding.
 func BenchmarkSettlement(b *testing.B) {
 	calc := mustCalc(b, mustPolicy(b, testPolicy), mustTable(b, testTable))
 	cases := computeCases()
@@ -258,17 +260,50 @@ func BenchmarkSettlement(b *testing.B) {
 	for i, c := range cases {
 		calc.Compute(c.rec, c.res, c.s, &pays[i])
 	}
-	for _, n := range []int{1000, 100000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				st := NewSettlement()
-				for i := range n {
-					st.Add([]string{"H1", "H2", "H3"}[i%3], &pays[i%len(pays)])
-				}
-				_ = st.Close(1e8)
+	hospitals := make([]string, 300)
+	for i := range hospitals {
+		hospitals[i] = fmt.Sprintf("H%05d", i)
+	}
+	for _, n := range []int{1000, 1000000} {
+		for _, stream := range []bool{false, true} {
+			name := fmt.Sprintf("%d/Close", n)
+			if stream {
+				name = fmt.Sprintf("%d/Settle", n)
 			}
-			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
-		})
+			b.Run(name, func(b *testing.B) {
+				budget := 10000 * float64(n)
+				run := func() (*Settlement, SettlementReport) {
+					st := NewSettlement()
+					for i := range n {
+						st.Add(hospitals[i%len(hospitals)], &pays[i%len(pays)])
+					}
+					if !stream {
+						return st, st.Close(budget)
+					}
+					var settled float64
+					rep, _ := st.Settle(budget, func(_ int, c *SettledCase) error { settled += c.Settled; return nil })
+					return st, rep
+				}
+				// Heap held at the end, measured once outside the timing.
+				var m0, m1 runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&m0)
+				st, rep := run()
+				runtime.GC()
+				runtime.ReadMemStats(&m1)
+				if rep.Err != nil {
+					b.Fatal(rep.Err)
+				}
+				held := float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / float64(n)
+				runtime.KeepAlive(st)
+				runtime.KeepAlive(rep)
+				b.ReportAllocs()
+				for b.Loop() {
+					run()
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+				b.ReportMetric(held, "bytes/case")
+			})
+		}
 	}
 }

@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -71,10 +76,65 @@ func TestMainJob(t *testing.T) {
 		}
 	}
 	// Settlement over that output shares the budget to the cent.
-	code, sOut, sErr := drg(t, "", "settle", out, "--budget", "1000000")
+	cases := filepath.Join(dir, "cases.csv")
+	code, sOut, sErr := drg(t, "", "settle", out, "--budget", "1000000", "--cases", cases)
 	if code != 0 || !strings.Contains(sOut, "settled 1000000.00") {
 		t.Errorf("settle: exit %d\n%s%s", code, sOut, sErr)
 	}
+	// Every grouped case, in order with its id, and the settled column adds
+	// up to the budget.
+	settled := readCSVFile(t, cases)
+	grouped := readCSVFile(t, out)
+	if len(settled) != len(grouped) || settled[0][0] != "id" || settled[0][7] != "settled" {
+		t.Fatalf("cases file: %d rows (header %v), want %d", len(settled), settled[0], len(grouped))
+	}
+	var cents int64
+	for i, row := range settled[1:] {
+		if row[0] != grouped[i+1][0] {
+			t.Fatalf("case %d: id %s, want %s", i, row[0], grouped[i+1][0])
+		}
+		v, err := strconv.ParseFloat(row[7], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cents += int64(math.Round(v * 100))
+	}
+	if cents != 100_000_000 {
+		t.Errorf("settled cases add up to %d cents, want 100000000", cents)
+	}
+	// A budget below the fixed prices cannot be shared: an error, and no
+	// cases file. One case made fixed-price at 5000 yuan, budget 100.
+	fixedCol, payCol := slices.Index(grouped[0], "fixed_price"), slices.Index(grouped[0], "payment")
+	one := slices.Clone(grouped[1])
+	one[fixedCol], one[payCol] = "1", "5000.00"
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	cw.WriteAll([][]string{grouped[0], one})
+	fixedIn := filepath.Join(dir, "fixed.csv")
+	if err := os.WriteFile(fixedIn, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(cases)
+	if code, _, sErr := drg(t, "", "settle", fixedIn, "--budget", "100", "--cases", cases); code == 0 || !strings.Contains(sErr, "more than the budget") {
+		t.Errorf("budget below the fixed prices: exit %d, %s", code, sErr)
+	}
+	if _, err := os.Stat(cases); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a cases file was left after a failed settlement: %v", err)
+	}
+}
+
+func readCSVFile(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
 }
 
 func TestWorkersByteIdentical(t *testing.T) {

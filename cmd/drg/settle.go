@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -34,20 +35,24 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	s := weights.NewSettlement()
-	var ids []string
+	// The case ids, for --cases, back to back in one buffer: a year of
+	// cases costs a few bytes each, not a string each.
+	var idText []byte
+	var idEnd []int
 	for _, path := range files {
 		if err := readPriced(path, func(id, hospital string, p *weights.Payment) {
 			s.Add(hospital, p)
 			if *casesOut != "" {
-				ids = append(ids, id)
+				idText = append(idText, id...)
+				idEnd = append(idEnd, len(idText))
 			}
 		}); err != nil {
 			return err
 		}
 	}
-	r := s.Close(*budget)
-	if r.Err != nil {
-		return r.Err
+	r, err := settle(s, *budget, *casesOut, idText, idEnd)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "scheme %s, budget %.2f, fixed-price %.2f, pool %.2f, total points %.4f\n", r.Scheme, r.Budget, r.FixedAmount, r.Pool, r.TotalPoints)
 	pv := r.PointValue
@@ -64,25 +69,51 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if *casesOut == "" {
-		return nil
+	return nil
+}
+
+// settle settles s, writing every case to casesOut (unless "") as it goes,
+// with ids[i] = idText[idEnd[i-1]:idEnd[i]]. When the budget cannot be
+// shared, or the file cannot be written, casesOut is removed again.
+func settle(s *weights.Settlement, budget float64, casesOut string, idText []byte, idEnd []int) (weights.SettlementReport, error) {
+	if casesOut == "" {
+		r, _ := s.Settle(budget, func(int, *weights.SettledCase) error { return nil })
+		return r, r.Err
 	}
-	w, closeW, err := createFile(*casesOut)
+	w, closeW, err := createFile(casesOut)
 	if err != nil {
-		return err
+		return weights.SettlementReport{}, err
 	}
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"id", "hospital_id", "group", "status", "points", "settlement_points", "computed", "settled"})
 	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
-	for i, cs := range r.Cases {
-		cw.Write([]string{ids[i], cs.HospitalID, cs.Group, cs.Status.String(), f(cs.Points, 4), f(cs.SettlementPoints, 6), f(cs.Computed, 2), f(cs.Settled, 2)})
+	row := make([]string, 8)
+	r, err := s.Settle(budget, func(i int, cs *weights.SettledCase) error {
+		from := 0
+		if i > 0 {
+			from = idEnd[i-1]
+		}
+		row[0], row[1], row[2], row[3] = string(idText[from:idEnd[i]]), cs.HospitalID, cs.Group, cs.Status.String()
+		row[4], row[5], row[6], row[7] = f(cs.Points, 4), f(cs.SettlementPoints, 6), f(cs.Computed, 2), f(cs.Settled, 2)
+		return cw.Write(row)
+	})
+	if err == nil {
+		cw.Flush()
+		err = cw.Error()
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		closeW()
-		return err
+	if err != nil {
+		err = fmt.Errorf("%s: %w", casesOut, err)
 	}
-	return closeW()
+	if cerr := closeW(); err == nil && cerr != nil {
+		err = fmt.Errorf("%s: %w", casesOut, cerr)
+	}
+	if err == nil {
+		err = r.Err
+	}
+	if err != nil && casesOut != "-" {
+		os.Remove(casesOut) // a partial or meaningless file must not look like a settlement
+	}
+	return r, err
 }
 
 // readPriced reads a grouped file's payment columns into Payments.
