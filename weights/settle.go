@@ -163,8 +163,8 @@ func (s *Settlement) Close(budget float64) SettlementReport {
 }
 
 // Settle settles like Close but, instead of returning the cases in
-// rep.Cases (left nil), calls each for every case in Add order; c is reused
-// between calls. An error from each stops the settlement and is returned
+// rep.Cases (left nil), calls each (unless nil) for every case in Add
+// order; c is reused between calls. An error from each stops the settlement and is returned
 // (the report is then incomplete). When the budget cannot be shared
 // (rep.Err), each still sees every case, settled at 0.
 func (s *Settlement) Settle(budget float64, each func(i int, c *SettledCase) error) (SettlementReport, error) {
@@ -242,8 +242,10 @@ func (s *Settlement) Settle(budget float64, each func(i int, c *SettledCase) err
 		}
 		hs[c.hosp].Amount += sc.Settled
 		settled += cents(sc.Settled)
-		if err := each(i, &sc); err != nil {
-			return rep, err
+		if each != nil {
+			if err := each(i, &sc); err != nil {
+				return rep, err
+			}
 		}
 	}
 	rep.Settled = settled / 100

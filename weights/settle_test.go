@@ -201,6 +201,10 @@ func TestSettleStreams(t *testing.T) {
 		t.Errorf("Settle:\n%+v\nClose:\n%+v", rep, want)
 	}
 
+	if totals, err := st.Settle(123456.78, nil); err != nil || totals.Settled != want.Settled || len(totals.Hospitals) != len(want.Hospitals) {
+		t.Errorf("Settle without a callback: %v, settled %.2f, want %.2f", err, totals.Settled, want.Settled)
+	}
+
 	stop := errors.New("disk full")
 	calls := 0
 	if _, err := st.Settle(123456.78, func(i int, c *SettledCase) error {

@@ -77,7 +77,7 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 // shared, or the file cannot be written, casesOut is removed again.
 func settle(s *weights.Settlement, budget float64, casesOut string, idText []byte, idEnd []int) (weights.SettlementReport, error) {
 	if casesOut == "" {
-		r, _ := s.Settle(budget, func(int, *weights.SettledCase) error { return nil })
+		r, _ := s.Settle(budget, nil)
 		return r, r.Err
 	}
 	w, closeW, err := createFile(casesOut)
