@@ -25,7 +25,7 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "settle", usage: "FILE... --budget YUAN [--cases FILE]", summary: "Settle a year of grouped and priced cases (the output of 'drg group' with payment columns):\nfixed-price cases are paid their price, the rest of the budget is shared in proportion to each\ncase's settlement points, so point value = pool / total points and the settled amounts add up to\nthe budget to the cent. Prints the point value, per-hospital totals and the case-mix index (CMI)."}
 	fl := newFlags(e, c)
 	budget := fl.Float64("budget", 0, "fund budget for the period, in yuan (required)")
-	casesOut := fl.String("cases", "", "also write every case's settled amount to this CSV file (.zst allowed)")
+	casesOut := fl.String("cases", "", "also write every case's settled amount to this CSV file (.zst allowed; '-' = standard output, and the summary then goes to standard error)")
 	files, err := parseFlags(e, fl, args)
 	if err != nil {
 		return err
@@ -54,14 +54,18 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "scheme %s, budget %.2f, fixed-price %.2f, pool %.2f, total points %.4f\n", r.Scheme, r.Budget, r.FixedAmount, r.Pool, r.TotalPoints)
+	out := e.stdout
+	if *casesOut == "-" {
+		out = e.stderr // standard output holds the cases CSV
+	}
+	fmt.Fprintf(out, "scheme %s, budget %.2f, fixed-price %.2f, pool %.2f, total points %.4f\n", r.Scheme, r.Budget, r.FixedAmount, r.Pool, r.TotalPoints)
 	pv := r.PointValue
 	if r.Scheme == weights.DRG {
-		fmt.Fprintf(e.stdout, "point value %.6f yuan per point (year-end base rate %.2f), settled %.2f, CMI %.4f, skipped %d\n\n", pv, pv*100, r.Settled, r.CMI, r.Skipped)
+		fmt.Fprintf(out, "point value %.6f yuan per point (year-end base rate %.2f), settled %.2f, CMI %.4f, skipped %d\n\n", pv, pv*100, r.Settled, r.CMI, r.Skipped)
 	} else {
-		fmt.Fprintf(e.stdout, "point value %.6f yuan per point, settled %.2f, skipped %d\n\n", pv, r.Settled, r.Skipped)
+		fmt.Fprintf(out, "point value %.6f yuan per point, settled %.2f, skipped %d\n\n", pv, r.Settled, r.Skipped)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "hospital\tcases\tskipped\tpoints\tcomputed\tsettled\tCMI\t")
 	for _, h := range r.Hospitals {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.4f\t\n", h.HospitalID, h.Cases, h.Skipped, h.Points, h.Computed, h.Amount, h.CMI)
