@@ -418,6 +418,23 @@ func (b *blockingSource) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// gatedWriter lets the first free writes (Run's header, written before its
+// goroutines start) through and holds every later one until gate is closed.
+type gatedWriter struct {
+	gate <-chan struct{}
+	free int
+	w    io.Writer
+}
+
+func (g *gatedWriter) Write(p []byte) (int, error) {
+	if g.free > 0 {
+		g.free--
+	} else {
+		<-g.gate
+	}
+	return g.w.Write(p)
+}
+
 // TestRunWaitsForReader pins a race found in review: after a failed write,
 // Run returned while its reader goroutine was still inside ReadChunk, so the
 // caller could close a Reader that was in use. Here the reader is held in a
@@ -435,11 +452,21 @@ func TestRunWaitsForReader(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
+		// The write fails only once the reader is held: otherwise the
+		// failure can stop the reader before its third read, and the
+		// iteration tests nothing (and used to hang here).
+		out := &gatedWriter{gate: src.entered, free: 1, w: &failingWriter{n: 500}}
 		go func() {
-			_, err := batch.Run(context.Background(), g, rd, &failingWriter{n: 500}, nil, batch.Options{Workers: 1, BatchBytes: 4096, Explain: true})
+			_, err := batch.Run(context.Background(), g, rd, out, nil, batch.Options{Workers: 1, BatchBytes: 4096, Explain: true})
 			done <- err
 		}()
-		<-src.entered
+		select {
+		case <-src.entered:
+		case err := <-done:
+			t.Fatalf("iteration %d: Run returned (%v) before its reader reached the held read", i, err)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("iteration %d: the reader never reached the held read", i)
+		}
 		select {
 		case err := <-done:
 			t.Fatalf("iteration %d: Run returned (%v) while its reader was still reading", i, err)
