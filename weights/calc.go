@@ -308,8 +308,8 @@ type advGroupEntry struct {
 // New compiles policy p against weight table t. p must be valid (ReadPolicy
 // validates; New calls Validate again for policies built in code). A
 // same_efficacy target must be in the table with a weight; a DRG
-// same_level_groups or tcm_advantaged_groups entry missing from the table is
-// reported by Warnings.
+// same_level_groups or tcm_advantaged_groups entry missing from the table,
+// or in it without a weight, is reported by Warnings.
 func New(p *Policy, t *Table) (*Calculator, error) {
 	if p == nil || t == nil {
 		return nil, errors.New("weights: New needs a policy and a table")
@@ -393,9 +393,7 @@ func (c *Calculator) compileScheme(s Scheme, sp *SchemePolicy) (*schemeCalc, err
 		sc.sameSrc = append(sc.sameSrc, src)
 		gi := sc.intern(g)
 		gi.sameLevel = int32(i)
-		if _, ok := c.table.Lookup(s, g); s == DRG && !ok {
-			c.warnings = append(c.warnings, fmt.Sprintf("%s: %s is not in %s", src, g, TableFile))
-		}
+		c.warnUnpaid(s, src, g)
 	}
 	// Before same_efficacy, which copies the info of its target group.
 	for i, e := range sp.TCMAdvantagedGroups {
@@ -405,9 +403,7 @@ func (c *Calculator) compileScheme(s Scheme, sp *SchemePolicy) (*schemeCalc, err
 		}
 		sc.advGroups = append(sc.advGroups, a)
 		sc.intern(e.Group).advGroup = int32(i)
-		if _, ok := c.table.Lookup(s, e.Group); s == DRG && !ok {
-			c.warnings = append(c.warnings, fmt.Sprintf("%s: %s is not in %s", a.source, e.Group, TableFile))
-		}
+		c.warnUnpaid(s, a.source, e.Group)
 	}
 	var errs []error
 	for i, e := range sp.SameEfficacy {
@@ -444,6 +440,23 @@ func (c *Calculator) compileScheme(s Scheme, sp *SchemePolicy) (*schemeCalc, err
 		}
 	}
 	return sc, errors.Join(errs...)
+}
+
+// warnUnpaid records a warning when the policy entry at src names a DRG
+// group that no case can be paid as: one missing from the table, or listed
+// there without a weight (such cases are unpaid, so the entry never
+// applies). DIP groups are exempt: a DIP catalogue may price a group by its
+// standard cost alone.
+func (c *Calculator) warnUnpaid(s Scheme, src, group string) {
+	if s != DRG {
+		return
+	}
+	switch row, ok := c.table.Lookup(s, group); {
+	case !ok:
+		c.warnings = append(c.warnings, fmt.Sprintf("%s: %s is not in %s", src, group, TableFile))
+	case !row.HasWeight || row.Weight <= 0:
+		c.warnings = append(c.warnings, fmt.Sprintf("%s: %s has no weight in %s (line %d)", src, group, TableFile, row.Line))
+	}
 }
 
 // intern returns the info of group for modification while building.

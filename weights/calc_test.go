@@ -398,6 +398,19 @@ func TestSamplePolicy(t *testing.T) {
 	if w := calc.Warnings(); len(w) != 0 {
 		t.Errorf("warnings: %v", w)
 	}
+	// It is also the default of the embedded sample rule set, so every
+	// group it names must be there with a weight.
+	rs, err := grouper.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampleTab, err := TableFromRuleSet(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := mustCalc(t, p, sampleTab).Warnings(); len(w) != 0 {
+		t.Errorf("warnings with the sample rule set's table: %v", w)
+	}
 	var pay Payment
 	// BR25 is a 基础病组: 1.2 × 10000 × 1.02 at every level = 12240.
 	for l := int8(1); l <= 3; l++ {

@@ -142,8 +142,9 @@
 // TCM-treated (as for same_efficacy); with min_tcm_share, only when TCMCost ≥
 // min_tcm_share × TotalCost; with neither, every case of the group. It
 // applies only when no tcm_advantaged disease entry did, so a case gets at
-// most one TCM-advantaged uplift. A DRG group the table lacks is reported by
-// Warnings. factor must be > 0, min_tcm_share within [0, 1].
+// most one TCM-advantaged uplift. A DRG group the table lacks, or lists
+// without a weight, is reported by Warnings (as for same_level_groups).
+// factor must be > 0, min_tcm_share within [0, 1].
 //
 // # Adjustment order
 //
@@ -204,7 +205,7 @@
 //
 // SamplePolicy returns an embedded, self-authored demo policy. Its rows:
 // DRG base rate 10000 yuan at every level; level coefficients 0.75/1.02/1.2
-// and five 基础病组 (BR25 ET25 FR25 GS15 HU15) at a same-level coefficient of
+// and five 基础病组 (BR25 ET15 FR25 GS15 HU15) at a same-level coefficient of
 // 1.02, the shape of Suzhou's 2023 table; high-cost k 3 / 2.5 / 2 for RW ≤ 1
 // / 1-2 / > 2 paying 90% of the excess; low-cost k 0.4 paid by cost ratio;
 // same_efficacy: 桡骨远端骨折 S52.5 treated by TCM paid as IF19. DIP point

@@ -169,6 +169,13 @@ func TestNewErrors(t *testing.T) {
 		t.Error("accessors")
 	}
 
+	// So is one the table lists without a weight (AA19): its cases are
+	// unpaid, so the entry never applies.
+	p = mustPolicy(t, withDRG(`"same_level_groups": ["AA19", "BR25"]`))
+	if w := mustCalc(t, p, tab).Warnings(); len(w) != 1 || w[0] != "drg.same_level_groups[0]: AA19 has no weight in weights.tsv (line 8)" {
+		t.Errorf("warnings: %q", w)
+	}
+
 	// So is a TCM-advantaged DRG group missing from the table.
 	p = mustPolicy(t, withDRG(`"tcm_advantaged_groups": [{"group": "XX98", "factor": 1.1}, {"group": "IU25", "factor": 1.1}]`))
 	if w := mustCalc(t, p, tab).Warnings(); len(w) != 1 || !strings.Contains(w[0], "drg.tcm_advantaged_groups[0]: XX98") {

@@ -142,6 +142,13 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		if opts.Payment, err = paymentCalculator(rs, gf.policy); err != nil {
 			return err
 		}
+		// Entries that can never apply are usually typos in the policy:
+		// say so, but pay the rest. (No weights table: no calculator.)
+		if opts.Payment != nil {
+			for _, w := range opts.Payment.Warnings() {
+				fmt.Fprintf(e.stderr, "drg: policy warning: %s\n", w)
+			}
+		}
 	}
 	var cmp *comparison
 	if gf.compare != "" {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/medpay/drg/weights"
 )
 
 // drg runs the command in-process and returns its exit status and output.
@@ -55,6 +57,10 @@ func TestMainJob(t *testing.T) {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("summary lacks %q:\n%s", want, errOut)
 		}
+	}
+	// The embedded sample policy fits the embedded sample rule set.
+	if strings.Contains(errOut, "warning") {
+		t.Errorf("the default setup warns:\n%s", errOut)
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
@@ -120,6 +126,27 @@ func TestMainJob(t *testing.T) {
 	}
 	if _, err := os.Stat(cases); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a cases file was left after a failed settlement: %v", err)
+	}
+}
+
+// TestPolicyWarnings: policy entries that can never apply are reported on
+// standard error, and the run goes on.
+func TestPolicyWarnings(t *testing.T) {
+	dir := t.TempDir()
+	policy := strings.Replace(string(weights.SamplePolicyJSON()), `"same_level_groups": ["BR25",`, `"same_level_groups": ["ZZ99", "BR25",`, 1)
+	if policy == string(weights.SamplePolicyJSON()) {
+		t.Fatal("the sample policy no longer has the same_level_groups line this test edits")
+	}
+	path := filepath.Join(dir, "policy.json")
+	if err := os.WriteFile(path, []byte(policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", filepath.Join(dir, "out.csv"), "--policy", path, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := "drg: policy warning: drg.same_level_groups[0]: ZZ99 is not in weights.tsv\n"; errOut != want {
+		t.Errorf("stderr %q, want %q", errOut, want)
 	}
 }
 
