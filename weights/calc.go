@@ -58,6 +58,7 @@ const (
 	AdjHighOutlier   = "high_outlier"       // step 5
 	AdjLowOutlier    = "low_outlier"        // step 5
 	AdjFixedPrice    = "fixed_price"        // step 6
+	AdjOutOfRange    = "out_of_range"       // a weight, points or amount overflowed: nothing is paid
 )
 
 // MaxAdjustments is the capacity of Payment.Adjustments: more than the most
@@ -480,8 +481,24 @@ func (c *Calculator) Table() *Table { return c.table }
 // calculator's; do not modify it.
 func (c *Calculator) Warnings() []string { return c.warnings }
 
-// cents rounds a yuan amount to whole cents (half away from zero).
-func cents(x float64) float64 { return math.Round(x * 100) }
+// cents rounds a yuan amount to whole cents, half away from zero.
+//
+// Amounts are products of decimal factors that binary floating point holds
+// inexactly: 1.8605 × 10000 × 1.02 × 1.05 is 19 925.955 exactly but
+// 19 925.954999… as computed, which math.Round alone takes down a cent. A
+// value within a rounding error of a half cent (1e-7 cent, or 1e-14 of the
+// amount when that is larger) is taken as the half cent it stands for. A
+// decimal product that truly lies that close to a half cent but not on it
+// would need more than seven decimals of a cent; policy factors do not have
+// them.
+func cents(x float64) float64 {
+	y := x * 100
+	r := math.Round(y)
+	if d := math.Abs(y - r); d > 0.5-max(1e-7, math.Abs(y)*1e-14) {
+		return math.Copysign(math.Floor(math.Abs(y))+1, y)
+	}
+	return r
+}
 
 // roundCents rounds a yuan amount to the cent.
 func roundCents(x float64) float64 { return cents(x) / 100 }
@@ -718,6 +735,15 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 		out.addOp(AdjFixedPrice, OpSet, 0, e.price, e.source)
 	}
 	out.Amount = roundCents(pay)
+	if !finite(out.Amount) || !finite(out.SettlementPoints) || !finite(out.Points) || !finite(out.StandardCost) {
+		// Only absurd table or policy values get here (a weight of 1e308):
+		// an infinite or NaN amount must not reach the output or a
+		// settlement, where it would poison every total.
+		group, paidAs, level := out.Group, out.PaidAs, out.Level
+		out.reset(scheme)
+		out.Group, out.PaidAs, out.Level = group, paidAs, level
+		out.unpaid(AdjOutOfRange, sourceWeightTable)
+	}
 }
 
 // reset clears p for a new record: every field, and the adjustments that

@@ -433,3 +433,22 @@ func TestSamplePolicy(t *testing.T) {
 		t.Errorf("day ward: got %.2f %v %s", pay.Amount, pay.Outlier, pay.AdjustmentsString())
 	}
 }
+
+// TestComputeOutOfRange: a weight so large that the amount overflows leaves
+// the case unpaid with out_of_range, never an infinite or NaN amount.
+func TestComputeOutOfRange(t *testing.T) {
+	tab := mustTable(t, strings.Replace(testTable, "drg\tHC25\t1.0\t", "drg\tHC25\t1e308\t", 1))
+	calc := mustCalc(t, mustPolicy(t, testPolicy), tab)
+	var pay Payment
+	calc.Compute(mkRec(level(3), cost(1000)), drgRes("HC25", "K81.000"), DRG, &pay)
+	if pay.Reason != AdjOutOfRange || pay.Amount != 0 || pay.Points != 0 || pay.SettlementPoints != 0 || pay.Group != "HC25" || pay.Level != 3 {
+		t.Errorf("got reason %q amount %v points %v settlement points %v group %q level %d", pay.Reason, pay.Amount, pay.Points, pay.SettlementPoints, pay.Group, pay.Level)
+	}
+	if got := string(pay.AppendAdjustments(nil)); got != "out_of_range(weights.tsv)" {
+		t.Errorf("adjustments %q", got)
+	}
+	calc.Compute(mkRec(level(3), cost(1000)), drgRes("IU25", "M54.500"), DRG, &pay)
+	if pay.Reason != "" || !(pay.Amount > 0) {
+		t.Errorf("the next record is paid normally: %+v", pay)
+	}
+}

@@ -175,9 +175,14 @@
 //  6. tcm_fixed_price: Amount = price, replacing everything above (Outlier
 //     keeps the class for audit).
 //
-// Amount is rounded to the cent, half away from zero. TCM shares are also
-// compared in whole cents: TCMCost ≥ share × TotalCost. With every list
-// empty and every coefficient 1, Amount = round(weight × rate).
+// Amount is rounded to the cent, half away from zero, where "half" allows
+// for binary rounding error: 1.8605 × 10000 × 1.02 × 1.05 = 19 925.955 pays
+// 19 925.96. TCM shares are also compared in whole cents: TCMCost ≥ share ×
+// TotalCost; a record with TotalCost ≤ 0 never reaches a share (not even
+// 0). With every list empty and every coefficient 1, Amount = round(weight ×
+// rate). A result that overflows (only absurd weights or rates, such as
+// 1e308, get there) is unpaid with the flag out_of_range rather than
+// infinite.
 //
 // # Settlement
 //

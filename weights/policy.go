@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/medpay/drg/codes"
+	"github.com/medpay/drg/grouper/record"
 )
 
 // PolicyVersion is the policy_version this package reads.
@@ -371,6 +372,14 @@ func treeKind(v any) string {
 
 var levelsType = reflect.TypeOf(Levels{})
 
+// checkRange reports a number that does not fit a float64 (1e400).
+func checkRange(path string, n json.Number) error {
+	if _, err := n.Float64(); err != nil {
+		return &PolicyError{Path: path, Err: fmt.Errorf("number %s out of range", n)}
+	}
+	return nil
+}
+
 // checkShape walks a decoded JSON tree against the Go type t, reporting the
 // first unknown key (keys must match a json tag exactly) or wrong JSON type,
 // with its path.
@@ -387,11 +396,15 @@ func checkShape(v any, t reflect.Type, path string) error {
 	if t == levelsType {
 		switch x := v.(type) {
 		case json.Number:
-			return nil
+			return checkRange(path, x)
 		case map[string]any:
 			for _, k := range sortedKeys(x) {
-				if _, ok := x[k].(json.Number); !ok {
+				n, ok := x[k].(json.Number)
+				if !ok {
 					return &PolicyError{Path: join(path, k), Err: fmt.Errorf("want a number, found %s", treeKind(x[k]))}
+				}
+				if err := checkRange(join(path, k), n); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -446,8 +459,8 @@ func checkShape(v any, t reflect.Type, path string) error {
 		if !ok {
 			return wrong("a number")
 		}
-		if _, err := n.Float64(); err != nil {
-			return &PolicyError{Path: path, Err: fmt.Errorf("number %s out of range", n)}
+		if err := checkRange(path, n); err != nil {
+			return err
 		}
 	case reflect.Int:
 		n, ok := v.(json.Number)
@@ -558,6 +571,9 @@ func (p *Policy) Validate() error {
 		path := "kind_coefficients." + k
 		if strings.TrimSpace(k) == "" {
 			ps.add(path, "blank hospital kind")
+		} else if norm := record.NormalizeHospitalKind(k); norm != k {
+			// Records carry the normalised kind, so this key would never match.
+			ps.add(path, "records carry hospital kind %q for %q: use that key", norm, k)
 		}
 		positive(&ps, path, p.KindCoefficients[k])
 	}
@@ -676,17 +692,29 @@ func validateBands(ps *problems, path string, h *HighOutlier, lowK float64) {
 		} else if lowK > 0 && b.K <= lowK {
 			ps.add(bp+".k", "%g is not above the low-cost multiple %g", b.K, lowK)
 		}
+		// A band with a bad bound is reported once; the next band is then
+		// checked against this one's up_to as written, so one mistake does
+		// not make its neighbour look wrong too.
+		next := func() {
+			if b.UpTo == nil {
+				prevOpen = true
+			} else {
+				prevUp, prevOpen = *b.UpTo, false
+			}
+		}
 		over := 0.0
 		if b.Over != nil {
 			over = *b.Over
 			if !finite(over) || over < 0 {
 				ps.add(bp+".over", "%g is not a non-negative weight", over)
+				next()
 				continue
 			}
 		}
 		if b.UpTo != nil {
 			if up := *b.UpTo; !finite(up) || up <= over {
 				ps.add(bp+".up_to", "%g is not above the band's lower bound %g", up, over)
+				next()
 				continue
 			}
 		}
@@ -702,11 +730,10 @@ func validateBands(ps *problems, path string, h *HighOutlier, lowK float64) {
 		case i > 0 && over > prevUp:
 			ps.add(bp+".over", "%g leaves a gap after bands[%d], which ends at %g", over, i-1, prevUp)
 		}
-		if b.UpTo == nil {
-			prevOpen = true
-		} else {
-			prevUp, prevOpen = *b.UpTo, false
-		}
+		next()
+	}
+	if n := len(h.Bands); n > 0 && h.Bands[n-1].UpTo != nil {
+		ps.add(fmt.Sprintf("%s.bands[%d].up_to", path, n-1), "the last band must have no up_to (weights above %g would be in no band)", *h.Bands[n-1].UpTo)
 	}
 }
 
@@ -749,6 +776,9 @@ func checkCode(ps *problems, seen map[string]int, list string, i int, code, syst
 	if err != nil {
 		ps.add(path+entryErrField(err), "%v", err)
 		return
+	}
+	if system == "" {
+		system = SystemICD10 // the default: "" and "icd10" name the same code
 	}
 	key := system + "\x00" + norm
 	if j, dup := seen[key]; dup {

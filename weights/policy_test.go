@@ -46,6 +46,12 @@ func TestPolicyErrors(t *testing.T) {
 		{"band after an open band", bands(`[{"k": 3}, {"over": 1, "k": 2}]`), "drg.outliers.high.bands[1]", nil, "no up_to"},
 		{"band ends before it starts", bands(`[{"up_to": 1, "k": 3}, {"over": 1, "up_to": 1, "k": 2}]`), "drg.outliers.high.bands[1].up_to", nil, "not above"},
 		{"first band not at 0", bands(`[{"over": 0.5, "k": 3}]`), "drg.outliers.high.bands[0].over", nil, "start at 0"},
+		{"last band closed", bands(`[{"up_to": 1, "k": 3}, {"over": 1, "up_to": 2, "k": 2}]`), "drg.outliers.high.bands[1].up_to", nil, "weights above 2 would be in no band"},
+		{"rate out of range", strings.Replace(minimalPolicy, `"rate": 10000`, `"rate": 1e400`, 1), "drg.rate", nil, "number 1e400 out of range"},
+		{"level rate out of range", strings.Replace(minimalPolicy, `"rate": 10000`, `"rate": {"1": 1, "2": 1e400, "3": 1}`, 1), "drg.rate.2", nil, "number 1e400 out of range"},
+		{"duplicate code, system given once", withTop(`"tcm_fixed_price": [{"code": "K60.3", "price": 6800}, {"code": "K60.3", "system": "icd10", "price": 100}]`), "tcm_fixed_price[1].code", ErrDuplicate, "repeats tcm_fixed_price[0]"},
+		{"kind coefficient not as records carry it", withTop(`"kind_coefficients": {"TCM": 1.05}`), "kind_coefficients.TCM", nil, `records carry hospital kind "tcm"`},
+		{"kind coefficient in Chinese", withTop(`"kind_coefficients": {"中医": 1.05}`), "kind_coefficients.中医", nil, `"tcm"`},
 		{"second band without over", bands(`[{"up_to": 1, "k": 3}, {"k": 2}]`), "drg.outliers.high.bands[1].over", nil, "required"},
 		{"multiple not above 1", bands(`[{"k": 1}]`), "drg.outliers.high.bands[0].k", nil, "greater than 1"},
 		{"no bands", bands(`[]`), "drg.outliers.high.bands", nil, "at least one"},
@@ -107,6 +113,19 @@ func TestPolicyErrors(t *testing.T) {
 				t.Errorf("message %q lacks %q", err.Error(), c.msg)
 			}
 		})
+	}
+}
+
+// TestBandErrorNotRepeated: one band with a bad bound is reported once; its
+// neighbour, which joins the bound as written, is not reported too.
+func TestBandErrorNotRepeated(t *testing.T) {
+	js := withDRG(`"outliers": {"high": {"bands": [{"up_to": 1, "k": 3}, {"over": -1, "up_to": 2, "k": 2.5}, {"over": 2, "k": 2}], "ratio": 1}}`)
+	_, err := ParsePolicy([]byte(js))
+	if err == nil || !strings.Contains(err.Error(), "bands[1].over") {
+		t.Fatalf("got %v, want the negative over of bands[1]", err)
+	}
+	if strings.Contains(err.Error(), "bands[2]") {
+		t.Errorf("bands[2] starts where bands[1] ends, but is reported: %v", err)
 	}
 }
 

@@ -136,7 +136,10 @@ type SettlementReport struct {
 	Hospitals  []HospitalSettlement // sorted by HospitalID
 	CMI        float64              // mean BaseWeight of all settled DRG cases
 	Skipped    int
-	Err        error // wraps ErrBudget when the budget could not be shared; cases then settle at 0
+	// Err wraps ErrBudget when the budget could not be shared: a bad
+	// budget, fixed prices above it, no points to share it by, or a case
+	// with a negative or non-finite amount. Cases then settle at 0.
+	Err error
 }
 
 // Close distributes budget (yuan) over the cases added and returns the
@@ -162,6 +165,21 @@ func (s *Settlement) Close(budget float64) SettlementReport {
 	return rep
 }
 
+// checkCase reports a case whose amounts cannot be settled: a value that is
+// negative, infinite or NaN (a Payment from Compute never has one; a
+// hand-made or edited one may).
+func (s *Settlement) checkCase(i int, c *settleCase) error {
+	for _, v := range [...]struct {
+		name string
+		x    float64
+	}{{"settlement points", c.sp}, {"points", c.points}, {"amount", c.amount}, {"base weight", c.baseWeight}} {
+		if !finite(v.x) || v.x < 0 {
+			return fmt.Errorf("%w: case %d (hospital %s): %s %g is not a finite, non-negative number", ErrBudget, i, s.ids[c.hosp], v.name, v.x)
+		}
+	}
+	return nil
+}
+
 // Settle settles like Close but, instead of returning the cases in
 // rep.Cases (left nil), calls each (unless nil) for every case in Add
 // order; c is reused between calls. An error from each stops the settlement and is returned
@@ -176,6 +194,7 @@ func (s *Settlement) Settle(budget float64, each func(i int, c *SettledCase) err
 	var fixedCents, totalSP float64
 	var drgN int
 	var drgW float64
+	var bad error
 	for i := range s.cases {
 		c := &s.cases[i]
 		h := &hs[c.hosp]
@@ -183,6 +202,11 @@ func (s *Settlement) Settle(budget float64, each func(i int, c *SettledCase) err
 			rep.Skipped++
 			h.Skipped++
 			continue
+		}
+		// One NaN would make every share NaN, and a negative share would
+		// be taken back from the others: refuse to settle instead.
+		if bad == nil {
+			bad = s.checkCase(i, c)
 		}
 		h.Cases++
 		h.Points += c.points
@@ -207,6 +231,8 @@ func (s *Settlement) Settle(budget float64, each func(i int, c *SettledCase) err
 	poolCents := budgetCents - fixedCents
 	rep.FixedAmount, rep.Pool, rep.TotalPoints = fixedCents/100, poolCents/100, totalSP
 	switch {
+	case bad != nil:
+		rep.Err = bad
 	case math.IsNaN(budget) || math.IsInf(budget, 0) || budget < 0:
 		rep.Err = fmt.Errorf("%w: budget %g", ErrBudget, budget)
 	case poolCents < 0:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -167,6 +168,54 @@ func TestSettlementErrors(t *testing.T) {
 	rep = st.Close(0.10)
 	if rep.Cases[0].Settled != 0.04 || rep.Cases[1].Settled != 0.03 || rep.Cases[2].Settled != 0.03 {
 		t.Errorf("ties: %+v", rep.Cases)
+	}
+}
+
+// TestSettlementBadCases: a case with a negative or non-finite amount is
+// refused, named by its index and hospital, and every case settles at 0.
+// (Compute never makes one; a Payment built or edited by hand can.)
+func TestSettlementBadCases(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	var good Payment
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &good)
+	for _, c := range []struct {
+		name string
+		edit func(p *Payment)
+		msg  string
+	}{
+		{"infinite settlement points", func(p *Payment) { p.SettlementPoints = math.Inf(1) }, "settlement points +Inf"},
+		{"NaN settlement points", func(p *Payment) { p.SettlementPoints = math.NaN() }, "settlement points NaN"},
+		// A negative share once made distribute take cents back one at a
+		// time from the other cases, for ever when it nearly cancelled them.
+		{"negative settlement points", func(p *Payment) { p.SettlementPoints = -99.99 }, "settlement points -99.99"},
+		{"NaN fixed price", func(p *Payment) { p.FixedPrice, p.Amount = true, math.NaN() }, "amount NaN"},
+		{"infinite points", func(p *Payment) { p.Points = math.Inf(1) }, "points +Inf"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := NewSettlement()
+			st.Add("H1", &good)
+			bad := good
+			c.edit(&bad)
+			st.Add("H2", &bad)
+			rep := st.Close(1_000_000)
+			if !errors.Is(rep.Err, ErrBudget) || !strings.Contains(rep.Err.Error(), "case 1 (hospital H2): "+c.msg) {
+				t.Fatalf("got %v, want ErrBudget naming case 1 and %q", rep.Err, c.msg)
+			}
+			for i, sc := range rep.Cases {
+				if sc.Settled != 0 {
+					t.Errorf("case %d settled %v despite the error", i, sc.Settled)
+				}
+			}
+		})
+	}
+	// An unpaid case is skipped, whatever its numbers.
+	st := NewSettlement()
+	st.Add("H1", &good)
+	bad := good
+	bad.Reason, bad.SettlementPoints = AdjNoWeight, math.NaN()
+	st.Add("H2", &bad)
+	if rep := st.Close(1000); rep.Err != nil || rep.Settled != 1000 {
+		t.Errorf("unpaid case with NaN points: %v, settled %v", rep.Err, rep.Settled)
 	}
 }
 

@@ -127,6 +127,24 @@ func TestMainJob(t *testing.T) {
 	if _, err := os.Stat(cases); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a cases file was left after a failed settlement: %v", err)
 	}
+	// Numbers no payment has are refused with file, line and column (a
+	// negative one once made settle loop for ever).
+	spCol := slices.Index(grouped[0], "settlement_points")
+	for _, v := range []string{"-5", "Inf", "NaN"} {
+		edited := slices.Clone(grouped[2])
+		edited[spCol] = v
+		buf.Reset()
+		cw := csv.NewWriter(&buf)
+		cw.WriteAll([][]string{grouped[0], grouped[1], edited})
+		badIn := filepath.Join(dir, "bad.csv")
+		if err := os.WriteFile(badIn, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want := badIn + ":3: column settlement_points: \"" + v + "\" is not a finite, non-negative number"
+		if code, _, sErr := drg(t, "", "settle", badIn, "--budget", "1000"); code == 0 || !strings.Contains(sErr, want) {
+			t.Errorf("settlement_points %s: exit %d, %s", v, code, sErr)
+		}
+	}
 }
 
 // TestPolicyWarnings: policy entries that can never apply are reported on

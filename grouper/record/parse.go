@@ -453,6 +453,12 @@ func parseBool(s string) (bool, error) {
 // normalizeKind lower-cases a hospital kind and maps the usual Chinese
 // names: 中医, 中西医结合 and 民族医 (hospital) to "tcm", 综合 and 西医 to
 // "general". Other values are kept.
+// NormalizeHospitalKind returns the hospital kind a record with hospital_kind
+// s carries in Record.HospitalKind: "tcm" for 中医 and the like, "general"
+// for 综合, otherwise s in lower case, trimmed. Policies key their kind
+// coefficients by these values.
+func NormalizeHospitalKind(s string) string { return normalizeKind(trim(s)) }
+
 func normalizeKind(s string) string {
 	switch s {
 	case "", "tcm", "general":
