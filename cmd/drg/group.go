@@ -45,7 +45,7 @@ func (g *groupFlags) register(fl interface {
 	fl.IntVar(&g.workers, "workers", runtime.GOMAXPROCS(0), "grouping goroutines; the output is identical for any value")
 	fl.IntVar(&g.batchBytes, "batch-bytes", 64<<10, "input bytes per pipeline batch, cut at record boundaries (a 64 KiB batch holds about 450 records)")
 	fl.StringVar(&g.format, "format", "", "output format: csv, tsv or jsonl (default: from --out's extension, else csv)")
-	fl.StringVar(&g.inFormat, "input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension; standard input is csv)")
+	fl.StringVar(&g.inFormat, "input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension, else from its first line: { for JSON lines, more tabs than commas for TSV)")
 	fl.StringVar(&g.encoding, "encoding", "utf-8", "input text encoding: utf-8, gbk or gb18030")
 	fl.StringVar(&g.scheme, "scheme", "drg", "grouping scheme: drg, dip or both")
 	fl.BoolVar(&g.explain, "explain", false, "add a trace column explaining every decision (slower)")
@@ -193,11 +193,15 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
+	// One duplicate-id check over every input: an id is unique in the
+	// batch, not just in its file.
+	ids := batch.NewIDSet(opts)
+	defer ids.Close()
 	var total batch.Stats
 	start := time.Now()
 	showProgress := e.stderrIsTTY || gf.progress
 	for _, f := range files {
-		ropts := record.Options{Encoding: gf.encoding}
+		ropts := record.Options{Encoding: gf.encoding, IDs: ids}
 		if gf.inFormat != "" {
 			if ropts.Format, err = record.ParseFormat(gf.inFormat); err != nil {
 				return err
@@ -218,6 +222,13 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 			base := total
 			opts.Progress = func(s batch.Stats) {
 				fmt.Fprintf(e.stderr, "\r%s: %d records, %d rejected, %.0f records/s   ", f, base.Records+s.Records, base.Rejected+s.Rejected, s.RecordsPerSecond())
+			}
+		}
+		if len(files) > 1 {
+			// Line numbers alone would be ambiguous: name the input.
+			if err := rejects.SetFile(f); err != nil {
+				rd.Close()
+				return err
 			}
 		}
 		st, err := batch.Run(ctx, g, rd, out, rejects, opts)

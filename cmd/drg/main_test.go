@@ -168,6 +168,50 @@ func TestPolicyWarnings(t *testing.T) {
 	}
 }
 
+// TestSeveralInputs: ids are unique across all the inputs of one run, and
+// the rejects file names the input of each reject.
+func TestSeveralInputs(t *testing.T) {
+	dir := t.TempDir()
+	sample, err := os.ReadFile(filepath.Join("..", "..", "examples", "sample.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(sample), "\n")
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	// b repeats a's two records and adds one of its own.
+	if err := os.WriteFile(a, []byte(strings.Join(lines[:3], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte(lines[0]+lines[3]+lines[1]+lines[2]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.csv")
+	code, _, errOut := drg(t, "", "group", a, b, "--out", out)
+	if code != 0 || !strings.Contains(errOut, "records in   5") || !strings.Contains(errOut, "rejected     2") {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	rej := readCSVFile(t, out+".rejects.csv")
+	id := func(line string) string { return strings.SplitN(line, ",", 2)[0] }
+	want := [][]string{{"file", "line", "id", "field", "reason"}, {b, "3", id(lines[1]), "id", "duplicate_id"}, {b, "4", id(lines[2]), "id", "duplicate_id"}}
+	if len(rej) != len(want) {
+		t.Fatalf("rejects: %v", rej)
+	}
+	for i := range want {
+		if !slices.Equal(rej[i][:5], want[i]) {
+			t.Errorf("rejects row %d: %v, want %v", i, rej[i][:5], want[i])
+		}
+	}
+
+	rejPath := filepath.Join(dir, "v.csv")
+	code, vOut, vErr := drg(t, "", "validate", a, b, "--rejects", rejPath)
+	if code != 0 || !strings.Contains(vOut, "total: 5 records, 3 accepted, 2 rejected") {
+		t.Errorf("validate: exit %d\n%s%s", code, vOut, vErr)
+	}
+	if v := readCSVFile(t, rejPath); len(v) != 3 || v[0][0] != "file" || v[1][0] != b || v[1][4] != "duplicate_id" {
+		t.Errorf("validate rejects: %v", v)
+	}
+}
+
 func readCSVFile(t *testing.T, path string) [][]string {
 	t.Helper()
 	f, err := os.Open(path)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
 )
 
@@ -20,7 +21,7 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 	fl := newFlags(e, c)
 	rejPath := fl.String("rejects", "", "write rejected records here (CSV: line,id,field,reason,message,original); default: not written, only counted")
 	encoding := fl.String("encoding", "utf-8", "input text encoding: utf-8, gbk or gb18030")
-	inFormat := fl.String("input-format", "", "input format: csv, tsv or jsonl (default: from the file extension)")
+	inFormat := fl.String("input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension, else from its first line: { for JSON lines, more tabs than commas for TSV)")
 	files, err := parseFlags(e, fl, args)
 	if err != nil {
 		return err
@@ -40,9 +41,17 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 		bw := bufio.NewWriter(f)
 		rejects, flush = record.NewRejectWriter(bw), bw.Flush
 	}
+	// One duplicate-id check over every input, as drg group does.
+	ids := batch.NewIDSet(batch.Options{})
+	defer ids.Close()
 	var total record.Stats
 	for _, path := range files {
-		opts := record.Options{Encoding: *encoding}
+		opts := record.Options{Encoding: *encoding, IDs: ids}
+		if rejects != nil && len(files) > 1 {
+			if err := rejects.SetFile(path); err != nil {
+				return err
+			}
+		}
 		if *inFormat != "" {
 			if opts.Format, err = record.ParseFormat(*inFormat); err != nil {
 				return err

@@ -121,6 +121,21 @@ func (b *batchBuf) parse(p *record.ChunkParser) error {
 	}
 }
 
+// NewIDSet returns the duplicate-id set Run makes for an input without
+// one (record.Options.IDs), bounded by opts.DuplicateMemory and spilling to
+// opts.TempDir: make one to share through record.Options.IDs between the
+// runs over several inputs.
+func NewIDSet(opts Options) *record.IDSet {
+	mem := opts.DuplicateMemory
+	switch {
+	case mem == 0:
+		mem = DefaultDuplicateMemory
+	case mem < 0:
+		mem = 0
+	}
+	return record.NewIDSet(record.IDSetOptions{MaxMemory: mem, TempDir: opts.TempDir})
+}
+
 // Run reads every record of in, groups it with g and writes one output row
 // per accepted record to out and one row per rejected record to rejects (nil
 // discards them after counting). It returns when the input is exhausted, an
@@ -252,15 +267,12 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 	// Writer: restores order, writes, counts. After a failure it only drains,
 	// so that the reader and workers finish before Run returns.
 	w := &writer{out: out, rejects: rejects, st: &st, onResult: opts.OnResult}
-	if in.DuplicateCheck() {
-		mem := opts.DuplicateMemory
-		switch {
-		case mem == 0:
-			mem = DefaultDuplicateMemory
-		case mem < 0:
-			mem = 0
-		}
-		w.seen = record.NewIDSet(record.IDSetOptions{MaxMemory: mem, TempDir: opts.TempDir})
+	switch {
+	case !in.DuplicateCheck():
+	case in.IDs() != nil:
+		w.seen = in.IDs() // shared with the runs over other inputs
+	default:
+		w.seen = NewIDSet(opts)
 		defer w.seen.Close()
 	}
 	pending := map[int]*batchBuf{}

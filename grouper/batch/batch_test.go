@@ -101,6 +101,41 @@ func runBatch(t testing.TB, g *grouper.Grouper, in []byte, opts batch.Options) (
 	return ob.Bytes(), rb.Bytes(), st
 }
 
+// TestSharedIDs: runs over two inputs whose Readers share one IDSet reject
+// the second input's repeats of the first's ids, as one run would.
+func TestSharedIDs(t *testing.T) {
+	rs, g := sampleGrouper(t)
+	in := sampleInput(t, rs, 300)
+	ids := batch.NewIDSet(batch.Options{})
+	defer ids.Close()
+	var runs [2]batch.Stats
+	var dups [2]int
+	for i := range runs {
+		rd, err := record.NewReader(bytes.NewReader(in), record.Options{IDs: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rb bytes.Buffer
+		rw := record.NewRejectWriter(&rb)
+		if runs[i], err = batch.Run(context.Background(), g, rd, io.Discard, rw, batch.Options{Workers: 2, BatchBytes: 1 << 10}); err != nil {
+			t.Fatal(err)
+		}
+		if err := rw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		dups[i] = strings.Count(rb.String(), ",duplicate_id,")
+	}
+	// sampleInput's 300 records: 4 without an id, 3 repeating R000001, 293
+	// accepted. In the second copy every record with an id repeats one of
+	// the first's.
+	if runs[0].Grouped != 293 || runs[0].Rejected != 7 || dups[0] != 3 {
+		t.Errorf("first run: %d grouped, %d rejected, %d duplicates; want 293, 7, 3", runs[0].Grouped, runs[0].Rejected, dups[0])
+	}
+	if runs[1].Grouped != 0 || runs[1].Rejected != 300 || dups[1] != 296 {
+		t.Errorf("second run: %d grouped, %d rejected, %d duplicates; want 0, 300, 296", runs[1].Grouped, runs[1].Rejected, dups[1])
+	}
+}
+
 func TestDeterministicAcrossWorkers(t *testing.T) {
 	rs, g := sampleGrouper(t)
 	in := sampleInput(t, rs, 20000)

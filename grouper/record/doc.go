@@ -10,7 +10,10 @@
 // A Reader streams: memory stays flat whatever the file size. It normalises
 // every code (codes.Normalize) and validates every record; a record that
 // cannot be used is returned as an *Error naming its line, id, field and cause,
-// and counted, so that records in = accepted + rejected always holds. The
+// and counted, so that records in = accepted + rejected always holds.
+// Numbers have bounds beyond any real stay (los_days ≤ 3650, vent_hours ≤
+// 87 600, total_cost and tcm_cost ≤ 10^9 yuan); past them a record is
+// rejected as out_of_range. The
 // caller writes rejects with a RejectWriter, which keeps the original line.
 // A Writer writes records back out (Create for files), in a form a Reader
 // reads to the same records.

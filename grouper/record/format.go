@@ -99,6 +99,14 @@ type Options struct {
 	// unique. Callers of ReadChunk keep their own IDSet, which can bound its
 	// memory (NewIDSet); DuplicateCheck tells them whether to.
 	NoDuplicateCheck bool
+
+	// IDs, when set, is the duplicate-id check's set in place of the
+	// Reader's own: Readers over several inputs that share one reject an id
+	// repeated from an earlier input too, and an IDSet can bound its memory.
+	// Read adds accepted ids to it; a pipeline reading with ReadChunk gets
+	// it from Reader.IDs. The caller closes it. Ignored with
+	// NoDuplicateCheck.
+	IDs *IDSet
 }
 
 // column is a standard record column, in the canonical (DOMAIN.md) order.

@@ -49,6 +49,15 @@ func (r *Reader) build(rec *Record, vals []string) error {
 	if r.seen != nil && !r.seen.add(hashID(rec.ID)) {
 		return r.rejectRec(rec, colID.String(), ErrDuplicateID)
 	}
+	if r.opts.IDs != nil {
+		seen, err := r.opts.IDs.add(hashID(rec.ID))
+		if err != nil {
+			return err // the set's files failed: fatal, not a reject
+		}
+		if seen {
+			return r.rejectRec(rec, colID.String(), ErrDuplicateID)
+		}
+	}
 	return nil
 }
 
@@ -153,19 +162,19 @@ func (r *Reader) parseFields(rec *Record, vals []string) (string, error) {
 		}
 	}
 	if s := value(vals, ci[colVentHours]); s != "" {
-		if rec.VentHours, err = parseAmount(s); err != nil {
+		if rec.VentHours, err = parseAmount(s, maxVentHours); err != nil {
 			return colVentHours.String(), err
 		}
 		rec.Present |= HasVentHours
 	}
 	if s := value(vals, ci[colTotalCost]); s != "" {
-		if rec.TotalCost, err = parseAmount(s); err != nil {
+		if rec.TotalCost, err = parseAmount(s, maxCost); err != nil {
 			return colTotalCost.String(), err
 		}
 		rec.Present |= HasTotalCost
 	}
 	if s := value(vals, ci[colTCMCost]); s != "" {
-		if rec.TCMCost, err = parseAmount(s); err != nil {
+		if rec.TCMCost, err = parseAmount(s, maxCost); err != nil {
 			return colTCMCost.String(), err
 		}
 		rec.Present |= HasTCMCost
@@ -310,19 +319,31 @@ func scanWhole(s string) (v int64, ok, big bool) {
 	return v, true, big
 }
 
-// parseAmount parses a non-negative decimal (cost in yuan, hours).
-func parseAmount(s string) (float64, error) {
-	if v, ok := parseDecimal(s); ok {
-		return v, nil
+// Bounds of the amounts, far beyond any real stay, so that what is accepted
+// stays finite through payment and settlement: a cost of 1e308 once paid
+// +Inf and made a whole settlement NaN.
+const (
+	maxCost      = 1e9       // yuan
+	maxVentHours = 3650 * 24 // the longest stay, los_days 3650
+)
+
+// parseAmount parses a decimal in [0, max] (cost in yuan, hours).
+func parseAmount(s string, max float64) (float64, error) {
+	v, ok := parseDecimal(s)
+	if !ok {
+		var err error
+		v, err = strconv.ParseFloat(s, 64)
+		switch {
+		case err != nil && err.(*strconv.NumError).Err == strconv.ErrRange:
+			return 0, fmt.Errorf("%w: %s is too large", ErrOutOfRange, s)
+		case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
+			return 0, fmt.Errorf("%w: %q is not a number", ErrInvalidValue, s)
+		case v < 0:
+			return 0, fmt.Errorf("%w: %s is negative", ErrOutOfRange, s)
+		}
 	}
-	v, err := strconv.ParseFloat(s, 64)
-	switch {
-	case err != nil && err.(*strconv.NumError).Err == strconv.ErrRange:
-		return 0, fmt.Errorf("%w: %s is too large", ErrOutOfRange, s)
-	case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
-		return 0, fmt.Errorf("%w: %q is not a number", ErrInvalidValue, s)
-	case v < 0:
-		return 0, fmt.Errorf("%w: %s is negative", ErrOutOfRange, s)
+	if v > max {
+		return 0, fmt.Errorf("%w: %s is above %g", ErrOutOfRange, s, max)
 	}
 	return v, nil
 }

@@ -192,7 +192,10 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 		closers: closers,
 		buf:     make([]byte, size),
 	}
-	if !opts.NoDuplicateCheck {
+	switch {
+	case opts.NoDuplicateCheck:
+		rd.opts.IDs = nil
+	case opts.IDs == nil:
 		rd.seen = new(idSet)
 	}
 	if err := rd.start(); err != nil {
@@ -326,7 +329,11 @@ func (r *Reader) Columns() []string { return append([]string(nil), r.header...) 
 // DuplicateCheck reports whether Read rejects repeated ids, that is, whether
 // Options.NoDuplicateCheck was false. Callers of ReadChunk use it to decide
 // whether to keep an IDSet.
-func (r *Reader) DuplicateCheck() bool { return r.seen != nil }
+func (r *Reader) DuplicateCheck() bool { return r.seen != nil || r.opts.IDs != nil }
+
+// IDs returns Options.IDs: the shared duplicate-id set, or nil when the
+// Reader keeps its own (or checks none).
+func (r *Reader) IDs() *IDSet { return r.opts.IDs }
 
 // Format returns the input format, as given or detected.
 func (r *Reader) Format() Format { return r.format }

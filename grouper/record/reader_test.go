@@ -117,6 +117,10 @@ func TestReadRejectReasons(t *testing.T) {
 		{"negative tcm cost", []string{row(map[string]string{"tcm_cost": "-1"})}, "out_of_range", "tcm_cost", 2, "R1"},
 		{"tcm above total", []string{row(map[string]string{"tcm_cost": "12000.01"})}, "out_of_range", "tcm_cost", 2, "R1"},
 		{"negative vent", []string{row(map[string]string{"vent_hours": "-3"})}, "out_of_range", "vent_hours", 2, "R1"},
+		{"vent over ten years", []string{row(map[string]string{"vent_hours": "87600.5"})}, "out_of_range", "vent_hours", 2, "R1"},
+		{"cost over 1e9", []string{row(map[string]string{"total_cost": "1000000000.01"})}, "out_of_range", "total_cost", 2, "R1"},
+		{"cost 1e308", []string{row(map[string]string{"total_cost": "1e308"})}, "out_of_range", "total_cost", 2, "R1"},
+		{"tcm cost over 1e9", []string{row(map[string]string{"total_cost": "", "tcm_cost": "2e9"})}, "out_of_range", "tcm_cost", 2, "R1"},
 		{"level 4", []string{row(map[string]string{"hospital_level": "4"})}, "out_of_range", "hospital_level", 2, "R1"},
 		{"sex 3", []string{row(map[string]string{"sex": "3"})}, "out_of_range", "sex", 2, "R1"},
 		{"discharge method 6", []string{row(map[string]string{"discharge_method": "6"})}, "out_of_range", "discharge_method", 2, "R1"},
@@ -205,6 +209,11 @@ func TestReadValues(t *testing.T) {
 			assert.Equal(t, 0.5, r.TCMCost)
 			assert.Equal(t, 96.5, r.VentHours)
 			assert.Equal(t, HasTotalCost|HasTCMCost|HasVentHours, r.Present&(HasTotalCost|HasTCMCost|HasVentHours))
+		}},
+		{"largest amounts", map[string]string{"total_cost": "1000000000", "tcm_cost": "999999999.99", "vent_hours": "87600"}, func(t *testing.T, r Record) {
+			assert.Equal(t, 1e9, r.TotalCost)
+			assert.Equal(t, 999999999.99, r.TCMCost)
+			assert.Equal(t, 87600.0, r.VentHours)
 		}},
 		{"blank numbers", map[string]string{"age_years": "", "total_cost": "", "tcm_cost": " ", "vent_hours": ""}, func(t *testing.T, r Record) {
 			assert.Zero(t, r.AgeYears)
@@ -690,6 +699,25 @@ func TestParseDateMatchesDateOf(t *testing.T) {
 			t.Errorf("parseDate(%q): got %v, want ErrInvalidValue", s, err)
 		}
 	}
+}
+
+// TestDatesAroundTheEpoch: every accepted day is a given date. 1969-12-31
+// once read as "not given" (its Date was 0), so a stay ending that day lost
+// its discharge date and length of stay.
+func TestDatesAroundTheEpoch(t *testing.T) {
+	for _, s := range []string{"1900-01-01", "1969-12-31", "1970-01-01", "2199-12-31"} {
+		d, err := parseDate(s)
+		require.NoError(t, err)
+		if d.IsZero() || d.String() != s {
+			t.Errorf("parseDate(%s) = %d (%q), want a given date that prints as itself", s, d, d.String())
+		}
+	}
+	in := testHeader + "\n" + row(map[string]string{"admit_date": "1969-12-28", "discharge_date": "1969-12-31"}) + "\n"
+	recs, rejects, _ := readString(t, in, Options{})
+	require.Empty(t, rejects)
+	require.Len(t, recs, 1)
+	assert.Equal(t, "1969-12-31", recs[0].DischargeDate.String())
+	assert.Equal(t, int32(3), recs[0].LOSDays)
 }
 
 func TestHashID(t *testing.T) {

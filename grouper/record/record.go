@@ -81,16 +81,22 @@ func (r *Record) Clone() Record {
 	return c
 }
 
-// Date is a calendar day, counted in days since 1970-01-01; 0 means "not given".
+// Date is a calendar day, counted in days from 1899-12-31: 1900-01-01, the
+// first day records may carry, is 1, and 0 means "not given". Subtracting
+// two Dates gives the days between them.
 type Date int32
 
-// DateOf returns the Date of year, month and day.
+// DateOf returns the Date of year, month and day, which must be 1900-01-01
+// or later (earlier days are not Dates: they would read as "not given" or
+// negative).
 func DateOf(year int, month time.Month, day int) Date {
 	return Date(time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix()/86400) + dateBias
 }
 
-// dateBias keeps 1970-01-01 distinct from the zero "not given" value.
-const dateBias = 1
+// dateBias is the Date of 1970-01-01: it keeps every accepted day, from
+// 1900-01-01 on, above the zero "not given" value. (A bias of 1 once made
+// 1969-12-31 read as not given.)
+const dateBias = 25568
 
 // IsZero reports whether the date was not given.
 func (d Date) IsZero() bool { return d == 0 }

@@ -434,10 +434,26 @@ func AppendJSONString(b []byte, s string) []byte {
 // RejectWriter writes rejected records as CSV with the header
 // `line,id,field,reason,message,original`: where the record was, its id,
 // the failing field, Error.Reason, the cause in words, and the original
-// text. A RejectWriter is not safe for concurrent use.
+// text. After SetFile, a first column `file` names the input of each
+// reject. A RejectWriter is not safe for concurrent use.
 type RejectWriter struct {
-	w       *csv.Writer
-	started bool
+	w        *csv.Writer
+	started  bool
+	withFile bool
+	file     string
+	row      []string
+}
+
+// SetFile names the input the next rejects come from, for writers that
+// collect the rejects of several inputs: the first call, before any Write,
+// adds the file column. Naming a file once rejects were written without
+// the column is an error.
+func (rw *RejectWriter) SetFile(name string) error {
+	if rw.started && !rw.withFile {
+		return errors.New("record: rejects: SetFile after rejects were written without a file column")
+	}
+	rw.withFile, rw.file = true, name
+	return nil
 }
 
 // NewRejectWriter returns a RejectWriter to w.
@@ -455,7 +471,12 @@ func (rw *RejectWriter) Write(e *Error) error {
 	if e.Err != nil {
 		msg = e.Err.Error()
 	}
-	if err := rw.w.Write([]string{strconv.Itoa(e.Line), e.ID, e.Field, e.Reason(), msg, e.Raw}); err != nil {
+	rw.row = rw.row[:0]
+	if rw.withFile {
+		rw.row = append(rw.row, rw.file)
+	}
+	rw.row = append(rw.row, strconv.Itoa(e.Line), e.ID, e.Field, e.Reason(), msg, e.Raw)
+	if err := rw.w.Write(rw.row); err != nil {
 		return fmt.Errorf("record: write rejects: %w", err)
 	}
 	return nil
@@ -479,7 +500,11 @@ func (rw *RejectWriter) start() error {
 		return nil
 	}
 	rw.started = true
-	if err := rw.w.Write(rejectHeader); err != nil {
+	header := rejectHeader
+	if rw.withFile {
+		header = append([]string{"file"}, rejectHeader...)
+	}
+	if err := rw.w.Write(header); err != nil {
 		return fmt.Errorf("record: write rejects: %w", err)
 	}
 	return nil

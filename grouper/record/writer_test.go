@@ -205,4 +205,53 @@ func TestRejectWriter(t *testing.T) {
 	buf.Reset()
 	require.NoError(t, NewRejectWriter(&buf).Flush())
 	assert.Equal(t, "line,id,field,reason,message,original\n", buf.String())
+
+	// With SetFile, a first column names each reject's input.
+	buf.Reset()
+	rw = NewRejectWriter(&buf)
+	require.NoError(t, rw.SetFile("a.csv"))
+	require.NoError(t, rw.Write(rejects[0]))
+	require.NoError(t, rw.SetFile("b.csv"))
+	require.NoError(t, rw.Write(rejects[2]))
+	require.NoError(t, rw.Flush())
+	assert.Equal(t, "file,line,id,field,reason,message,original\n"+
+		`a.csv,2,a,principal_dx,invalid_code,"record: invalid code: invalid diagnosis code ""K8"": shorter than a 3-character category","a,K8,1"`+"\n"+
+		`b.csv,5,,id,missing_id,record: missing id,",K80.0,1"`+"\n", buf.String())
+
+	// The column cannot be added once rows were written without it.
+	rw = NewRejectWriter(&bytes.Buffer{})
+	require.NoError(t, rw.Write(rejects[0]))
+	assert.Error(t, rw.SetFile("late.csv"))
+}
+
+// TestSharedIDs: Readers sharing Options.IDs reject an id repeated from an
+// earlier input; NoDuplicateCheck still turns the check off.
+func TestSharedIDs(t *testing.T) {
+	ids := NewIDSet(IDSetOptions{})
+	defer ids.Close()
+	first := testHeader + "\n" + row(map[string]string{"id": "A"}) + "\n" + row(map[string]string{"id": "B"}) + "\n"
+	second := testHeader + "\n" + row(map[string]string{"id": "C"}) + "\n" + row(map[string]string{"id": "B"}) + "\n"
+	recs, rejects, _ := readString(t, first, Options{IDs: ids})
+	require.Len(t, recs, 2)
+	require.Empty(t, rejects)
+	rd, err := NewReader(strings.NewReader(second), Options{IDs: ids})
+	require.NoError(t, err)
+	assert.True(t, rd.DuplicateCheck())
+	assert.Same(t, ids, rd.IDs())
+	recs, rejects = readAll(t, rd)
+	require.Len(t, recs, 1)
+	require.Len(t, rejects, 1)
+	assert.Equal(t, "C", recs[0].ID)
+	assert.Equal(t, "B", rejects[0].ID)
+	assert.Equal(t, 3, rejects[0].Line)
+	assert.ErrorIs(t, rejects[0], ErrDuplicateID)
+	assert.Equal(t, 3, ids.Len())
+
+	rd, err = NewReader(strings.NewReader(second), Options{IDs: ids, NoDuplicateCheck: true})
+	require.NoError(t, err)
+	assert.False(t, rd.DuplicateCheck())
+	assert.Nil(t, rd.IDs())
+	recs, rejects = readAll(t, rd)
+	assert.Len(t, recs, 2)
+	assert.Empty(t, rejects)
 }

@@ -35,7 +35,7 @@ func NewReader(r io.Reader) (io.ReadCloser, error) {
 }
 
 // NewWriter returns a writer that compresses what is written to it into w at
-// the default level. Close flushes the last block and ends the frame; it does
+// the fastest level. Close flushes the last block and ends the frame; it does
 // not close w. The data is not complete in w until Close returns nil.
 //
 // Streams use the fastest level: in a grouping batch the encoder is the
