@@ -332,10 +332,7 @@ func (g *Generator) code(entry string) string {
 }
 
 func (g *Generator) tcmTable() {
-	g.tcm = g.rs.TCM
-	if g.tcm == nil {
-		g.tcm = codes.DefaultTCMMap().Rows()
-	}
+	g.tcm = g.rs.TCM // none: no TCM-coded records, which could only be TCM_UNMAPPED
 	for i, m := range g.tcm {
 		if g.tcmByDis[m.Disease] == nil {
 			g.diseases = append(g.diseases, m.Disease)

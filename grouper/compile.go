@@ -224,20 +224,10 @@ func (c *compiler) intern() {
 }
 
 func (c *compiler) tcm() error {
-	if c.rs.TCM == nil {
-		c.g.tcm = codes.DefaultTCMMap()
-		for _, r := range c.g.tcm.Rows() {
-			c.g.dx.Intern(r.Western)
-		}
-		// Interning may have added codes: extend the children index.
-		for id := len(c.children); id <= c.g.dx.Len(); id++ {
-			c.children = append(c.children, nil)
-			if p := c.g.dx.Parent(uint32(id)); p != 0 {
-				c.children[p] = append(c.children[p], uint32(id))
-			}
-		}
-		return nil
-	}
+	// A rule set without a table maps nothing: TCM-only records are then
+	// TCM_UNMAPPED. (The embedded sample table once stood in, and sent
+	// records grouped under the national scheme through a self-authored,
+	// unofficial mapping without a word.)
 	m, err := codes.NewTCMMap(c.rs.TCM)
 	c.g.tcm = m
 	return err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/medpay/drg/codes"
+	"github.com/medpay/drg/grouper/record"
 )
 
 // TestSecondariesMDCSets checks that secondaries shares one entry among
@@ -49,5 +50,29 @@ func TestSecondariesMDCSets(t *testing.T) {
 	}
 	if _, err := build(1<<16-1, func(id int) uint64 { return uint64(id) }); err != nil {
 		t.Fatalf("65 536 distinct MDC sets: %v", err)
+	}
+}
+
+// TestNoTCMMapMapsNothing: a rule set without a TCM table maps no TCM
+// principal; the embedded SAMPLE table does not stand in for it.
+func TestNoTCMMapMapsNothing(t *testing.T) {
+	rs, err := Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &record.Record{ID: "T1", Sex: 1, AgeYears: 70, Present: record.HasAgeYears, TCMPrincipalDx: "A07.01.01"}
+	g, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := g.Group(rec); res.PrincipalDx != "I63.900" || res.TCMSource != "A07.01.01" {
+		t.Fatalf("with the sample's own table: principal %q from %q, want I63.900 from A07.01.01", res.PrincipalDx, res.TCMSource)
+	}
+	rs.TCM = nil
+	if g, err = Compile(rs); err != nil {
+		t.Fatal(err)
+	}
+	if res := g.Group(rec); res.Status != StatusUngroupable || res.Reason != ReasonTCMUnmapped || res.PrincipalDx != "" {
+		t.Errorf("without a table: %v %s principal %q, want UNGROUPABLE TCM_UNMAPPED", res.Status, res.Reason, res.PrincipalDx)
 	}
 }

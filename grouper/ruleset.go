@@ -27,8 +27,10 @@ type RuleSet struct {
 	Diagnoses  []DictEntry
 	Procedures []DictEntry
 
-	// TCM converts TCM principal diagnoses to Western codes; nil means the
-	// embedded sample table (codes.DefaultTCMMap).
+	// TCM converts TCM principal diagnoses to Western codes; with none, a
+	// record with only a TCM principal is TCM_UNMAPPED. (The sample rule set
+	// carries codes.DefaultTCMMap's rows; the national tables have no TCM
+	// map: add a tcm_map.tsv to use one.)
 	TCM []codes.TCMMapping
 
 	// DIP is the DIP catalogue; empty when the rule set has none.

@@ -181,9 +181,6 @@ func newRecordGen(rs *grouper.RuleSet, seed uint64) *recordGen {
 		px[p.Code] = true
 	}
 	g.tcm = rs.TCM
-	if g.tcm == nil {
-		g.tcm = codes.DefaultTCMMap().Rows()
-	}
 	for _, m := range g.tcm {
 		dx[m.Western] = true
 	}

@@ -12,9 +12,9 @@
 // The semantics are those of grouper.Grouper.Group (grouper/group.go):
 //
 //   - A blank principal with a TCM principal diagnosis is mapped through the
-//     rule set's TCM rows (the embedded sample table when rs.TCM is nil): the
-//     row for the disease and syndrome, else the disease's row with a blank
-//     syndrome, else 0000 with reason TCM_UNMAPPED.
+//     rule set's TCM rows (none when rs.TCM is nil): the row for the disease
+//     and syndrome, else the disease's row with a blank syndrome, else 0000
+//     with reason TCM_UNMAPPED.
 //   - A diagnosis list entry matches a code when it equals the code, its
 //     subcategory (code[:5] when code[3] is '.') or its category (code[:3]).
 //     Procedure entries match only the exact code.

@@ -67,9 +67,6 @@ func New(rs *grouper.RuleSet) (*Grouper, error) {
 		k := [2]string{e.Owner, e.List}
 		g.byName[k] = append(g.byName[k], e)
 	}
-	if rs.TCM == nil {
-		g.tcm = codes.DefaultTCMMap().Rows()
-	}
 	for _, c := range sortedBy(rs.Checks, func(c grouper.Check) int { return c.Order }) {
 		cd, err := g.parse(c.Condition, []string{"*"})
 		if err != nil {
