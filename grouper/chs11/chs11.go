@@ -73,6 +73,19 @@ func (r *reader) table(file string, want []string, fn func(line int, c []string)
 	}
 }
 
+// code returns s normalised as a code of sys (upper case, one dot in
+// place; the national tables are already in this form, but an edited copy
+// may not be, and the compiler matches codes exactly). A code that is not
+// one is reported with its file and line.
+func (r *reader) code(file string, line int, sys codes.System, s string) string {
+	norm, err := codes.Normalize(sys, s)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s:%d: %w", file, line, err))
+		return s
+	}
+	return norm
+}
+
 func (r *reader) atoi(file string, line int, s string) int {
 	n, err := strconv.Atoi(s)
 	if err != nil {
@@ -97,19 +110,20 @@ func Read(fsys fs.FS) (*grouper.RuleSet, error) {
 		Tables: map[string][]byte{},
 	}
 	r.table("diagnoses.tsv", []string{"code", "name"}, func(line int, c []string) {
-		rs.Diagnoses = append(rs.Diagnoses, grouper.DictEntry{Code: c[0], Name: c[1]})
+		rs.Diagnoses = append(rs.Diagnoses, grouper.DictEntry{Code: r.code("diagnoses.tsv", line, codes.SystemDiagnosis, c[0]), Name: c[1]})
 	})
 	r.table("procedures.tsv", []string{"code", "name", "in_ss_valid"}, func(line int, c []string) {
-		rs.Procedures = append(rs.Procedures, grouper.DictEntry{Code: c[0], Name: c[1]})
+		code := r.code("procedures.tsv", line, codes.SystemProcedure, c[0])
+		rs.Procedures = append(rs.Procedures, grouper.DictEntry{Code: code, Name: c[1]})
 		if c[2] == "1" {
-			rs.Lists = append(rs.Lists, grouper.ListEntry{Owner: "*", List: "SS_VALID", System: codes.SystemProcedure, Code: c[0]})
+			rs.Lists = append(rs.Lists, grouper.ListEntry{Owner: "*", List: "SS_VALID", System: codes.SystemProcedure, Code: code})
 		}
 	})
 	r.table("mdc.tsv", []string{"mdc", "assign_order", "entry_condition"}, func(line int, c []string) {
 		rs.MDCs = append(rs.MDCs, grouper.MDC{Code: c[0], Order: r.atoi("mdc.tsv", line, c[1]), Condition: Condition(c[2])})
 	})
 	r.table("mdc_dx.tsv", []string{"mdc", "code", "trauma_region"}, func(line int, c []string) {
-		rs.Lists = append(rs.Lists, grouper.ListEntry{Owner: c[0], List: "mdc_dx", System: codes.SystemDiagnosis, Code: c[1], Region: c[2]})
+		rs.Lists = append(rs.Lists, grouper.ListEntry{Owner: c[0], List: "mdc_dx", System: codes.SystemDiagnosis, Code: r.code("mdc_dx.tsv", line, codes.SystemDiagnosis, c[1]), Region: c[2]})
 	})
 	mdcOrder := map[string]int{}
 	for _, m := range rs.MDCs {
@@ -131,7 +145,7 @@ func Read(fsys fs.FS) (*grouper.RuleSet, error) {
 		if c[3] != "" {
 			g = r.atoi("adrg_codes.tsv", line, c[3])
 		}
-		rs.Lists = append(rs.Lists, grouper.ListEntry{Owner: c[0], List: c[1], System: sys, Code: c[2], Group: g})
+		rs.Lists = append(rs.Lists, grouper.ListEntry{Owner: c[0], List: c[1], System: sys, Code: r.code("adrg_codes.tsv", line, sys, c[2]), Group: g})
 	})
 	r.table("drg.tsv", []string{"drg", "name", "adrg", "order_in_adrg", "split_rule"}, func(line int, c []string) {
 		cond, ok := splitRules[c[4]]
@@ -149,11 +163,11 @@ func Read(fsys fs.FS) (*grouper.RuleSet, error) {
 		level grouper.CCLevel
 	}{{"mcc.tsv", grouper.CCLevelMCC}, {"cc.tsv", grouper.CCLevelCC}} {
 		r.table(lv.file, []string{"code", "exclusion_table"}, func(line int, c []string) {
-			rs.CC = append(rs.CC, grouper.CCEntry{Code: c[0], Level: lv.level, Table: c[1]})
+			rs.CC = append(rs.CC, grouper.CCEntry{Code: r.code(lv.file, line, codes.SystemDiagnosis, c[0]), Level: lv.level, Table: c[1]})
 		})
 	}
 	r.table("cc_exclusion.tsv", []string{"pdx_code", "exclusion_table"}, func(line int, c []string) {
-		rs.Exclusions = append(rs.Exclusions, grouper.Exclusion{Table: c[1], Principal: c[0]})
+		rs.Exclusions = append(rs.Exclusions, grouper.Exclusion{Table: c[1], Principal: r.code("cc_exclusion.tsv", line, codes.SystemDiagnosis, c[0])})
 	})
 	if len(r.errs) > 0 {
 		return nil, fmt.Errorf("chs-drg-1.1 tables: %w", errors.Join(r.errs...))

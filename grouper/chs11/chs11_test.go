@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
@@ -166,6 +167,50 @@ func TestNationalChecks(t *testing.T) {
 		if res.Status != grouper.StatusCheckFailed || res.Reason != tc.want || res.DRG != grouper.Ungroupable {
 			t.Errorf("%s: got %s %s %s, want CHECK_FAILED %s 0000", tc.name, res.Status, res.Reason, res.DRG, tc.want)
 		}
+	}
+}
+
+// TestCodesNormalised: codes in edited national tables are normalised as
+// record codes are (a lower-case i63.900 in mdc_dx.tsv once made every
+// I63.900 record 0000), and a code that is not one is reported with its
+// file and line.
+func TestCodesNormalised(t *testing.T) {
+	national(t) // skips without the tables
+	fsys := fstest.MapFS{}
+	entries, err := os.ReadDir(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dataDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[e.Name()] = &fstest.MapFile{Data: data}
+	}
+	orig := string(fsys["mdc_dx.tsv"].Data)
+	if !strings.Contains(orig, "\nB\tI63.900\t") {
+		t.Fatal("mdc_dx.tsv no longer lists I63.900 under MDC B")
+	}
+	fsys["mdc_dx.tsv"].Data = []byte(strings.Replace(orig, "\nB\tI63.900\t", "\nB\ti63.900\t", 1))
+	rs, err := chs11.Read(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &record.Record{ID: "N1", Sex: 1, AgeYears: 70, Present: record.HasAgeYears, PrincipalDx: "I63.900", DischargeMethod: 1}
+	if res := g.Group(rec); res.MDC != "B" || res.DRG == "0000" {
+		t.Errorf("I63.900 with i63.900 in mdc_dx.tsv: MDC %q DRG %q, want MDC B", res.MDC, res.DRG)
+	}
+
+	lines := strings.SplitAfter(orig, "\n")
+	lines[2] = "B\tI63.9Q0\t\n"
+	fsys["mdc_dx.tsv"].Data = []byte(strings.Join(lines, ""))
+	if _, err := chs11.Read(fsys); err == nil || !strings.Contains(err.Error(), "mdc_dx.tsv:3: ") || !strings.Contains(err.Error(), "I63.9Q0") {
+		t.Errorf("a bad code: got %v, want an error at mdc_dx.tsv:3 naming it", err)
 	}
 }
 
