@@ -29,7 +29,8 @@
 //
 //	format                          "1": the store format; Open refuses others
 //	seq/<name>                      highest revision ever given to name, decimal
-//	rs/<name>/<rev>/meta            Info as JSON
+//	rs/<name>/<rev>/meta            Info as JSON, plus "checksums": the
+//	                                CRC-32C of each table file by name
 //	rs/<name>/<rev>/t/<file>        one table file, e.g. t/drg.tsv
 //
 // <rev> is the revision as 8 decimal digits (00000001), so that Badger's key
@@ -47,6 +48,13 @@
 // tables decompress in parallel on load; see BenchmarkLayout. Badger's own
 // block compression is off. Values over 64 KiB go to Badger's value log, the
 // rest into its LSM tree.
+//
+// Get, Load and Tables check a revision's tables against its checksums:
+// a damaged value, or a damaged key that hides a table or adds one, is
+// ErrCorrupt naming the table, never a rule set that silently differs.
+// (Badger checks its own block checksums only on request, and a flipped
+// byte in a small uncompressed table once changed a data check unnoticed.)
+// Revisions written before the checksums existed are loaded unchecked.
 //
 // Space of deleted revisions is reclaimed by Badger's compaction and value-
 // log garbage collection, not at once.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"runtime"
 	"slices"
 	"strconv"
@@ -31,6 +32,41 @@ type Info struct {
 	MDCs        int       `json:"mdcs"`
 	ADRGs       int       `json:"adrgs"`
 	DRGs        int       `json:"drgs"`
+}
+
+// revMeta is what a revision's meta key holds: its Info (flattened, so
+// List reads it as an Info) and the CRC-32C (Castagnoli) of each table file
+// by name. Get, Load and Tables check every table against the checksums, so
+// a damaged value or key is ErrCorrupt rather than a rule set that silently
+// differs. Revisions written before the checksums have none and are not
+// checked.
+type revMeta struct {
+	Info
+	Checksums map[string]uint32 `json:"checksums,omitempty"`
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// verify checks one revision's tables against its checksums.
+func (m *revMeta) verify(files map[string][]byte) error {
+	if m.Checksums == nil {
+		return nil
+	}
+	for name, data := range files {
+		want, ok := m.Checksums[name]
+		if !ok {
+			return fmt.Errorf("%w: %s holds table %q, which it was not written with", ErrCorrupt, m.Ref(), name)
+		}
+		if got := crc32.Checksum(data, castagnoli); got != want {
+			return fmt.Errorf("%w: %s: table %s has checksum %08x, written with %08x", ErrCorrupt, m.Ref(), name, got, want)
+		}
+	}
+	for name := range m.Checksums {
+		if _, ok := files[name]; !ok {
+			return fmt.Errorf("%w: %s lacks table %s", ErrCorrupt, m.Ref(), name)
+		}
+	}
+	return nil
 }
 
 // Ref returns the reference "name@revision" that selects exactly this
@@ -95,9 +131,11 @@ func (s *Store) Put(rs *grouper.RuleSet) (Info, error) {
 		DRGs:        len(rs.DRGs),
 	}
 	values := compressAll(files)
+	sums := make(map[string]uint32, len(files))
 	for file, data := range files {
 		info.Bytes += int64(len(data))
 		info.Stored += int64(len(values[file]))
+		sums[file] = crc32.Checksum(data, castagnoli)
 	}
 
 	err = s.update(func(txn *badger.Txn) error {
@@ -106,7 +144,7 @@ func (s *Store) Put(rs *grouper.RuleSet) (Info, error) {
 			return err
 		}
 		info.Revision = rev
-		meta, err := json.Marshal(info)
+		meta, err := json.Marshal(revMeta{Info: info, Checksums: sums})
 		if err != nil {
 			return err
 		}
@@ -205,34 +243,34 @@ func latestRevision(txn *badger.Txn, name string) (int, error) {
 }
 
 // resolve returns the revision ref names, reading its metadata.
-func resolve(txn *badger.Txn, ref string) (Info, error) {
+func resolve(txn *badger.Txn, ref string) (revMeta, error) {
 	name, rev, err := parseRef(ref)
 	if err != nil {
-		return Info{}, err
+		return revMeta{}, err
 	}
 	if rev == 0 {
 		if rev, err = latestRevision(txn, name); err != nil {
-			return Info{}, err
+			return revMeta{}, err
 		}
 		if rev == 0 {
-			return Info{}, ErrNotFound
+			return revMeta{}, ErrNotFound
 		}
 	}
 	item, err := txn.Get(metaKey(name, rev))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return Info{}, ErrNotFound
+		return revMeta{}, ErrNotFound
 	}
 	if err != nil {
-		return Info{}, err
+		return revMeta{}, err
 	}
-	var info Info
-	if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &info) }); err != nil {
-		return Info{}, fmt.Errorf("%w: metadata: %w", ErrCorrupt, err)
+	var meta revMeta
+	if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &meta) }); err != nil {
+		return revMeta{}, fmt.Errorf("%w: metadata: %w", ErrCorrupt, err)
 	}
-	if info.Name != name || info.Revision != rev {
-		return Info{}, fmt.Errorf("%w: metadata names %s", ErrCorrupt, info.Ref())
+	if meta.Name != name || meta.Revision != rev {
+		return revMeta{}, fmt.Errorf("%w: metadata names %s", ErrCorrupt, meta.Ref())
 	}
-	return info, nil
+	return meta, nil
 }
 
 // List returns every revision of every rule set, sorted by name, then
@@ -309,7 +347,7 @@ func (s *Store) Tables(ref string) (map[string][]byte, Info, error) {
 
 // load reads and decompresses one revision's tables.
 func (s *Store) load(ref string) (map[string][]byte, Info, error) {
-	info, names, vals, err := s.read(ref)
+	meta, names, vals, err := s.read(ref)
 	if err != nil {
 		return nil, Info{}, err
 	}
@@ -321,12 +359,15 @@ func (s *Store) load(ref string) (map[string][]byte, Info, error) {
 	for i, n := range names {
 		files[n] = data[i]
 	}
-	return files, info, nil
+	if err := meta.verify(files); err != nil {
+		return nil, Info{}, err
+	}
+	return files, meta.Info, nil
 }
 
 // read copies one revision's stored table values out of a read transaction,
 // so that they can be decompressed outside it.
-func (s *Store) read(ref string) (info Info, names []string, vals [][]byte, err error) {
+func (s *Store) read(ref string) (info revMeta, names []string, vals [][]byte, err error) {
 	err = s.db.View(func(txn *badger.Txn) error {
 		var err error
 		if info, err = resolve(txn, ref); err != nil {

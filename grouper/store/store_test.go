@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"maps"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/medpay/drg/grouper"
 )
 
@@ -508,4 +510,89 @@ func FuzzDecodeValue(f *testing.F) {
 			t.Errorf("raw value decoded to %q", data)
 		}
 	})
+}
+
+// TestChecksums: a table whose stored value or key was damaged is
+// ErrCorrupt, naming the table, not a rule set that silently differs; a
+// revision written before the checksums still loads.
+func TestChecksums(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	info := put(t, s, sample(t))
+	rewrite := func(fn func(txn *badger.Txn) error) {
+		t.Helper()
+		if err := s.db.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	table := func(txn *badger.Txn, file string) []byte {
+		t.Helper()
+		item, err := txn.Get(tableKey(info.Name, info.Revision, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := decodeValue(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+
+	// One changed byte in a small (uncompressed) table: every male record
+	// would fail the sex check.
+	var checks []byte
+	rewrite(func(txn *badger.Txn) error {
+		checks = table(txn, grouper.FileChecks)
+		bad := bytes.Replace(checks, []byte("sex = 0"), []byte("sex = 1"), 1)
+		if bytes.Equal(bad, checks) {
+			t.Fatal("checks.tsv has no 'sex = 0' to damage")
+		}
+		return txn.Set(tableKey(info.Name, info.Revision, grouper.FileChecks), encodeValue(bad))
+	})
+	for _, get := range []func() error{
+		func() error { _, _, err := s.Get(info.Ref()); return err },
+		func() error { _, _, err := s.Load(info.Ref()); return err },
+		func() error { _, _, err := s.Tables(info.Ref()); return err },
+	} {
+		if err := get(); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "table checks.tsv has checksum") {
+			t.Errorf("damaged value: got %v, want ErrCorrupt naming checks.tsv", err)
+		}
+	}
+	rewrite(func(txn *badger.Txn) error {
+		return txn.Set(tableKey(info.Name, info.Revision, grouper.FileChecks), encodeValue(checks))
+	})
+	if _, _, err := s.Get(info.Ref()); err != nil {
+		t.Fatalf("repaired: %v", err)
+	}
+
+	// A damaged key: the table is there under another name.
+	rewrite(func(txn *badger.Txn) error {
+		v := encodeValue(table(txn, grouper.FileDIPComprehend))
+		if err := txn.Delete(tableKey(info.Name, info.Revision, grouper.FileDIPComprehend)); err != nil {
+			return err
+		}
+		return txn.Set(tableKey(info.Name, info.Revision, "dip_comprehensivX.tsv"), v)
+	})
+	if _, _, err := s.Get(info.Ref()); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "dip_comprehensivX.tsv") {
+		t.Errorf("damaged key: got %v, want ErrCorrupt naming the stray table", err)
+	}
+
+	// Metadata without checksums, as revisions written before them have.
+	rewrite(func(txn *badger.Txn) error {
+		if err := txn.Delete(tableKey(info.Name, info.Revision, "dip_comprehensivX.tsv")); err != nil {
+			return err
+		}
+		info.Tables--
+		meta, err := json.Marshal(info)
+		if err != nil {
+			return err
+		}
+		return txn.Set(metaKey(info.Name, info.Revision), meta)
+	})
+	if _, _, err := s.Get(info.Ref()); err != nil {
+		t.Errorf("a revision without checksums: %v", err)
+	}
 }
