@@ -104,8 +104,9 @@ type Options struct {
 	// Reader's own: Readers over several inputs that share one reject an id
 	// repeated from an earlier input too, and an IDSet can bound its memory.
 	// Read adds accepted ids to it; a pipeline reading with ReadChunk gets
-	// it from Reader.IDs. The caller closes it. Ignored with
-	// NoDuplicateCheck.
+	// it from Reader.IDs. An IDSet is not safe for concurrent use: Readers
+	// sharing one read one after another. The caller closes it. Ignored
+	// with NoDuplicateCheck.
 	IDs *IDSet
 }
 
