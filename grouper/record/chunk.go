@@ -178,10 +178,9 @@ type ChunkParser struct {
 // NewChunkParser returns a parser for r's chunks. Call it after NewReader or
 // Open (which read the header) and before reading chunks.
 func (r *Reader) NewChunkParser() *ChunkParser {
-	opts := r.opts
-	opts.IDs = nil // the pipeline checks ids in input order, not the parsers
+	// No ids: the pipeline checks them in input order, not the parsers.
 	p := &ChunkParser{r: Reader{
-		opts:   opts,
+		opts:   r.opts,
 		format: r.format,
 		delim:  r.delim,
 		header: r.header,

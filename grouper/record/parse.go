@@ -46,11 +46,8 @@ func (r *Reader) build(rec *Record, vals []string) error {
 	for _, i := range r.keepIdx {
 		rec.Extra = append(rec.Extra, strings.TrimSpace(vals[i]))
 	}
-	if r.seen != nil && !r.seen.add(hashID(rec.ID)) {
-		return r.rejectRec(rec, colID.String(), ErrDuplicateID)
-	}
-	if r.opts.IDs != nil {
-		seen, err := r.opts.IDs.add(hashID(rec.ID))
+	if r.ids != nil {
+		seen, err := r.ids.add(hashID(rec.ID))
 		if err != nil {
 			return err // the set's files failed: fatal, not a reject
 		}

@@ -76,7 +76,7 @@ type Reader struct {
 	rawB    []byte          // else its bytes in buf, valid until the next fill
 	scratch []byte          // unquoted text of a quoted record
 	ends    []int           // field ends in scratch
-	seen    *idSet          // hashes of accepted ids; nil with NoDuplicateCheck
+	ids     *IDSet          // accepted ids: Options.IDs or the Reader's own (unbounded); nil with NoDuplicateCheck
 	json    *jsonState
 	pending *Error // ReadChunk: a reject cut after the last chunk's text
 }
@@ -195,8 +195,10 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 	switch {
 	case opts.NoDuplicateCheck:
 		rd.opts.IDs = nil
-	case opts.IDs == nil:
-		rd.seen = new(idSet)
+	case opts.IDs != nil:
+		rd.ids = opts.IDs
+	default:
+		rd.ids = NewIDSet(IDSetOptions{}) // no bound: never spills, nothing to close
 	}
 	if err := rd.start(); err != nil {
 		return nil, err
@@ -329,7 +331,7 @@ func (r *Reader) Columns() []string { return append([]string(nil), r.header...) 
 // DuplicateCheck reports whether Read rejects repeated ids, that is, whether
 // Options.NoDuplicateCheck was false. Callers of ReadChunk use it to decide
 // whether to keep an IDSet.
-func (r *Reader) DuplicateCheck() bool { return r.seen != nil || r.opts.IDs != nil }
+func (r *Reader) DuplicateCheck() bool { return r.ids != nil }
 
 // IDs returns Options.IDs: the shared duplicate-id set, or nil when the
 // Reader keeps its own (or checks none).
