@@ -1,8 +1,23 @@
 package batch
 
 import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/weights"
 )
 
 func TestAppendFixed(t *testing.T) {
@@ -19,11 +34,222 @@ func TestAppendFixed(t *testing.T) {
 			t.Errorf("appendFixed(%v, %d) = %q, want %q", tc.v, tc.prec, got, tc.want)
 		}
 	}
+	// Every digit count and precision: v = n/10^prec prints as n with the
+	// point put back.
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 200000; i++ {
+		prec := r.IntN(7)
+		n := r.Int64N(int64(1) << r.IntN(50))
+		if i%2 == 1 {
+			n = -n
+		}
+		pow := math.Pow10(prec)
+		digits := strconv.FormatInt(max(n, -n), 10)
+		for len(digits) <= prec {
+			digits = "0" + digits
+		}
+		want := digits[:len(digits)-prec]
+		if prec > 0 {
+			want += "." + digits[len(digits)-prec:]
+		}
+		if n < 0 {
+			want = "-" + want
+		}
+		if got := string(appendFixed([]byte("x"), float64(n)/pow, prec)); got != "x"+want {
+			t.Fatalf("appendFixed(%d/1e%d, %d) = %q, want %q", n, prec, prec, got[1:], want)
+		}
+	}
 	// Agrees with strconv away from exact decimal ties.
 	for i := 0; i < 100000; i++ {
 		v := float64(i)*1.37 + 0.0003
 		if got, want := string(appendFixed(nil, v, 4)), strconv.FormatFloat(v, 'f', 4, 64); got != want {
 			t.Fatalf("appendFixed(%v, 4) = %s, strconv %s", v, got, want)
 		}
+	}
+}
+
+// TestFormatsAgree holds the CSV and TSV rows, written by their own fast
+// path, to the JSON Lines rows field by field: every column of every
+// option (DRG and DIP, payments, an extra column, the trace), on records
+// whose values need quoting.
+func TestFormatsAgree(t *testing.T) {
+	rs, err := grouper.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := weights.TableFromRuleSet(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, err := weights.SamplePolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	calc, err := weights.New(policy, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, err := os.ReadFile("../../examples/sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The README's sample records, each followed by a copy under an id
+	// that needs quoting.
+	var in bytes.Buffer
+	lines := strings.SplitAfter(strings.TrimSpace(string(sample)), "\n")
+	in.WriteString(lines[0])
+	for i, l := range lines[1:] {
+		in.WriteString(l)
+		id, rest, _ := strings.Cut(l, ",")
+		fmt.Fprintf(&in, "\"%s,\"\"%d\"\"\",%s", id, i, rest)
+		if !strings.HasSuffix(rest, "\n") {
+			in.WriteString("\n")
+		}
+	}
+	extra := Column{Name: "note", Append: func(dst []byte, rec *record.Record, _ *grouper.Result) []byte {
+		return append(dst, rec.HospitalID+`, "ward"`...)
+	}}
+	parse := map[record.Format]func(t *testing.T, out []byte, cols []string) [][]string{
+		record.FormatCSV: func(t *testing.T, out []byte, _ []string) [][]string { return readDelimited(t, out, ',') },
+		record.FormatTSV: func(t *testing.T, out []byte, _ []string) [][]string { return readDelimited(t, out, '\t') },
+		record.FormatJSONL: func(t *testing.T, out []byte, cols []string) [][]string {
+			var rows [][]string
+			for _, l := range bytes.Split(bytes.TrimSpace(out), []byte{'\n'}) {
+				var m map[string]json.RawMessage
+				if err := json.Unmarshal(l, &m); err != nil {
+					t.Fatalf("%s: %v", l, err)
+				}
+				row := make([]string, len(cols))
+				for i, c := range cols {
+					raw, ok := m[c]
+					if !ok {
+						t.Fatalf("%s lacks %q", l, c)
+					}
+					row[i] = string(raw)
+					if len(raw) > 0 && raw[0] == '"' {
+						if err := json.Unmarshal(raw, &row[i]); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				rows = append(rows, row)
+			}
+			return rows
+		},
+	}
+	for _, opts := range []Options{
+		{},
+		{Scheme: grouper.SchemeDRG | grouper.SchemeDIP, Payment: calc, Explain: true, Columns: []Column{extra}},
+		{Scheme: grouper.SchemeDIP, Payment: calc},
+	} {
+		cols := Columns(opts)
+		var want [][]string
+		for _, f := range []record.Format{record.FormatJSONL, record.FormatCSV, record.FormatTSV} {
+			opts.Format = f
+			rd, err := record.NewReader(bytes.NewReader(in.Bytes()), record.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			st, err := Run(context.Background(), g, rd, &out, nil, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := parse[f](t, out.Bytes(), cols)
+			if f != record.FormatJSONL {
+				if len(rows) == 0 || !slices.Equal(rows[0], cols) {
+					t.Fatalf("format %v: header %q, want %q", f, rows[0], cols)
+				}
+				rows = rows[1:]
+			}
+			if int64(len(rows)) != st.Grouped || st.Grouped < 100 {
+				t.Fatalf("format %v: %d rows for %d grouped records", f, len(rows), st.Grouped)
+			}
+			if want == nil {
+				want = rows
+				continue
+			}
+			for i := range rows {
+				if !slices.Equal(rows[i], want[i]) {
+					t.Fatalf("format %v, columns %q, row %d:\n got %q\nwant %q (JSON Lines)", f, cols, i, rows[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func readDelimited(t *testing.T, out []byte, delim rune) [][]string {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(out))
+	r.Comma = delim
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// BenchmarkFormatRow formats the README's sample records, grouped and
+// priced under the sample rule set and policy, as CSV and JSON Lines rows.
+func BenchmarkFormatRow(b *testing.B) {
+	rs, err := grouper.Sample()
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	table, err := weights.TableFromRuleSet(rs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	policy, err := weights.SamplePolicy()
+	if err != nil {
+		b.Fatal(err)
+	}
+	calc, err := weights.New(policy, table)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rd, err := record.Open("../../examples/sample.csv", record.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rd.Close()
+	var recs []record.Record
+	for {
+		var rec record.Record
+		err := rd.Read(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err == nil {
+			recs = append(recs, rec)
+		}
+	}
+	results := make([]grouper.Result, len(recs))
+	pays := make([]weights.Payment, len(recs))
+	for i := range recs {
+		results[i] = g.Group(&recs[i])
+		calc.Compute(&recs[i], &results[i], weights.DRG, &pays[i])
+	}
+	for _, f := range []record.Format{record.FormatCSV, record.FormatJSONL} {
+		b.Run(f.String(), func(b *testing.B) {
+			fm := newFormatter(Options{Format: f, Payment: calc})
+			var dst []byte
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				i := n % len(recs)
+				dst = fm.row(dst[:0], &recs[i], &results[i], &pays[i])
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+		})
 	}
 }
