@@ -271,6 +271,16 @@ func TestRulesRoundTripAndExplain(t *testing.T) {
 	if code, out, _ := drg(t, "", "rules", "list", "--store", store); code != 0 || !strings.Contains(out, "sample  1 ") {
 		t.Errorf("rules list: %s", out)
 	}
+	// On a clean store recover changes nothing; without a store it fails.
+	if code, out, e := drg(t, "", "rules", "recover", "--store", store); code != 0 || out != "recovered "+store+"\n" {
+		t.Errorf("rules recover: exit %d, %q %q", code, out, e)
+	}
+	if code, out, _ := drg(t, "", "rules", "list", "--store", store); code != 0 || !strings.Contains(out, "sample  1 ") {
+		t.Errorf("rules list after recover: %s", out)
+	}
+	if code, _, e := drg(t, "", "rules", "recover", "--store", filepath.Join(dir, "none")); code != 1 || !strings.Contains(e, "no store here") {
+		t.Errorf("rules recover without a store: exit %d, %q", code, e)
+	}
 	code, out, e := drg(t, "", "explain", "--rules", "sample@1", "--store", store, "--pdx", "k80.100", "--proc", "51.2300", "--sex", "1", "--age", "50")
 	if code != 0 || !strings.Contains(out, "adrg") || !strings.Contains(out, "DRG  ") {
 		t.Errorf("explain: exit %d\n%s%s", code, out, e)

@@ -20,6 +20,30 @@ func init() {
 	register(&command{name: "rules import", summary: "import a rule set from a directory of tables into the store", usage: "DIR --name NAME [--store DIR]", run: rulesImport})
 	register(&command{name: "rules list", summary: "list the rule sets and revisions in the store", usage: "[--store DIR]", run: rulesList})
 	register(&command{name: "rules export", summary: "write a stored rule set's tables to a directory", usage: "NAME[@REVISION] DIR [--store DIR]", run: rulesExport})
+	register(&command{name: "rules recover", summary: "make a store readable again after its writer was killed", usage: "[--store DIR]", run: rulesRecover})
+}
+
+func rulesRecover(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "rules recover", usage: "[--store DIR]", summary: "Make a store readable again after a 'drg rules import' (or another writer) was killed before it closed the store: readers then fail with 'not closed cleanly'. Recovering replays the writer's log: every import that printed 'imported' is kept, an interrupted one leaves nothing. Run it when no other drg process uses the store; on a clean store it changes nothing."}
+	fl := newFlags(e, c)
+	dirFlag := storeFlag(fl)
+	pos, err := parseFlags(e, fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		fl.Usage()
+		return errUsage
+	}
+	dir, err := storeDir(*dirFlag)
+	if err != nil {
+		return err
+	}
+	if err := store.Recover(dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "recovered %s\n", dir)
+	return nil
 }
 
 // storeFlag adds --store to fs.
@@ -185,8 +209,11 @@ func loadGrouper(ref, storeFlagValue string) (*grouper.Grouper, error) {
 				return nil, err
 			}
 			st, err := store.Open(dir, store.Options{ReadOnly: true})
-			if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("rule set %q: %w (import it with 'drg rules import DIR --name %s')", ref, err, ref)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("rule set %q: %w", ref, err)
 			}
 			defer st.Close()
 			g, _, err := st.Load(ref)

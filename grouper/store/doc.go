@@ -22,8 +22,10 @@
 // One read-write opener (imports, deletes) or any number of read-only
 // openers (batch grouping) may hold a directory at a time; otherwise Open
 // fails with ErrLocked. A read-only Open needs a store that was closed
-// cleanly. Badger's memory use is kept small (no block cache, 8 MB
-// memtables, two compactors), as a store holds a few rule sets of a few MB.
+// cleanly: after a writer was killed it fails with ErrUnclean until
+// Recover (or any read-write Open) has replayed the writer's log.
+// Badger's memory use is kept small (no block cache, 8 MB memtables, two
+// compactors), as a store holds a few rule sets of a few MB.
 //
 // # Key layout
 //

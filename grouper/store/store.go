@@ -30,6 +30,10 @@ var (
 	ErrLocked = errors.New("store: directory in use by another process")
 	// ErrCorrupt: stored data does not decode (a damaged or foreign store).
 	ErrCorrupt = errors.New("store: corrupt data")
+	// ErrUnclean: a read-only Open found a store whose last read-write
+	// opener never closed it (it was killed or crashed). A read-only opener
+	// cannot tidy up after it; Recover, or any read-write Open, does.
+	ErrUnclean = errors.New("store: not closed cleanly by its last writer")
 )
 
 // RefError is an error about one rule-set reference, like os.PathError for
@@ -117,6 +121,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("store: open %s: %w (%v)", dir, ErrLocked, err)
 		}
+		// Likewise for the write-ahead log a writer left behind; TestUnclean
+		// pins it.
+		if opts.ReadOnly && strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error()) {
+			return nil, fmt.Errorf("store: open %s: %w: recover it with 'drg rules recover --store %s' (store.Recover)", dir, ErrUnclean, dir)
+		}
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	s := &Store{db: db, dir: dir, readOnly: opts.ReadOnly}
@@ -125,6 +134,28 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	return s, nil
+}
+
+// Recover makes a store whose last writer never closed it (ErrUnclean)
+// readable again: it opens dir for reading and writing, which replays the
+// writer's log, and closes it. Every rule set whose Put returned survives;
+// a Put or Delete that had not returned when its process died either
+// completed or left no trace, as a transaction does. Recover fails with
+// ErrLocked while another process holds the store, and with an error
+// wrapping fs.ErrNotExist when dir holds no store; on a clean store it
+// changes nothing a reader can see.
+func Recover(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: recover %s: no store here: %w", dir, fs.ErrNotExist)
+		}
+		return fmt.Errorf("store: recover %s: %w", dir, err)
+	}
+	s, err := Open(dir, Options{})
+	if err != nil {
+		return err
+	}
+	return s.Close()
 }
 
 // checkFormat refuses a store written in another format and stamps a new
