@@ -24,7 +24,7 @@ func init() {
 }
 
 func rulesRecover(ctx context.Context, e *env, args []string) error {
-	c := &command{name: "rules recover", usage: "[--store DIR]", summary: "Make a store readable again after a 'drg rules import' (or another writer) was killed before it closed the store: readers then fail with 'not closed cleanly'. Recovering replays the writer's log: every import that printed 'imported' is kept, an interrupted one leaves nothing. Run it when no other drg process uses the store; on a clean store it changes nothing."}
+	c := &command{name: "rules recover", usage: "[--store DIR]", summary: "Make a store readable again after a 'drg rules import' (or another writer) was killed before it closed the store: readers then fail with 'not closed cleanly'. Recovering replays the writer's log: every import that printed 'imported' is kept (imports are synced to disk before they print it), and an interrupted one is either whole or absent, never partial. Run it when no other drg process uses the store; on a clean store it changes nothing."}
 	fl := newFlags(e, c)
 	dirFlag := storeFlag(fl)
 	pos, err := parseFlags(e, fl, args)

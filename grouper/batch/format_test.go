@@ -29,9 +29,23 @@ func TestAppendFixed(t *testing.T) {
 		{0, 2, "0.00"}, {8364.51, 2, "8364.51"}, {0.781, 4, "0.7810"}, {78.1, 4, "78.1000"},
 		{-3.5, 2, "-3.50"}, {0.005, 2, "0.01"}, {1234567.891, 2, "1234567.89"}, {7, 0, "7"}, {0.000001, 6, "0.000001"},
 		{83.6451, 6, "83.645100"}, {1e20, 2, "100000000000000000000.00"},
+		// Past 2^53 scaled units the integer path would lose digits: strconv.
+		{math.NaN(), 2, "NaN"}, {math.Inf(1), 4, "+Inf"}, {math.Inf(-1), 0, "-Inf"},
+		{1 << 60, 0, "1152921504606846976"}, {-(1 << 60), 0, "-1152921504606846976"},
 	} {
 		if got := string(appendFixed(nil, tc.v, tc.prec)); got != tc.want {
 			t.Errorf("appendFixed(%v, %d) = %q, want %q", tc.v, tc.prec, got, tc.want)
+		}
+	}
+	// Either side of 2^53 scaled units, where it hands over to strconv.
+	for prec := range 7 {
+		for k := int64(-4); k <= 4; k++ {
+			v := float64(int64(1)<<53+k) / math.Pow10(prec)
+			for _, v := range []float64{v, -v} {
+				if got, want := string(appendFixed(nil, v, prec)), strconv.FormatFloat(v, 'f', prec, 64); got != want {
+					t.Errorf("appendFixed(%v, %d) = %s, strconv %s", v, prec, got, want)
+				}
+			}
 		}
 	}
 	// Every digit count and precision: v = n/10^prec prints as n with the
@@ -105,7 +119,8 @@ func TestFormatsAgree(t *testing.T) {
 	for i, l := range lines[1:] {
 		in.WriteString(l)
 		id, rest, _ := strings.Cut(l, ",")
-		fmt.Fprintf(&in, "\"%s,\"\"%d\"\"\",%s", id, i, rest)
+		hospital, rest, _ := strings.Cut(rest, ",")
+		fmt.Fprintf(&in, "\"%s,\"\"%d\"\"\",\"%s,\"\"x\"\"\",%s", id, i, hospital, rest)
 		if !strings.HasSuffix(rest, "\n") {
 			in.WriteString("\n")
 		}
@@ -113,34 +128,6 @@ func TestFormatsAgree(t *testing.T) {
 	extra := Column{Name: "note", Append: func(dst []byte, rec *record.Record, _ *grouper.Result) []byte {
 		return append(dst, rec.HospitalID+`, "ward"`...)
 	}}
-	parse := map[record.Format]func(t *testing.T, out []byte, cols []string) [][]string{
-		record.FormatCSV: func(t *testing.T, out []byte, _ []string) [][]string { return readDelimited(t, out, ',') },
-		record.FormatTSV: func(t *testing.T, out []byte, _ []string) [][]string { return readDelimited(t, out, '\t') },
-		record.FormatJSONL: func(t *testing.T, out []byte, cols []string) [][]string {
-			var rows [][]string
-			for _, l := range bytes.Split(bytes.TrimSpace(out), []byte{'\n'}) {
-				var m map[string]json.RawMessage
-				if err := json.Unmarshal(l, &m); err != nil {
-					t.Fatalf("%s: %v", l, err)
-				}
-				row := make([]string, len(cols))
-				for i, c := range cols {
-					raw, ok := m[c]
-					if !ok {
-						t.Fatalf("%s lacks %q", l, c)
-					}
-					row[i] = string(raw)
-					if len(raw) > 0 && raw[0] == '"' {
-						if err := json.Unmarshal(raw, &row[i]); err != nil {
-							t.Fatal(err)
-						}
-					}
-				}
-				rows = append(rows, row)
-			}
-			return rows
-		},
-	}
 	for _, opts := range []Options{
 		{},
 		{Scheme: grouper.SchemeDRG | grouper.SchemeDIP, Payment: calc, Explain: true, Columns: []Column{extra}},
@@ -159,7 +146,7 @@ func TestFormatsAgree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows := parse[f](t, out.Bytes(), cols)
+			rows := readRows(t, f, out.Bytes(), cols)
 			if f != record.FormatJSONL {
 				if len(rows) == 0 || !slices.Equal(rows[0], cols) {
 					t.Fatalf("format %v: header %q, want %q", f, rows[0], cols)
@@ -182,13 +169,84 @@ func TestFormatsAgree(t *testing.T) {
 	}
 }
 
-func readDelimited(t *testing.T, out []byte, delim rune) [][]string {
+// TestFormatsAgreeOnAwkwardValues formats one row whose every string holds
+// a separator, a quote or a line break, with a fixed price, under each
+// format, and holds CSV and TSV to JSON Lines.
+func TestFormatsAgreeOnAwkwardValues(t *testing.T) {
+	rec := record.Record{ID: "id,1", HospitalID: "H\"1\t,\n"}
+	res := grouper.Result{Status: grouper.StatusOK, Reason: "r,\"", MDC: "M\t", ADRG: "A\nB", DRG: "D,\r", PrincipalDx: "P\"",
+		TCMSource: "T,", CCLevel: grouper.CCLevelMCC, CCCode: "C\t\"", Trace: &grouper.Trace{Steps: []grouper.Step{{Stage: "mdc", Code: "X,\"Y"}}},
+		DIP: grouper.DIPResult{Group: "G,\"1", Kind: grouper.DIPCore, Score: 1234.5678, Reason: "why\t\n"}}
+	pay := weights.Payment{Scheme: weights.DIP, BaseWeight: -0.00004, AdjustedWeight: 12.34565, Points: 1e6, SettlementPoints: 0.0000005,
+		Outlier: weights.OutlierHigh, Amount: 5200, FixedPrice: true, Reason: "no,\"reason"}
+	pay.Adjustments[0] = weights.Adjustment{Name: "fixed_price", Op: weights.OpSet, Amount: 5200, Source: "tcm_fixed_price[\"a,b\"]\t"}
+	pay.NumAdjustments = 1
+	extra := Column{Name: "note", Append: func(dst []byte, rec *record.Record, _ *grouper.Result) []byte {
+		return append(dst, "n\"o,t\te"...)
+	}}
+	opts := Options{Scheme: grouper.SchemeDRG | grouper.SchemeDIP, Payment: &weights.Calculator{}, Explain: true, Columns: []Column{extra}}
+	cols := Columns(opts)
+	var want []string
+	for _, f := range []record.Format{record.FormatJSONL, record.FormatCSV, record.FormatTSV} {
+		opts.Format = f
+		fm := newFormatter(opts)
+		out := fm.row(fm.header(nil), &rec, &res, &pay)
+		rows := readRows(t, f, out, cols)
+		if f != record.FormatJSONL {
+			rows = rows[1:]
+		}
+		if len(rows) != 1 {
+			t.Fatalf("format %v: %d rows in %q", f, len(rows), out)
+		}
+		if want == nil {
+			want = rows[0]
+			if want[0] != rec.ID || want[len(want)-2] != "n\"o,t\te" || !slices.Contains(want, "1") {
+				t.Fatalf("JSON Lines row %q", want)
+			}
+			continue
+		}
+		if !slices.Equal(rows[0], want) {
+			t.Errorf("format %v:\n got %q\nwant %q (JSON Lines)", f, rows[0], want)
+		}
+	}
+}
+
+// readRows reads output rows back into strings in column order: CSV and
+// TSV with encoding/csv (the header is the first row), JSON Lines by the
+// column names, numbers as written.
+func readRows(t *testing.T, f record.Format, out []byte, cols []string) [][]string {
 	t.Helper()
-	r := csv.NewReader(bytes.NewReader(out))
-	r.Comma = delim
-	rows, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
+	if f != record.FormatJSONL {
+		r := csv.NewReader(bytes.NewReader(out))
+		if f == record.FormatTSV {
+			r.Comma = '\t'
+		}
+		rows, err := r.ReadAll()
+		if err != nil {
+			t.Fatalf("%v: %v", f, err)
+		}
+		return rows
+	}
+	var rows [][]string
+	for _, l := range bytes.Split(bytes.TrimSpace(out), []byte{'\n'}) {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			raw, ok := m[c]
+			if !ok {
+				t.Fatalf("%s lacks %q", l, c)
+			}
+			row[i] = string(raw)
+			if len(raw) > 0 && raw[0] == '"' {
+				if err := json.Unmarshal(raw, &row[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }

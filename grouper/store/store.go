@@ -79,10 +79,13 @@ const (
 // memtables, two compactors and goroutines (the target machines have two
 // cores), and values over 64 KiB in the value log, so that one transaction
 // holding all tables of a large rule set stays far below Badger's batch
-// limit (15% of MemTableSize).
+// limit (15% of MemTableSize). Writes are synced: a Put that returned
+// survives a power loss, not only a killed process, and rule sets are
+// written rarely enough that the sync costs nothing that matters.
 func badgerOptions(dir string, readOnly bool) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithLogger(nil).
+		WithSyncWrites(!readOnly).
 		WithReadOnly(readOnly).
 		WithMetricsEnabled(false).
 		WithCompression(options.None).
@@ -124,7 +127,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		// Likewise for the write-ahead log a writer left behind; TestUnclean
 		// pins it.
 		if opts.ReadOnly && strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error()) {
-			return nil, fmt.Errorf("store: open %s: %w: recover it with 'drg rules recover --store %s' (store.Recover)", dir, ErrUnclean, dir)
+			return nil, fmt.Errorf("store: open %s: %w: recover it with 'drg rules recover --store %s'", dir, ErrUnclean, dir)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}

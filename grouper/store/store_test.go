@@ -368,7 +368,7 @@ func TestUnclean(t *testing.T) {
 		t.Errorf("recovered revision %d, want 1", info.Revision)
 	}
 	sameTables(t, rs.EncodeTables(), sample(t).EncodeTables())
-	// Recovering a clean store, or a directory without one.
+	// A directory without a store, and a store in use.
 	if err := Recover(t.TempDir()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Recover of an empty directory: got %v, want fs.ErrNotExist", err)
 	}
