@@ -259,19 +259,8 @@ func TestFormatQuoting(t *testing.T) {
 }
 
 func TestPaymentColumns(t *testing.T) {
-	rs, g := sampleGrouper(t)
-	table, err := weights.TableFromRuleSet(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := weights.SamplePolicy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	calc, err := weights.New(p, table)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs, _ := sampleGrouper(t)
+	g, calc := batch.SamplePricing(t)
 	in := sampleInput(t, rs, 3000)
 	var paid int
 	opts := batch.Options{Workers: 1, Payment: calc, OnResult: func(rec *record.Record, res *grouper.Result, pay *weights.Payment) {

@@ -82,11 +82,13 @@ func TestAppendFixed(t *testing.T) {
 	}
 }
 
-// TestFormatsAgree holds the CSV and TSV rows, written by their own fast
-// path, to the JSON Lines rows field by field: every column of every
-// option (DRG and DIP, payments, an extra column, the trace), on records
-// whose values need quoting.
-func TestFormatsAgree(t *testing.T) {
+// SamplePricing is samplePricing for the external tests of batch_test.
+var SamplePricing = samplePricing
+
+// samplePricing compiles the sample rule set and prices under the sample
+// policy with its weights table.
+func samplePricing(t testing.TB) (*grouper.Grouper, *weights.Calculator) {
+	t.Helper()
 	rs, err := grouper.Sample()
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +109,15 @@ func TestFormatsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g, calc
+}
+
+// TestFormatsAgree holds the CSV and TSV rows, written by their own fast
+// path, to the JSON Lines rows field by field: every column of every
+// option (DRG and DIP, payments, an extra column, the trace), on records
+// whose values need quoting.
+func TestFormatsAgree(t *testing.T) {
+	g, calc := samplePricing(t)
 	sample, err := os.ReadFile("../../examples/sample.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -254,26 +265,7 @@ func readRows(t *testing.T, f record.Format, out []byte, cols []string) [][]stri
 // BenchmarkFormatRow formats the README's sample records, grouped and
 // priced under the sample rule set and policy, as CSV and JSON Lines rows.
 func BenchmarkFormatRow(b *testing.B) {
-	rs, err := grouper.Sample()
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := grouper.Compile(rs)
-	if err != nil {
-		b.Fatal(err)
-	}
-	table, err := weights.TableFromRuleSet(rs)
-	if err != nil {
-		b.Fatal(err)
-	}
-	policy, err := weights.SamplePolicy()
-	if err != nil {
-		b.Fatal(err)
-	}
-	calc, err := weights.New(policy, table)
-	if err != nil {
-		b.Fatal(err)
-	}
+	g, calc := samplePricing(b)
 	rd, err := record.Open("../../examples/sample.csv", record.Options{})
 	if err != nil {
 		b.Fatal(err)
