@@ -70,18 +70,7 @@ func sampleInput(t testing.TB, rs *grouper.RuleSet, n int) []byte {
 }
 
 // sampleGrouper returns the embedded sample rule set and its compiled grouper.
-func sampleGrouper(t testing.TB) (*grouper.RuleSet, *grouper.Grouper) {
-	t.Helper()
-	rs, err := grouper.Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := grouper.Compile(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rs, g
-}
+var sampleGrouper = batch.SampleGrouper
 
 func runBatch(t testing.TB, g *grouper.Grouper, in []byte, opts batch.Options) (out, rejects []byte, st batch.Stats) {
 	t.Helper()

@@ -82,12 +82,14 @@ func TestAppendFixed(t *testing.T) {
 	}
 }
 
-// SamplePricing is samplePricing for the external tests of batch_test.
-var SamplePricing = samplePricing
+// SampleGrouper and SamplePricing are for the external tests of batch_test.
+var (
+	SampleGrouper = sampleGrouper
+	SamplePricing = samplePricing
+)
 
-// samplePricing compiles the sample rule set and prices under the sample
-// policy with its weights table.
-func samplePricing(t testing.TB) (*grouper.Grouper, *weights.Calculator) {
+// sampleGrouper returns the embedded sample rule set and its compiled grouper.
+func sampleGrouper(t testing.TB) (*grouper.RuleSet, *grouper.Grouper) {
 	t.Helper()
 	rs, err := grouper.Sample()
 	if err != nil {
@@ -97,6 +99,14 @@ func samplePricing(t testing.TB) (*grouper.Grouper, *weights.Calculator) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rs, g
+}
+
+// samplePricing compiles the sample rule set and prices under the sample
+// policy with its weights table.
+func samplePricing(t testing.TB) (*grouper.Grouper, *weights.Calculator) {
+	t.Helper()
+	rs, g := sampleGrouper(t)
 	table, err := weights.TableFromRuleSet(rs)
 	if err != nil {
 		t.Fatal(err)
