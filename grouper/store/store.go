@@ -108,11 +108,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, errors.New("store: open: empty directory name")
 	}
 	if opts.ReadOnly {
-		if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("store: open %s: no store here: %w", dir, fs.ErrNotExist)
-			}
-			return nil, fmt.Errorf("store: open %s: %w", dir, err)
+		if err := mustHoldStore("open", dir); err != nil {
+			return nil, err
 		}
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
@@ -148,17 +145,26 @@ func Open(dir string, opts Options) (*Store, error) {
 // wrapping fs.ErrNotExist when dir holds no store; on a clean store it
 // changes nothing a reader can see.
 func Recover(dir string) error {
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("store: recover %s: no store here: %w", dir, fs.ErrNotExist)
-		}
-		return fmt.Errorf("store: recover %s: %w", dir, err)
+	if err := mustHoldStore("recover", dir); err != nil {
+		return err
 	}
 	s, err := Open(dir, Options{})
 	if err != nil {
 		return err
 	}
 	return s.Close()
+}
+
+// mustHoldStore fails unless dir holds a store (Badger's MANIFEST), for the
+// operations that must not create one.
+func mustHoldStore(op, dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: %s %s: no store here: %w", op, dir, fs.ErrNotExist)
+		}
+		return fmt.Errorf("store: %s %s: %w", op, dir, err)
+	}
+	return nil
 }
 
 // checkFormat refuses a store written in another format and stamps a new
