@@ -1,6 +1,7 @@
 package codes
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -64,6 +65,8 @@ func (e *CodeError) Unwrap() error { return e.Err }
 // procedures then get one dot at the fixed position (after the 3-character
 // category or the 2-digit procedure chapter) and the extension marker as a
 // lower-case x, the national dictionary's spelling (`K80.000x004`, `A33.x00`).
+// A procedure whose first dot falls inside its 2-digit chapter (`5.123`, as a
+// spreadsheet stores 05.1230) is rejected rather than read as `51.23`.
 // Dagger/asterisk pairs such as `E10.200x028+N08.3*` are normalised part by
 // part and stay one code. A canonical input is returned unchanged without
 // allocating.
@@ -366,6 +369,14 @@ func normalizeProcedure(raw string) (string, error) {
 	}
 	bad := func(reason string) error {
 		return &CodeError{System: SystemProcedure, Code: raw, Reason: reason, Err: ErrFormat}
+	}
+	// A spreadsheet that stored 05.1230 as a number gives 5.123: dropping
+	// the dot would read it as 51.23, another real procedure. The chapter
+	// always has two digits, so a dot before the second one means a lost
+	// leading zero or a typing slip; only the source can tell which code
+	// was meant. Other odd dots move no digit out of the chapter.
+	if i := bytes.IndexByte(b, '.'); i == 0 || i == 1 {
+		return "", &CodeError{System: SystemProcedure, Code: raw, Reason: "a dot inside the 2-digit chapter (a leading zero lost in a spreadsheet?)", Err: ErrFormat}
 	}
 	var out [maxCodeLen + 1]byte
 	res := out[:0]
