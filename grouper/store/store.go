@@ -102,7 +102,9 @@ func badgerOptions(dir string, readOnly bool) badger.Options {
 // Open opens the store in dir. For reading and writing it creates dir and
 // an empty store as needed; read-only, dir must hold a store (else the error
 // wraps fs.ErrNotExist). Opening fails with ErrLocked while the directory is
-// held by a read-write opener, or, for a read-write open, by any opener.
+// held by a read-write opener, or, for a read-write open, by any opener,
+// and with ErrCorrupt, writing nothing, when dir holds a store of another
+// format or some other program's Badger database.
 func Open(dir string, opts Options) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("store: open: empty directory name")
@@ -167,8 +169,11 @@ func mustHoldStore(op, dir string) error {
 	return nil
 }
 
-// checkFormat refuses a store written in another format and stamps a new
-// read-write store with this one.
+// checkFormat refuses a store written in another format, and a directory
+// holding some other Badger database, and stamps a new read-write store with
+// this format. Open stamps before any write, so a rule store with data but no
+// format key does not exist; stamping such a database would make it look
+// like one.
 func (s *Store) checkFormat() error {
 	var got string
 	err := s.db.View(func(txn *badger.Txn) error {
@@ -187,6 +192,20 @@ func (s *Store) checkFormat() error {
 		return fmt.Errorf("%w: format %q, want %q", ErrCorrupt, got, formatVersion)
 	case !errors.Is(err, badger.ErrKeyNotFound):
 		return err
+	}
+	empty := true
+	err = s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{})
+		defer it.Close()
+		it.Rewind()
+		empty = !it.Valid()
+		return nil
+	})
+	switch {
+	case err != nil:
+		return err
+	case !empty:
+		return fmt.Errorf("%w: a Badger database without the rule store's format key: not a rule store", ErrCorrupt)
 	case s.readOnly:
 		return nil // an empty store
 	}

@@ -292,6 +292,106 @@ func TestEmptyStoreReadOnly(t *testing.T) {
 	}
 }
 
+// rawBadger writes the given keys to a plain Badger database in dir, as
+// another program would, and returns a function that reads one key back.
+func rawBadger(t *testing.T, dir string, kv map[string]string) (get func(key string) (string, bool)) {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(txn *badger.Txn) error {
+		for k, v := range kv {
+			if err := txn.Set([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return func(key string) (string, bool) {
+		db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil).WithReadOnly(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v []byte
+		err = db.View(func(txn *badger.Txn) error {
+			item, err := txn.Get([]byte(key))
+			if err != nil {
+				return err
+			}
+			v, err = item.ValueCopy(nil)
+			return err
+		})
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return "", false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(v), true
+	}
+}
+
+// TestForeignDatabase: a directory holding another program's Badger
+// database, or a rule store of another format, is refused by every way in,
+// and none of them writes to it.
+func TestForeignDatabase(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kv   map[string]string
+		want string
+	}{
+		{"other program", map[string]string{"user/1": "alice"}, "not a rule store"},
+		{"other format", map[string]string{formatKey: "9"}, `format "9", want "1"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			get := rawBadger(t, dir, tc.kv)
+			for _, way := range []struct {
+				name string
+				open func() error
+			}{
+				{"read-write Open", func() error {
+					s, err := Open(dir, Options{})
+					if err == nil {
+						s.Close()
+					}
+					return err
+				}},
+				{"read-only Open", func() error {
+					s, err := Open(dir, Options{ReadOnly: true})
+					if err == nil {
+						s.Close()
+					}
+					return err
+				}},
+				{"Recover", func() error { return Recover(dir) }},
+			} {
+				err := way.open()
+				if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("%s: got %v, want ErrCorrupt saying %q", way.name, err, tc.want)
+				}
+			}
+			v, ok := get(formatKey)
+			if want, wantOK := tc.kv[formatKey]; v != want || ok != wantOK {
+				t.Errorf("format key after the attempts: %q, %v; want %q, %v (untouched)", v, ok, want, wantOK)
+			}
+			for k, want := range tc.kv {
+				if v, _ := get(k); v != want {
+					t.Errorf("key %q after the attempts: %q, want %q", k, v, want)
+				}
+			}
+		})
+	}
+}
+
 func TestConcurrentReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	rw, err := Open(dir, Options{})
