@@ -62,6 +62,14 @@ func fuzzNormalize(f *testing.F, sys System) {
 				t.Fatalf("Normalize(%s, %q) = %q, %v; want %q", sys, in, back, err, got)
 			}
 		}
+		if sys == SystemProcedure {
+			// A dot inside the chapter never yields a code.
+			for _, in := range []string{"." + got, got[:1] + "." + got[1:]} {
+				if back, err := Normalize(sys, in); !errors.Is(err, ErrFormat) {
+					t.Fatalf("Normalize(%s, %q) = %q, %v; want ErrFormat", sys, in, back, err)
+				}
+			}
+		}
 		if sys == SystemDiagnosis {
 			d := Diagnosis(got)
 			cat, sub := d.Category(), d.Subcategory()

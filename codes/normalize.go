@@ -375,7 +375,7 @@ func normalizeProcedure(raw string) (string, error) {
 	// always has two digits, so a dot before the second one means a lost
 	// leading zero or a typing slip; only the source can tell which code
 	// was meant. Other odd dots move no digit out of the chapter.
-	if i := bytes.IndexByte(b, '.'); i == 0 || i == 1 {
+	if i := bytes.IndexByte(b, '.'); i == 0 || i == 1 && isDigit(b[0]) {
 		return "", &CodeError{System: SystemProcedure, Code: raw, Reason: "a dot inside the 2-digit chapter (a leading zero lost in a spreadsheet?)", Err: ErrFormat}
 	}
 	var out [maxCodeLen + 1]byte

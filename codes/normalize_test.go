@@ -249,6 +249,7 @@ func TestCodeErrorMessage(t *testing.T) {
 	f(pr, "0.5123", `invalid procedure code "0.5123": a dot inside the 2-digit chapter (a leading zero lost in a spreadsheet?)`, ErrFormat)
 	f(pr, "５．１２３", `invalid procedure code "５．１２３": a dot inside the 2-digit chapter (a leading zero lost in a spreadsheet?)`, ErrFormat)
 	f(pr, ".5123", `invalid procedure code ".5123": a dot inside the 2-digit chapter (a leading zero lost in a spreadsheet?)`, ErrFormat)
+	f(pr, "A.5123", `invalid procedure code "A.5123": must start with a 2-digit chapter`, ErrFormat)
 	f(pr, "51.x300", `invalid procedure code "51.x300": the first character after the dot must be a digit`, ErrFormat)
 	f(tcd, "A070101", `invalid tcm-disease code "A070101": not a GB/T 15657 code (letter, digits in dotted pairs, or 1995 letter code)`, ErrFormat)
 	f(System(9), "K80", `invalid system(9) code "K80": unknown code system`, ErrFormat)

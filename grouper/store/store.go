@@ -103,8 +103,10 @@ func badgerOptions(dir string, readOnly bool) badger.Options {
 // an empty store as needed; read-only, dir must hold a store (else the error
 // wraps fs.ErrNotExist). Opening fails with ErrLocked while the directory is
 // held by a read-write opener, or, for a read-write open, by any opener,
-// and with ErrCorrupt, writing nothing, when dir holds a store of another
-// format or some other program's Badger database.
+// and with ErrCorrupt when dir holds a store of another format or some other
+// program's Badger database. It adds no key to such a directory, but a
+// read-write open is Badger's: it may add a log file, and it replays the log
+// of a database whose writer never closed it before the check can run.
 func Open(dir string, opts Options) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("store: open: empty directory name")
@@ -143,9 +145,10 @@ func Open(dir string, opts Options) (*Store, error) {
 // writer's log, and closes it. Every rule set whose Put returned survives;
 // a Put or Delete that had not returned when its process died either
 // completed or left no trace, as a transaction does. Recover fails with
-// ErrLocked while another process holds the store, and with an error
-// wrapping fs.ErrNotExist when dir holds no store; on a clean store it
-// changes nothing a reader can see.
+// ErrLocked while another process holds the store, with an error wrapping
+// fs.ErrNotExist when dir holds no store, and with ErrCorrupt, as Open, when
+// it holds another format or another program's database; on a clean store
+// it changes nothing a reader can see.
 func Recover(dir string) error {
 	if err := mustHoldStore("recover", dir); err != nil {
 		return err
