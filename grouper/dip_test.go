@@ -104,7 +104,7 @@ func TestDIPDoesNotAllocate(t *testing.T) {
 func TestDIPCatalogueProblems(t *testing.T) {
 	fsys := tinyTables()
 	fsys[FileDIPCore] = &fstest.MapFile{Data: []byte("dip\tdx\tprocedures\tscore\tname\nA\tK80.1\t51.2300|51.1000\t1\tx\nB\tK80.1\t51.1000\t-3\ty\n")}
-	fsys[FileDIPComprehend] = &fstest.MapFile{Data: []byte("dip\tcategory\tclass\tscore\tname\nC\tK80\tmedical\t1\tz\n")}
+	fsys[FileDIPComprehend] = &fstest.MapFile{Data: []byte("dip\tcategory\tclass\tscore\tname\nC\tK80\tmedical\t1\tz\nD\tK81\tsurgical\tNaN\tw\nE\tK82\tsurgical\t1_000\tv\n")}
 	_, problems, err := ReadTables(fsys)
 	if err == nil {
 		t.Fatal("import succeeded")
@@ -113,6 +113,8 @@ func TestDIPCatalogueProblems(t *testing.T) {
 		"dip_core.tsv:2:3: error: procedures must be sorted and distinct",
 		"dip_core.tsv:3:4: error: \"-3\" is not a non-negative number",
 		"dip_comprehensive.tsv:2:3: error: class \"medical\"",
+		"dip_comprehensive.tsv:3:4: error: \"NaN\" is not a non-negative number",
+		"dip_comprehensive.tsv:4:4: error: \"1_000\" is not a non-negative number",
 	}
 	for _, w := range want {
 		found := false

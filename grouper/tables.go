@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/medpay/drg/codes"
+	"github.com/medpay/drg/grouper/record"
 )
 
 // The table files of a rule set directory. All are TSV, UTF-8, one header row,
@@ -419,9 +420,10 @@ func (t *tableReader) dipTables(fsys fs.FS, rs *RuleSet) {
 }
 
 func (t *tableReader) float(file string, line, col int, raw string) float64 {
-	v, err := strconv.ParseFloat(raw, 64)
+	v, err := record.ParseNumber(raw)
 	if err != nil || v < 0 {
 		t.add(file, line, col, false, "%q is not a non-negative number", raw)
+		return 0
 	}
 	return v
 }

@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
 )
 
 // Scheme is the payment scheme a weight or a payment belongs to.
@@ -265,8 +264,8 @@ func checkGroupCode(code string) string {
 
 // parseAmount parses a finite, non-negative number; it returns why not, or "".
 func parseAmount(raw string) (float64, string) {
-	v, err := strconv.ParseFloat(raw, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+	v, err := record.ParseNumber(raw)
+	if err != nil {
 		return 0, fmt.Sprintf("%q is not a number", raw)
 	}
 	if v < 0 {

@@ -60,6 +60,8 @@ func TestParseTableErrors(t *testing.T) {
 		{"negative weight", h + "drg\tBR25\t-1\t\t\n", 2, 3, ErrValue},
 		{"NaN weight", h + "drg\tBR25\tNaN\t\t\n", 2, 3, ErrValue},
 		{"infinite cost", h + "drg\tBR25\t1\tInf\t\n", 2, 4, ErrValue},
+		{"Go digit separator", h + "drg\tBR25\t1_0\t\t\n", 2, 3, ErrValue},
+		{"hex float cost", h + "drg\tBR25\t1\t0x1p14\t\n", 2, 4, ErrValue},
 		{"too many fields", h + "drg\tBR25\t1\t\tx\textra\n", 2, 6, ErrValue},
 		{"duplicate group", h + "drg\tBR25\t1\t\t\ndip\tBR25\t1\t\t\ndrg\tBR25\t2\t\t\n", 4, 2, ErrDuplicate},
 		{"line too long", h + "drg\tBR25\t1\t\t" + strings.Repeat("x", maxTableLine) + "\n", 2, 0, ErrValue},

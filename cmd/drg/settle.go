@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -163,8 +162,8 @@ func readPriced(path string, fn func(id, hospital string, p *weights.Payment)) e
 		}
 		line, _ := cr.FieldPos(0)
 		num := func(name string) (float64, error) {
-			v, err := strconv.ParseFloat(row[col[name]], 64)
-			if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || v < 0 {
+			v, err := record.ParseNumber(row[col[name]])
+			if err != nil || v < 0 {
 				return 0, fmt.Errorf("%s:%d: column %s: %q is not a finite, non-negative number", path, line, name, row[col[name]])
 			}
 			return v, nil

@@ -11,10 +11,11 @@
 // every code (codes.Normalize) and validates every record; a record that
 // cannot be used is returned as an *Error naming its line, id, field and cause,
 // and counted, so that records in = accepted + rejected always holds.
-// Numbers have bounds beyond any real stay (los_days ≤ 3650, vent_hours ≤
-// 87 600, total_cost and tcm_cost ≤ 10^9 yuan); past them a record is
-// rejected as out_of_range. The
-// caller writes rejects with a RejectWriter, which keeps the original line.
+// Numbers are plain decimals, with an exponent as spreadsheets write them
+// (ParseNumber; not 1,000, 1_000 or 0x1p4), and have bounds beyond any real
+// stay (los_days ≤ 3650, vent_hours ≤ 87 600, total_cost and tcm_cost ≤ 10^9
+// yuan); past them a record is rejected as out_of_range. The caller writes
+// rejects with a RejectWriter, which keeps the original line.
 // A Writer writes records back out (Create for files), in a form a Reader
 // reads to the same records.
 //

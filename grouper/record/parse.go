@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -324,25 +325,46 @@ const (
 	maxVentHours = 3650 * 24 // the longest stay, los_days 3650
 )
 
+// ParseNumber parses a number as the engine's input files write it: an
+// optional sign, decimal digits with an optional point, and an optional
+// exponent (1.321087E4, as spreadsheets write large numbers). It refuses
+// what strconv.ParseFloat would also read but no export writes (1_000,
+// 0x1p4, Inf, NaN), with an error wrapping ErrInvalidValue, and numbers
+// beyond float64, with ErrOutOfRange; what it returns is always finite.
+func ParseNumber(s string) (float64, error) {
+	if v, ok := parseDecimal(s); ok {
+		return v, nil
+	}
+	if s == "" || strings.IndexFunc(s, notDecimalRune) >= 0 {
+		return 0, fmt.Errorf("%w: %q is not a number", ErrInvalidValue, s)
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("%w: %s is too large", ErrOutOfRange, s)
+	case err != nil:
+		return 0, fmt.Errorf("%w: %q is not a number", ErrInvalidValue, s)
+	}
+	return v, nil
+}
+
 // parseAmount parses a decimal in [0, max] (cost in yuan, hours).
 func parseAmount(s string, max float64) (float64, error) {
-	v, ok := parseDecimal(s)
-	if !ok {
-		var err error
-		v, err = strconv.ParseFloat(s, 64)
-		switch {
-		case err != nil && err.(*strconv.NumError).Err == strconv.ErrRange:
-			return 0, fmt.Errorf("%w: %s is too large", ErrOutOfRange, s)
-		case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
-			return 0, fmt.Errorf("%w: %q is not a number", ErrInvalidValue, s)
-		case v < 0:
-			return 0, fmt.Errorf("%w: %s is negative", ErrOutOfRange, s)
-		}
-	}
-	if v > max {
+	v, err := ParseNumber(s)
+	switch {
+	case err != nil:
+		return 0, err
+	case v < 0:
+		return 0, fmt.Errorf("%w: %s is negative", ErrOutOfRange, s)
+	case v > max:
 		return 0, fmt.Errorf("%w: %s is above %g", ErrOutOfRange, s, max)
 	}
 	return v, nil
+}
+
+// notDecimalRune reports a rune outside the decimal syntax with exponent.
+func notDecimalRune(r rune) bool {
+	return (r < '0' || r > '9') && r != '.' && r != 'e' && r != 'E' && r != '+' && r != '-'
 }
 
 // pow10 holds the powers of ten that float64 represents exactly.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -104,6 +105,10 @@ func TestReadRejectReasons(t *testing.T) {
 		{"day ward", []string{row(map[string]string{"day_ward": "maybe"})}, "invalid_value", "day_ward", 2, "R1"},
 		{"cost not a number", []string{row(map[string]string{"total_cost": "12k"})}, "invalid_value", "total_cost", 2, "R1"},
 		{"cost NaN", []string{row(map[string]string{"total_cost": "NaN"})}, "invalid_value", "total_cost", 2, "R1"},
+		{"cost Go digit separator", []string{row(map[string]string{"total_cost": "12_000"})}, "invalid_value", "total_cost", 2, "R1"},
+		{"cost hex float", []string{row(map[string]string{"total_cost": "0x1p4"})}, "invalid_value", "total_cost", 2, "R1"},
+		{"cost infinity", []string{row(map[string]string{"total_cost": "infinity"})}, "invalid_value", "total_cost", 2, "R1"},
+		{"vent hours hex float", []string{row(map[string]string{"vent_hours": "0X1P2"})}, "invalid_value", "vent_hours", 2, "R1"},
 		{"level text", []string{row(map[string]string{"hospital_level": "top"})}, "invalid_value", "hospital_level", 2, "R1"},
 		{"age over 150", []string{row(map[string]string{"age_years": "151"})}, "out_of_range", "age_years", 2, "R1"},
 		{"negative age", []string{row(map[string]string{"age_years": "-1"})}, "out_of_range", "age_years", 2, "R1"},
@@ -146,6 +151,53 @@ func TestReadRejectReasons(t *testing.T) {
 
 // TestReadInvalidCodeCause checks that an invalid code wraps both the
 // sentinel and the *codes.CodeError.
+// TestParseNumber: the decimal syntax of exports and spreadsheets, and none
+// of the other literals strconv.ParseFloat reads.
+func TestParseNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want float64
+		is   error
+	}{
+		{"0", 0, nil},
+		{"12345.67", 12345.67, nil},
+		{"-1.5", -1.5, nil},
+		{"+96", 96, nil},
+		{".5", 0.5, nil},
+		{"100.", 100, nil},
+		{"1.321087E4", 13210.87, nil},
+		{"2.5e+2", 250, nil},
+		{"12345678901234567890", 12345678901234567890, nil},
+		{"1e-400", 0, nil},
+		{"", 0, ErrInvalidValue},
+		{"1_000", 0, ErrInvalidValue},
+		{"0x1p4", 0, ErrInvalidValue},
+		{"0X1P4", 0, ErrInvalidValue},
+		{"NaN", 0, ErrInvalidValue},
+		{"Inf", 0, ErrInvalidValue},
+		{"-infinity", 0, ErrInvalidValue},
+		{"1,000", 0, ErrInvalidValue},
+		{"１００", 0, ErrInvalidValue},
+		{"1e", 0, ErrInvalidValue},
+		{"e5", 0, ErrInvalidValue},
+		{"--1", 0, ErrInvalidValue},
+		{" 1", 0, ErrInvalidValue},
+		{"1e400", 0, ErrOutOfRange},
+		{"-1e400", 0, ErrOutOfRange},
+	} {
+		got, err := ParseNumber(tc.in)
+		if tc.is != nil {
+			if !errors.Is(err, tc.is) {
+				t.Errorf("ParseNumber(%q) = %v, %v; want an error wrapping %v", tc.in, got, err, tc.is)
+			}
+			continue
+		}
+		if err != nil || math.Abs(got-tc.want) > 1e-9*math.Abs(tc.want) {
+			t.Errorf("ParseNumber(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+}
+
 func TestReadInvalidCodeCause(t *testing.T) {
 	_, rejects, _ := readString(t, testHeader+"\n"+row(map[string]string{"principal_dx": "K8"}), Options{})
 	require.Len(t, rejects, 1)
@@ -209,6 +261,11 @@ func TestReadValues(t *testing.T) {
 			assert.Equal(t, 0.5, r.TCMCost)
 			assert.Equal(t, 96.5, r.VentHours)
 			assert.Equal(t, HasTotalCost|HasTCMCost|HasVentHours, r.Present&(HasTotalCost|HasTCMCost|HasVentHours))
+		}},
+		{"exponent, as spreadsheets write", map[string]string{"total_cost": "1.321087E4", "tcm_cost": "2.5e+2", "vent_hours": "+96"}, func(t *testing.T, r Record) {
+			assert.InDelta(t, 13210.87, r.TotalCost, 1e-9)
+			assert.Equal(t, 250.0, r.TCMCost)
+			assert.Equal(t, 96.0, r.VentHours)
 		}},
 		{"largest amounts", map[string]string{"total_cost": "1000000000", "tcm_cost": "999999999.99", "vent_hours": "87600"}, func(t *testing.T, r Record) {
 			assert.Equal(t, 1e9, r.TotalCost)
