@@ -69,7 +69,7 @@ type Trace struct {
 
 // Step is one decision in a Trace.
 type Step struct {
-	Stage  string // tcm, check, cc, mdc, adrg, qy, drg, dip, result
+	Stage  string // tcm, code, check, cc, mdc, adrg, qy, drg, dip, result
 	Code   string // what was tried: MDC letter, ADRG or DRG code, secondary diagnosis
 	Passed bool
 	Detail string
@@ -241,6 +241,9 @@ func (g *Grouper) prepare(st *state, rec *record.Record, tr *Trace) Result {
 		return res
 	}
 	g.encode(st, rec, pdx)
+	if tr != nil {
+		g.traceUnknown(st, rec, pdx, tr)
+	}
 	g.complicationLevel(st, tr)
 	res.CCLevel = st.ccLevel
 	if st.ccLevel != CCNone {
@@ -396,6 +399,37 @@ func (g *Grouper) encode(st *state, rec *record.Record, pdx string) {
 		n[FieldDayWard-1] = 1
 	}
 	n[FieldHospitalLevel-1] = float64(rec.HospitalLevel)
+}
+
+// traceUnknown adds a step for each code the rule set does not know, and for
+// each diagnosis it knows only by an ancestor: those are the usual reason a
+// record lands somewhere unexpected, and nothing else in a trace names them.
+func (g *Grouper) traceUnknown(st *state, rec *record.Record, pdx string, tr *Trace) {
+	dx := func(code string, id uint32, what string) {
+		switch _, exact, _ := g.dx.LookupDiagnosis(code); {
+		case id == 0:
+			tr.add("code", code, false, "%s not in the rule set (nor its category): no condition or CC list can match it", what)
+		case !exact:
+			tr.add("code", code, true, "%s not in the rule set: read as its ancestor %s", what, g.dx.Code(id))
+		}
+	}
+	dx(pdx, st.pdx, "principal diagnosis")
+	for i, c := range rec.SecondaryDx {
+		dx(c, st.sdx[i], "secondary diagnosis")
+	}
+	for i, c := range rec.Procedures {
+		if st.procs[i] != 0 {
+			continue
+		}
+		hint := ""
+		// 51.2300 saved by a spreadsheet as a number loses its extension.
+		if len(c) == 5 && c[2] == '.' {
+			if _, ok := g.proc.Lookup(c + "00"); ok {
+				hint = fmt.Sprintf(" (%s00 is: was its extension lost, as a spreadsheet drops trailing zeros?)", c)
+			}
+		}
+		tr.add("code", c, false, "procedure not in the rule set: no procedure list can match it%s", hint)
+	}
 }
 
 // complicationLevel finds the worst counted CC/MCC among the secondaries.

@@ -17,7 +17,7 @@ func init() {
 }
 
 func explainCmd(ctx context.Context, e *env, args []string) error {
-	c := &command{name: "explain", usage: "[--json LINE | --pdx CODE ...] [--rules NAME]", summary: "Group one record and print its trace: the TCM mapping, each secondary diagnosis counted or\nexcluded as CC/MCC, each MDC and ADRG condition tried and why it held or failed, the DRG split,\nand the DIP group. The record comes from --json (one JSON line with the record's field names),\nfrom standard input when --json is '-', or from the field flags."}
+	c := &command{name: "explain", usage: "[--json LINE | --pdx CODE ...] [--rules NAME]", summary: "Group one record and print its trace: the TCM mapping, each code the rule set does not\nknow (or knows only by its category), each secondary diagnosis counted or excluded as CC/MCC,\neach MDC and ADRG condition tried and why it held or failed, the DRG split, and the DIP group.\nThe record comes from --json (one JSON line with the record's field names), from standard\ninput when --json is '-', or from the field flags."}
 	fl := newFlags(e, c)
 	jsonLine := fl.String("json", "", "the record as one JSON object (field names as in the record format); '-' reads it from standard input")
 	rules := fl.String("rules", "", "rule set: stored NAME[@REVISION] or a table directory (default: embedded SAMPLE)")
