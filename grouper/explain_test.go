@@ -7,9 +7,9 @@ import (
 	"github.com/medpay/drg/grouper/record"
 )
 
-// TestExplainNamesUnknownCodes checks the trace's "code" steps: a code the
-// rule set does not know is named once, with what it means for grouping, and
-// a known code gets no step.
+// TestExplainNamesUnknownCodes checks Result.UnknownCodes and the trace's
+// "code" steps: a code the rule set does not know is named once, with what it
+// means for grouping, and a known code gets no step.
 func TestExplainNamesUnknownCodes(t *testing.T) {
 	rs, err := Sample()
 	if err != nil {
@@ -20,24 +20,25 @@ func TestExplainNamesUnknownCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name  string
-		pdx   string
-		sdx   []string
-		procs []string
-		want  []string // "+code: detail" or "-code: detail" substrings, in order
+		name    string
+		pdx     string
+		sdx     []string
+		procs   []string
+		unknown uint8    // Result.UnknownCodes: codes known not even by an ancestor
+		want    []string // "+code: detail" or "-code: detail" prefixes, in order
 	}{
 		{name: "all known", pdx: "K80.100", sdx: []string{"J18.900"}, procs: []string{"51.2300"}},
 		{name: "secondary by its ancestor", pdx: "K80.100", sdx: []string{"K80.199"},
 			want: []string{"+K80.199: secondary diagnosis not in the rule set: read as its ancestor K80.1"}},
-		{name: "secondary unknown", pdx: "K80.100", sdx: []string{"J18.900", "Z99.999"},
+		{name: "secondary unknown", pdx: "K80.100", sdx: []string{"J18.900", "Z99.999"}, unknown: 1,
 			want: []string{"-Z99.999: secondary diagnosis not in the rule set (nor its category)"}},
-		{name: "principal unknown", pdx: "Z99.999",
+		{name: "principal unknown", pdx: "Z99.999", unknown: 1,
 			want: []string{"-Z99.999: principal diagnosis not in the rule set (nor its category)"}},
-		{name: "procedure without its extension", pdx: "K80.100", procs: []string{"51.23"},
+		{name: "procedure without its extension", pdx: "K80.100", procs: []string{"51.23"}, unknown: 1,
 			want: []string{"-51.23: procedure not in the rule set: no procedure list can match it (51.2300 is: was its extension lost"}},
-		{name: "procedure unknown", pdx: "K80.100", procs: []string{"51.2300", "99.9999"},
+		{name: "procedure unknown", pdx: "K80.100", procs: []string{"51.2300", "99.9999"}, unknown: 1,
 			want: []string{"-99.9999: procedure not in the rule set: no procedure list can match it"}},
-		{name: "unknown procedure, no extension in the rule set", pdx: "K80.100", procs: []string{"99.99"},
+		{name: "unknown procedure, no extension in the rule set", pdx: "K80.100", procs: []string{"99.99"}, unknown: 1,
 			want: []string{"-99.99: procedure not in the rule set: no procedure list can match it"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,9 +67,26 @@ func TestExplainNamesUnknownCodes(t *testing.T) {
 			if strings.Contains(strings.Join(got, "\n"), "extension lost") != strings.Contains(tc.name, "without its extension") {
 				t.Errorf("extension hint in %q", got)
 			}
-			if plain := g.Group(&rec); plain.DRG != res.DRG || plain.Reason != res.Reason {
-				t.Errorf("Group %s %s, Explain %s %s", plain.DRG, plain.Reason, res.DRG, res.Reason)
+			plain := g.Group(&rec)
+			if plain.DRG != res.DRG || plain.Reason != res.Reason || plain.UnknownCodes != res.UnknownCodes {
+				t.Errorf("Group %s %s %d, Explain %s %s %d", plain.DRG, plain.Reason, plain.UnknownCodes, res.DRG, res.Reason, res.UnknownCodes)
+			}
+			if plain.UnknownCodes != tc.unknown {
+				t.Errorf("UnknownCodes %d, want %d", plain.UnknownCodes, tc.unknown)
 			}
 		})
 	}
+
+	t.Run("counts every unknown code, up to 255", func(t *testing.T) {
+		for _, n := range []int{2, 255, 300} {
+			sdx := make([]string, n-1)
+			for i := range sdx {
+				sdx[i] = "Z99.999"
+			}
+			rec := record.Record{ID: "t", PrincipalDx: "Z98.999", SecondaryDx: sdx, Procedures: []string{"51.2300"}}
+			if got, want := g.Group(&rec).UnknownCodes, uint8(min(n, 255)); got != want {
+				t.Errorf("%d unknown codes: UnknownCodes %d, want %d", n, got, want)
+			}
+		}
+	})
 }

@@ -45,6 +45,12 @@ const Ungroupable = "0000"
 // the record; it holds no other references.
 type Result struct {
 	Status Status
+	// UnknownCodes counts the record's codes that the rule set does not know,
+	// not even by an ancestor (255 stands for 255 or more): a diagnosis coded
+	// in another edition (国临版 for 医保版) or a procedure that lost its
+	// extension. No condition or list can match such a code; Explain names it.
+	UnknownCodes uint8
+
 	Reason string // why the record is 0000 (Reason* constants or a check's reason)
 	MDC    string
 	ADRG   string
@@ -120,6 +126,7 @@ type state struct {
 	rec      *record.Record
 	pdx      uint32
 	pdxKnown bool
+	unknown  uint8 // codes not in the rule set
 	sdx      []uint32
 	procs    []uint32
 	num      [FieldRegions]float64
@@ -241,6 +248,7 @@ func (g *Grouper) prepare(st *state, rec *record.Record, tr *Trace) Result {
 		return res
 	}
 	g.encode(st, rec, pdx)
+	res.UnknownCodes = st.unknown
 	if tr != nil {
 		g.traceUnknown(st, rec, pdx, tr)
 	}
@@ -374,16 +382,27 @@ func (g *Grouper) qyResult(res Result, m *cmdc) Result {
 func (g *Grouper) encode(st *state, rec *record.Record, pdx string) {
 	id, _, ok := g.dx.LookupDiagnosis(pdx)
 	st.pdx, st.pdxKnown = id, ok
+	unknown := 0
+	if !ok {
+		unknown++
+	}
 	st.sdx = st.sdx[:0]
 	for _, c := range rec.SecondaryDx {
-		id, _, _ := g.dx.LookupDiagnosis(c)
+		id, _, ok := g.dx.LookupDiagnosis(c)
+		if !ok {
+			unknown++
+		}
 		st.sdx = append(st.sdx, id)
 	}
 	st.procs = st.procs[:0]
 	for _, c := range rec.Procedures {
-		id, _ := g.proc.Lookup(c)
+		id, ok := g.proc.Lookup(c)
+		if !ok {
+			unknown++
+		}
 		st.procs = append(st.procs, id)
 	}
+	st.unknown = uint8(min(unknown, 255))
 	n := &st.num
 	n[FieldAgeYears-1] = float64(rec.AgeYears)
 	n[FieldAgeDays-1] = float64(rec.AgeDays)

@@ -279,6 +279,7 @@ func addStats(a, b batch.Stats) batch.Stats {
 	a.CheckFailed += b.CheckFailed
 	a.Rejected += b.Rejected
 	a.Bytes += b.Bytes
+	a.UnknownCodes += b.UnknownCodes
 	for i := range a.PerMDC {
 		a.PerMDC[i] += b.PerMDC[i]
 	}
@@ -309,6 +310,11 @@ func printSummary(w io.Writer, rs *grouper.RuleSet, s batch.Stats, rejPath strin
 	fmt.Fprintf(w, "records in   %d\n", s.Records)
 	fmt.Fprintf(w, "grouped      %d (OK %d, QY %d, 0000 %d of which check failed %d)\n", s.Grouped, s.OK, s.QY, s.Ungroupable+s.CheckFailed, s.CheckFailed)
 	fmt.Fprintf(w, "rejected     %d -> %s\n", s.Rejected, rejPath)
+	if s.UnknownCodes > 0 {
+		// Accepted codes the rule set does not know match no rule; many of
+		// them usually mean another coding edition (国临版 for 医保版).
+		fmt.Fprintf(w, "unknown      %d records with a code the rule set does not know (--explain names it)\n", s.UnknownCodes)
+	}
 	var mdcs []string
 	for i, n := range s.PerMDC {
 		if n > 0 {

@@ -68,8 +68,12 @@ type Stats struct {
 	CheckFailed int64
 	Rejected    int64
 	PerMDC      [26]int64 // grouped (OK or QY) per MDC letter
-	Bytes       int64     // input bytes read
-	Elapsed     time.Duration
+	// UnknownCodes counts grouped records with at least one code the rule
+	// set does not know (grouper.Result.UnknownCodes): many of them usually
+	// mean the input was coded in another edition than the rule set's.
+	UnknownCodes int64
+	Bytes        int64 // input bytes read
+	Elapsed      time.Duration
 }
 
 // RecordsPerSecond is the throughput so far.
@@ -399,6 +403,9 @@ func (w *writer) writeBatch(b *batchBuf) error {
 			st.Ungroupable++
 		case grouper.StatusCheckFailed:
 			st.CheckFailed++
+		}
+		if res.UnknownCodes > 0 {
+			st.UnknownCodes++
 		}
 		if (res.Status == grouper.StatusOK || res.Status == grouper.StatusQY) && len(res.MDC) == 1 && res.MDC[0] >= 'A' && res.MDC[0] <= 'Z' {
 			st.PerMDC[res.MDC[0]-'A']++

@@ -497,3 +497,23 @@ func TestRunWaitsForReader(t *testing.T) {
 		rd.Close()
 	}
 }
+
+// TestUnknownCodesCounted: Stats.UnknownCodes counts the grouped records
+// with a code the rule set does not know at all; a diagnosis known by its
+// category does not count, nor does a rejected duplicate.
+func TestUnknownCodesCounted(t *testing.T) {
+	_, g := sampleGrouper(t)
+	in := []byte("id,sex,age_years,principal_dx,secondary_dx,procedures\n" +
+		"A1,1,50,K80.100,J18.900,51.2300\n" + // all known
+		"A2,1,50,K80.100,,51.23\n" + // procedure without its extension
+		"A3,1,50,K80.100,Z99.999|Z99.998,\n" + // two unknown secondaries: one record
+		"A4,1,50,O03.900,,\n" + // known by its category O03
+		"A2,1,50,K80.100,,51.23\n" + // duplicate id: rejected
+		"A5,1,50,Z99.999,,99.9999\n") // unknown principal and procedure
+	for _, workers := range []int{1, 2} {
+		_, _, st := runBatch(t, g, in, batch.Options{Workers: workers, BatchBytes: 64})
+		if st.Grouped != 5 || st.Rejected != 1 || st.UnknownCodes != 3 {
+			t.Errorf("%d workers: %d grouped, %d rejected, %d with unknown codes; want 5, 1, 3", workers, st.Grouped, st.Rejected, st.UnknownCodes)
+		}
+	}
+}
