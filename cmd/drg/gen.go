@@ -38,11 +38,15 @@ func genCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	status := e.stdout
+	if *out == "-" {
+		status = e.stderr // standard output holds the records
+	}
 	if *rsOut != "" {
 		if err := rs.WriteTables(*rsOut); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "wrote rule set %s tables to %s\n", rs.Name, *rsOut)
+		fmt.Fprintf(status, "wrote rule set %s tables to %s\n", rs.Name, *rsOut)
 	}
 	if *out == "" {
 		return nil
@@ -51,7 +55,7 @@ func genCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %d records to %s", *n, *out)
+	fmt.Fprintf(status, "wrote %d records to %s", *n, *out)
 	var defects []string
 	for d, k := range counts {
 		if d != 0 {
@@ -60,9 +64,9 @@ func genCmd(ctx context.Context, e *env, args []string) error {
 	}
 	sort.Strings(defects)
 	if len(defects) > 0 {
-		fmt.Fprintf(e.stdout, " (defects: %v)", defects)
+		fmt.Fprintf(status, " (defects: %v)", defects)
 	}
-	fmt.Fprintln(e.stdout)
+	fmt.Fprintln(status)
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -38,8 +37,8 @@ func (g *groupFlags) register(fl interface {
 	IntVar(*int, string, int, string)
 	BoolVar(*bool, string, bool, string)
 }, diff bool) {
-	fl.StringVar(&g.out, "out", "-", "output file; '-' is standard output; a .zst suffix compresses with zstd")
-	fl.StringVar(&g.rejects, "rejects", "", "file for rejected records with line, id, field and reason (default OUT.rejects.csv, or rejects.csv when OUT is standard output)")
+	fl.StringVar(&g.out, "out", "-", "output file; '-' is standard output; a .zst suffix compresses with zstd. Files are written under a temporary name and appear only when the run succeeds")
+	fl.StringVar(&g.rejects, "rejects", "", "file for rejected records with line, id, field and reason; .zst compresses (default OUT.rejects.csv, or rejects.csv when OUT is standard output)")
 	fl.StringVar(&g.rules, "rules", "", "rule set: a stored NAME or NAME@REVISION, or a directory of tables (default: the embedded SAMPLE rule set)")
 	fl.StringVar(&g.store, "store", "", "rule store directory (default $DRG_STORE, else the user's data directory)")
 	fl.IntVar(&g.workers, "workers", runtime.GOMAXPROCS(0), "grouping goroutines; the output is identical for any value")
@@ -82,6 +81,7 @@ func diffCmd(ctx context.Context, e *env, args []string) error {
 	var gf groupFlags
 	gf.register(fl, true)
 	fl.Lookup("out").DefValue = ""
+	fl.Lookup("rejects").Usage = "file for rejected records with line, id, field and reason; .zst compresses (default: OUT.rejects.csv with --out, else only counted)"
 	gf.out = ""
 	files, err := parseFlags(e, fl, args)
 	if err != nil {
@@ -157,20 +157,6 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		opts.OnResult = cmp.add
 	}
 
-	out, closeOutput, err := createOutput(e, gf.out)
-	if err != nil {
-		return err
-	}
-	// Close the output on every path, so an error still finishes a .zst frame.
-	closed := false
-	closeOut := func() error {
-		if closed {
-			return nil
-		}
-		closed = true
-		return closeOutput()
-	}
-	defer closeOut()
 	rejPath := gf.rejects
 	if rejPath == "" {
 		switch {
@@ -182,13 +168,22 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 			rejPath = strings.TrimSuffix(gf.out, ".zst") + ".rejects.csv"
 		}
 	}
-	rejFile, err := os.Create(rejPath)
+	if err := checkOutputs(files, gf.out, rejPath); err != nil {
+		return err
+	}
+	// Both outputs appear only when every input has been read: a failed or
+	// interrupted run leaves no partial file that looks finished.
+	out, err := createOutputFile(e, gf.out)
 	if err != nil {
 		return err
 	}
-	defer rejFile.Close()
-	rejBuf := bufio.NewWriterSize(rejFile, 64<<10)
-	rejects := record.NewRejectWriter(rejBuf)
+	defer out.abort()
+	rejFile, err := createOutputFile(e, rejPath)
+	if err != nil {
+		return err
+	}
+	defer rejFile.abort()
+	rejects := record.NewRejectWriter(rejFile)
 
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -243,20 +238,24 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		total = addStats(total, st)
 	}
 	total.Elapsed = time.Since(start)
-	if err := rejBuf.Flush(); err != nil {
+	if err := rejects.Flush(); err != nil {
 		return err
 	}
-	if err := rejFile.Close(); err != nil {
+	if err := rejFile.commit(); err != nil {
 		return err
 	}
-	if err := closeOut(); err != nil {
+	if err := out.commit(); err != nil {
 		return err
 	}
 	if !gf.quiet {
 		printSummary(e.stderr, rs, total, rejPath)
 	}
 	if cmp != nil {
-		cmp.report(e.stdout)
+		report := e.stdout
+		if gf.out == "-" {
+			report = e.stderr // standard output holds the records
+		}
+		cmp.report(report)
 	}
 	return nil
 }
@@ -291,18 +290,6 @@ func openInput(e *env, path string, opts record.Options) (*record.Reader, error)
 		return record.NewReader(e.stdin, opts)
 	}
 	return record.Open(path, opts)
-}
-
-// createOutput opens the output; "" discards it.
-func createOutput(e *env, path string) (io.Writer, func() error, error) {
-	switch path {
-	case "":
-		return io.Discard, func() error { return nil }, nil
-	case "-":
-		w := bufio.NewWriterSize(e.stdout, 256<<10)
-		return w, w.Flush, nil
-	}
-	return createFile(path)
 }
 
 func printSummary(w io.Writer, rs *grouper.RuleSet, s batch.Stats, rejPath string) {

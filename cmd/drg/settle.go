@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -25,7 +24,7 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "settle", usage: "FILE... --budget YUAN [--cases FILE]", summary: "Settle a year of grouped and priced cases (the output of 'drg group' with payment columns):\nfixed-price cases are paid their price, the rest of the budget is shared in proportion to each\ncase's settlement points, so point value = pool / total points and the settled amounts add up to\nthe budget to the cent. Prints the point value, per-hospital totals and the case-mix index (CMI)."}
 	fl := newFlags(e, c)
 	budget := fl.Float64("budget", 0, "fund budget for the period, in yuan (required)")
-	casesOut := fl.String("cases", "", "also write every case's settled amount to this CSV file (.zst allowed; '-' = standard output, and the summary then goes to standard error)")
+	casesOut := fl.String("cases", "", "also write every case's settled amount to this CSV file (.zst allowed; '-' = standard output, and the summary then goes to standard error); the file appears only when the settlement succeeds")
 	files, err := parseFlags(e, fl, args)
 	if err != nil {
 		return err
@@ -50,7 +49,10 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	r, err := settle(s, *budget, *casesOut, idText, idEnd)
+	if err := checkOutputs(files, *casesOut); err != nil {
+		return err
+	}
+	r, err := settle(e, s, *budget, *casesOut, idText, idEnd)
 	if err != nil {
 		return err
 	}
@@ -77,17 +79,19 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 }
 
 // settle settles s, writing every case to casesOut (unless "") as it goes,
-// with ids[i] = idText[idEnd[i-1]:idEnd[i]]. When the budget cannot be
-// shared, or the file cannot be written, casesOut is removed again.
-func settle(s *weights.Settlement, budget float64, casesOut string, idText []byte, idEnd []int) (weights.SettlementReport, error) {
+// with ids[i] = idText[idEnd[i-1]:idEnd[i]]. The file appears only when the
+// whole settlement succeeds: when the budget cannot be shared, or the file
+// cannot be written, nothing is left under its name.
+func settle(e *env, s *weights.Settlement, budget float64, casesOut string, idText []byte, idEnd []int) (weights.SettlementReport, error) {
 	if casesOut == "" {
 		r, _ := s.Settle(budget, nil)
 		return r, r.Err
 	}
-	w, closeW, err := createFile(casesOut)
+	w, err := createOutputFile(e, casesOut)
 	if err != nil {
 		return weights.SettlementReport{}, err
 	}
+	defer w.abort()
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"id", "hospital_id", "group", "status", "points", "settlement_points", "computed", "settled"})
 	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
@@ -106,18 +110,12 @@ func settle(s *weights.Settlement, budget float64, casesOut string, idText []byt
 		err = cw.Error()
 	}
 	if err != nil {
-		err = fmt.Errorf("%s: %w", casesOut, err)
+		return r, fmt.Errorf("%s: %w", casesOut, err)
 	}
-	if cerr := closeW(); err == nil && cerr != nil {
-		err = fmt.Errorf("%s: %w", casesOut, cerr)
+	if r.Err != nil {
+		return r, r.Err
 	}
-	if err == nil {
-		err = r.Err
-	}
-	if err != nil && casesOut != "-" {
-		os.Remove(casesOut) // a partial or meaningless file must not look like a settlement
-	}
-	return r, err
+	return r, w.commit()
 }
 
 // readPriced reads a grouped file's payment columns into Payments.

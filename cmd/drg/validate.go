@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
@@ -19,7 +17,7 @@ func init() {
 func validateCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "validate", usage: "FILE... [--rejects FILE]", summary: "Read record files, normalise every code and validate every record, without grouping.\nPrints records / accepted / rejected per file; rejected records go to --rejects with line, id,\nfield, reason and the original line. '-' reads standard input."}
 	fl := newFlags(e, c)
-	rejPath := fl.String("rejects", "", "write rejected records here (CSV: line,id,field,reason,message,original); default: not written, only counted")
+	rejPath := fl.String("rejects", "", "write rejected records here (CSV: line,id,field,reason,message,original; .zst compresses), once every input has been read; default: not written, only counted")
 	encoding := fl.String("encoding", "utf-8", "input text encoding: utf-8, gbk or gb18030")
 	inFormat := fl.String("input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension, else from its first line: { for JSON lines, more tabs than commas for TSV)")
 	files, err := parseFlags(e, fl, args)
@@ -31,15 +29,17 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	var rejects *record.RejectWriter
-	var flush func() error
+	var rejFile *outputFile
 	if *rejPath != "" {
-		f, err := os.Create(*rejPath)
-		if err != nil {
+		if err := checkOutputs(files, *rejPath); err != nil {
 			return err
 		}
-		defer f.Close()
-		bw := bufio.NewWriter(f)
-		rejects, flush = record.NewRejectWriter(bw), bw.Flush
+		// The rejects appear only when every input has been read.
+		if rejFile, err = createOutputFile(e, *rejPath); err != nil {
+			return err
+		}
+		defer rejFile.abort()
+		rejects = record.NewRejectWriter(rejFile)
 	}
 	// One duplicate-id check over every input, as drg group does.
 	ids := batch.NewIDSet(batch.Options{})
@@ -100,7 +100,7 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 		if err := rejects.Flush(); err != nil {
 			return err
 		}
-		if err := flush(); err != nil {
+		if err := rejFile.commit(); err != nil {
 			return err
 		}
 	}
