@@ -99,7 +99,7 @@ type Payment struct {
 	Rate             float64 // base rate (DRG) or point value (DIP) used
 	LevelCoefficient float64 // level coefficient, or the same-level coefficient
 	KindCoefficient  float64 // hospital-kind coefficient (1 when the kind is not listed)
-	StandardCost     float64 // adjusted standard cost the outlier thresholds were taken on
+	StandardCost     float64 // the paid group's standard cost the outlier thresholds were taken on (not scaled by the TCM or day-ward factors)
 	Outlier          Outlier
 	GroupAmount      float64 // AdjustedWeight × Rate × LevelCoefficient × KindCoefficient, unrounded
 	Amount           float64 // yuan, rounded to the cent
@@ -672,12 +672,15 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 	}
 	out.Rate, out.LevelCoefficient, out.KindCoefficient = rate, coef, kind
 
-	// (4) Outlier class on the adjusted standard cost.
+	// (4) Outlier class on the paid group's standard cost. The TCM and
+	// day-ward factors change what a case is paid, not what its group
+	// costs: scaling the thresholds with them once pushed an uplifted case
+	// just above the low-cost line below it, to be paid less than without
+	// the uplift.
 	std := w1 * rate
 	if gi.std > 0 {
 		std = gi.std
 	}
-	std *= w / w1
 	out.StandardCost = std
 	cost := rec.TotalCost
 	var hb *band
@@ -712,7 +715,7 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 	out.GroupAmount = pay
 	switch out.Outlier {
 	case OutlierHigh:
-		extra := max(0, cost-hb.k*std) * sc.highRatio // ≥ 0: the cents comparison may admit a cost a fraction of a cent below k × S'
+		extra := max(0, cost-hb.k*std) * sc.highRatio // ≥ 0: the cents comparison may admit a cost a fraction of a cent below k × S
 		pay += extra
 		out.addOp(AdjHighOutlier, OpAdd, 0, roundCents(extra), hb.source)
 	case OutlierLow:

@@ -114,15 +114,18 @@ func TestCompute(t *testing.T) {
 		{name: "day ward + tcm-advantaged", // 1.0 × 1.1 × 0.9 = 0.99: 9900
 			rec: mkRec(dayWard(), tcmCost(5000)), res: drgRes("HC25", "M54.500"), amount: 9900, weight: 0.99,
 			adj: "tcm_advantaged×1.10(tcm_advantaged[0]);day_ward×0.90(tcm_day_ward[0])"},
-		{name: "day ward exempt from low outlier", // w 0.9, S' 9000, cost 1000 ≤ 3600 but exempt: 0.9 × 10000 = 9000
+		{name: "day ward exempt from low outlier", // w 0.9, S 10000, cost 1000 ≤ 4000 but exempt: 0.9 × 10000 = 9000
 			rec: mkRec(dayWard(), cost(1000)), res: drgRes("HC25", "M54.500"), amount: 9000, weight: 0.9,
 			adj: "day_ward×0.90(tcm_day_ward[0]);low_outlier_exempt(tcm_day_ward[0])"},
-		{name: "day ward not exempt", // w 0.8, S' 8000, 1000 ≤ 3200: low, 8000 × 1000/8000 = 1000
-			rec: mkRec(dayWard(), cost(1000)), res: drgRes("HC25", "M47.800"), amount: 1000, weight: 0.8,
-			outlier: OutlierLow, adj: "day_ward×0.80(tcm_day_ward[1]);low_outlier×0.125(drg.outliers.low)"},
-		{name: "day ward exemption does not stop high", // w 0.9, S' 9000, k 3 (band of 1.0): 27000 ≥ 27000: 9000 + 0 = 9000, high
-			rec: mkRec(dayWard(), cost(27000)), res: drgRes("HC25", "M54.500"), amount: 9000, weight: 0.9,
+		{name: "day ward not exempt", // w 0.8, S 10000 (the group's, not scaled by the factor), 1000 ≤ 4000: low, 8000 × 1000/10000 = 800
+			rec: mkRec(dayWard(), cost(1000)), res: drgRes("HC25", "M47.800"), amount: 800, weight: 0.8,
+			outlier: OutlierLow, adj: "day_ward×0.80(tcm_day_ward[1]);low_outlier×0.10(drg.outliers.low)"},
+		{name: "day ward exemption does not stop high", // w 0.9, S 10000, k 3 (band of 1.0): 30000 ≥ 30000: 9000 + 0 = 9000, high
+			rec: mkRec(dayWard(), cost(30000)), res: drgRes("HC25", "M54.500"), amount: 9000, weight: 0.9,
 			outlier: OutlierHigh, adj: "day_ward×0.90(tcm_day_ward[0]);high_outlier+0.00(drg.outliers.high.bands[0])"},
+		{name: "day ward factor does not move the high threshold", // w 0.9, S 10000: 27000 < 30000: none, 9000
+			rec: mkRec(dayWard(), cost(27000)), res: drgRes("HC25", "M54.500"), amount: 9000, weight: 0.9,
+			adj: "day_ward×0.90(tcm_day_ward[0])"},
 
 		// --- outliers ------------------------------------------------------
 		{name: "high exactly at threshold", // S 10000, k 3: 30000 ≥ 30000: 10000 + 0 × 0.9 = 10000
@@ -145,9 +148,15 @@ func TestCompute(t *testing.T) {
 		{name: "high with coefficients", // level 3: 12000 + (40000 − 30000) × 0.9 = 21000 (extra not scaled)
 			rec: mkRec(level(3), cost(40000)), res: drgRes("HC25", "K81.000"), amount: 21000, weight: 1,
 			outlier: OutlierHigh, adj: "high_outlier+9000.00(drg.outliers.high.bands[0])"},
-		{name: "high threshold moves with the uplift", // w 1.1, S' 11000, k 3: 33000 ≥ 33000: 11000 (not 11000 + 2700)
-			rec: mkRec(cost(33000), tcmCost(10000)), res: drgRes("HC25", "M54.500"), amount: 11000, weight: 1.1,
-			outlier: OutlierHigh, adj: "tcm_advantaged×1.10(tcm_advantaged[0]);high_outlier+0.00(drg.outliers.high.bands[0])"},
+		{name: "the uplift does not move the high threshold", // w 1.1, S 10000, k 3: 33000 ≥ 30000: 11000 + 3000 × 0.9 = 13700, 1000 more than without the uplift
+			rec: mkRec(cost(33000), tcmCost(10000)), res: drgRes("HC25", "M54.500"), amount: 13700, weight: 1.1,
+			outlier: OutlierHigh, adj: "tcm_advantaged×1.10(tcm_advantaged[0]);high_outlier+2700.00(drg.outliers.high.bands[0])"},
+		{name: "the uplift does not move the low threshold", // w 1.1, S 10000: 4200 > 4000: none, 11000 (the threshold × 1.1 made it low: 4200, less than without the uplift)
+			rec: mkRec(cost(4200), tcmCost(2100)), res: drgRes("HC25", "M54.500"), amount: 11000, weight: 1.1,
+			adj: "tcm_advantaged×1.10(tcm_advantaged[0])"},
+		{name: "an uplifted low case keeps its uplift", // w 1.1, S 10000: 2000 ≤ 4000: low, 11000 × 2000/10000 = 2200
+			rec: mkRec(cost(2000), tcmCost(1000)), res: drgRes("HC25", "M54.500"), amount: 2200, weight: 1.1,
+			outlier: OutlierLow, adj: "tcm_advantaged×1.10(tcm_advantaged[0]);low_outlier×0.20(drg.outliers.low)"},
 		{name: "low exactly at threshold", // 4000 ≤ 0.4 × 10000: 10000 × 4000/10000 = 4000
 			rec: mkRec(cost(4000)), res: drgRes("HC25", "K81.000"), amount: 4000, weight: 1,
 			outlier: OutlierLow, adj: "low_outlier×0.40(drg.outliers.low)"},
@@ -324,10 +333,10 @@ func TestComputeFields(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	var pay Payment
 	// TCM hospital, level 3, M54.5 with share 0.5, day ward, cost 40000.
-	// w = 1.0 × 1.1 × 0.9 = 0.99; S' = 10000 × 0.99 = 9900; high k 3 (band of
-	// w1 = 1.0): 29700 ≤ 40000. GroupAmount = 0.99 × 10000 × 1.2 × 1.05 =
-	// 12474; extra (40000 − 29700) × 0.9 = 9270; Amount 21744.
-	// SettlementPoints = 21744 × 100 / 10000 = 217.44.
+	// w = 1.0 × 1.1 × 0.9 = 0.99; S = 10000 (the group's); high k 3 (band
+	// of w1 = 1.0): 30000 ≤ 40000. GroupAmount = 0.99 × 10000 × 1.2 × 1.05 =
+	// 12474; extra (40000 − 30000) × 0.9 = 9000; Amount 21474.
+	// SettlementPoints = 21474 × 100 / 10000 = 214.74.
 	rec := mkRec(level(3), kind("tcm"), cost(40000), tcmCost(20000), dayWard())
 	calc.Compute(rec, drgRes("HC25", "M54.500"), DRG, &pay)
 	checks := []struct {
@@ -340,10 +349,10 @@ func TestComputeFields(t *testing.T) {
 		{"Rate", pay.Rate, 10000},
 		{"LevelCoefficient", pay.LevelCoefficient, 1.2},
 		{"KindCoefficient", pay.KindCoefficient, 1.05},
-		{"StandardCost", pay.StandardCost, 9900},
+		{"StandardCost", pay.StandardCost, 10000},
 		{"GroupAmount", pay.GroupAmount, 12474},
-		{"Amount", pay.Amount, 21744},
-		{"SettlementPoints", pay.SettlementPoints, 217.44},
+		{"Amount", pay.Amount, 21474},
+		{"SettlementPoints", pay.SettlementPoints, 214.74},
 	}
 	for _, c := range checks {
 		if math.Abs(c.got-c.want) > 1e-9 {
@@ -353,7 +362,7 @@ func TestComputeFields(t *testing.T) {
 	if pay.Outlier != OutlierHigh || pay.Group != "HC25" || pay.PaidAs != "HC25" || pay.Level != 3 || pay.Scheme != DRG {
 		t.Errorf("got outlier %v group %s paid as %s level %d scheme %v", pay.Outlier, pay.Group, pay.PaidAs, pay.Level, pay.Scheme)
 	}
-	want := "tcm_advantaged×1.10(tcm_advantaged[0]);day_ward×0.90(tcm_day_ward[0]);kind_coefficient×1.05(kind_coefficients.tcm);high_outlier+9270.00(drg.outliers.high.bands[0])"
+	want := "tcm_advantaged×1.10(tcm_advantaged[0]);day_ward×0.90(tcm_day_ward[0]);kind_coefficient×1.05(kind_coefficients.tcm);high_outlier+9000.00(drg.outliers.high.bands[0])"
 	if got := pay.AdjustmentsString(); got != want {
 		t.Errorf("adjustments:\n got %s\nwant %s", got, want)
 	}

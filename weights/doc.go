@@ -162,16 +162,18 @@
 //  3. tcm_day_ward: w = w × factor (day_ward records). w is AdjustedWeight;
 //     Points = w × 100 (DRG) or w (DIP).
 //  4. Outlier class. Standard S = standard_cost of the paid group, or w1 ×
-//     rate when blank; adjusted S' = S × w / w1. High when cost ≥ k × S',
-//     else low when cost ≤ k_low × S' — "at" the threshold counts, and both
+//     rate when blank; the TCM and day-ward factors of steps 2 and 3 change
+//     the payment, not S, so an uplift never moves a case into the low
+//     class or out of the high one. High when cost ≥ k × S,
+//     else low when cost ≤ k_low × S — "at" the threshold counts, and both
 //     sides are compared in whole cents. A matching day-ward entry with
 //     exempt_low_outlier turns a low case back to none
 //     (low_outlier_exempt). Records with TotalCost ≤ 0 are never outliers.
 //  5. GroupAmount = w × rate × level coefficient × kind coefficient, where a
 //     same-level group (checked on PaidAs) uses same_level_coefficient and
 //     same_level_rate instead. Then the outlier formula: high: GroupAmount +
-//     max(0, cost − k × S') × ratio; low cost_ratio: GroupAmount × cost / S'; low
-//     item_cost: cost.
+//     max(0, cost − k × S) × ratio; low cost_ratio: GroupAmount × cost / S
+//     (so a low case keeps its factors); low item_cost: cost.
 //  6. tcm_fixed_price: Amount = price, replacing everything above (Outlier
 //     keeps the class for audit).
 //

@@ -158,3 +158,24 @@ func TestComputeConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestUpliftNeverLowersPayment: over every cost from 50 to 4 × the standard
+// in steps of 50 yuan, a case that qualifies for the TCM-advantaged uplift
+// (×1.1 on M54.5 with half its cost TCM) is paid at least what the same case
+// without it is paid, and the two fall in the same outlier class: the
+// uplift scales the payment, not the thresholds. Scaling the thresholds too
+// once paid the uplifted case 4 200 instead of 10 000 at a cost of 4 200.
+func TestUpliftNeverLowersPayment(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	var with, without Payment
+	for c := 50.0; c <= 40000; c += 50 {
+		calc.Compute(mkRec(cost(c), tcmCost(c/2)), drgRes("HC25", "M54.500"), DRG, &with)
+		calc.Compute(mkRec(cost(c)), drgRes("HC25", "M54.500"), DRG, &without)
+		if !with.Has(AdjTCMAdvantaged) || without.Has(AdjTCMAdvantaged) {
+			t.Fatalf("cost %v: uplift applied %v / %v, want with only", c, with.Has(AdjTCMAdvantaged), without.Has(AdjTCMAdvantaged))
+		}
+		if with.Amount < without.Amount || with.Outlier != without.Outlier {
+			t.Errorf("cost %v: uplifted %.2f (%v), plain %.2f (%v)", c, with.Amount, with.Outlier, without.Amount, without.Outlier)
+		}
+	}
+}
