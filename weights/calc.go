@@ -610,13 +610,17 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 	if scheme == DIP {
 		seList = listSameEffDIP
 	}
+	// An entry whose condition fails gives way to the next matching one (a
+	// less specific code, or the Western entry behind a TCM one).
+	sameEffOK := func(i int32) bool { return !sc.sameEff[i].tcmOnly || c.tcmTreated(rec) }
+	if i := h[seList]; i >= 0 && !sameEffOK(i) {
+		h[seList] = c.match.first(seList, res.PrincipalDx, rec.TCMPrincipalDx, sameEffOK)
+	}
 	if i := h[seList]; i >= 0 {
 		e := &sc.sameEff[i]
-		if !e.tcmOnly || c.tcmTreated(rec) {
-			w, paidAs, gi = e.info.weight, e.group, e.info
-			if a := out.next(); a != nil {
-				a.Name, a.Op, a.Group, a.Factor, a.Source = AdjSameEfficacy, OpGroup, e.group, w/baseW, e.source
-			}
+		w, paidAs, gi = e.info.weight, e.group, e.info
+		if a := out.next(); a != nil {
+			a.Name, a.Op, a.Group, a.Factor, a.Source = AdjSameEfficacy, OpGroup, e.group, w/baseW, e.source
 		}
 	}
 	out.PaidAs = paidAs
@@ -624,13 +628,15 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 
 	// (2) TCM-advantaged uplift: by disease, else by the paid group.
 	advantaged := false
+	advOK := func(i int32) bool { e := &c.advantaged[i]; return !e.hasShare || atLeastShare(rec, e.minShare) }
+	if i := h[listAdvantaged]; i >= 0 && !advOK(i) {
+		h[listAdvantaged] = c.match.first(listAdvantaged, res.PrincipalDx, rec.TCMPrincipalDx, advOK)
+	}
 	if i := h[listAdvantaged]; i >= 0 {
 		e := &c.advantaged[i]
-		if !e.hasShare || atLeastShare(rec, e.minShare) {
-			w *= e.factor
-			advantaged = true
-			out.addOp(AdjTCMAdvantaged, OpFactor, e.factor, 0, e.source)
-		}
+		w *= e.factor
+		advantaged = true
+		out.addOp(AdjTCMAdvantaged, OpFactor, e.factor, 0, e.source)
 	}
 	if !advantaged && gi.advGroup >= 0 {
 		e := &sc.advGroups[gi.advGroup]

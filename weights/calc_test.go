@@ -98,6 +98,17 @@ func TestCompute(t *testing.T) {
 		{name: "subcategory entry beats category", // K80.100x001: K80.1 (×1.08) over K80 (×1.05): 10800
 			rec: mkRec(), res: drgRes("HC25", "K80.100x001"), amount: 10800, weight: 1.08,
 			adj: "tcm_advantaged×1.08(tcm_advantaged[3])"},
+		{name: "tcm entry's share missed: the western entry applies", // A03.06 needs 0.6, the case has 0.5: M54.5 (0.3) ×1.1: 11000
+			policy: func(p *Policy) { p.TCMAdvantaged[1].MinTCMShare = f64(0.6) },
+			rec:    mkRec(tcmDx("A03.06.01"), tcmCost(5000)), res: drgRes("HC25", "M54.500"), amount: 11000, weight: 1.1,
+			adj: "tcm_advantaged×1.10(tcm_advantaged[0])"},
+		{name: "subcategory entry's share missed: the category entry applies", // K80.1 needs 0.5, the case has none: K80 ×1.05: 10500
+			policy: func(p *Policy) { p.TCMAdvantaged[3].MinTCMShare = f64(0.5) },
+			rec:    mkRec(), res: drgRes("HC25", "K80.100x001"), amount: 10500, weight: 1.05,
+			adj: "tcm_advantaged×1.05(tcm_advantaged[2])"},
+		{name: "no entry's share met", // M54.5 needs 0.3, the case has 0.2; A03.06 needs 0.6: none, 10000
+			policy: func(p *Policy) { p.TCMAdvantaged[1].MinTCMShare = f64(0.6) },
+			rec:    mkRec(tcmDx("A03.06.01"), tcmCost(2000)), res: drgRes("HC25", "M54.500"), amount: 10000, weight: 1},
 		{name: "category entry matches below", // K80.200 under K80 (×1.05): 10500
 			rec: mkRec(), res: drgRes("HC25", "K80.200"), amount: 10500, weight: 1.05,
 			adj: "tcm_advantaged×1.05(tcm_advantaged[2])"},
@@ -192,6 +203,12 @@ func TestCompute(t *testing.T) {
 			adj: "same_efficacy→IF19(drg.same_efficacy[0])"},
 		{name: "same efficacy, Western-treated", // tcm_only and share 0.1: stays IS15, 0.5 × 10000 = 5000
 			rec: mkRec(cost(12000), tcmCost(1200)), res: drgRes("IS15", "S52.500"), amount: 5000, weight: 0.5},
+		{name: "same efficacy, tcm_only missed: a less specific entry applies", // S52.5 is tcm_only; S52 is not: HC23, 2.0 × 10000 = 20000
+			policy: func(p *Policy) {
+				p.DRG.SameEfficacy = append(p.DRG.SameEfficacy, SameEfficacy{Code: "S52", PayAsGroup: "HC23"})
+			},
+			rec: mkRec(cost(12000), tcmCost(1200)), res: drgRes("IS15", "S52.500"), amount: 20000, weight: 2,
+			adj: "same_efficacy→HC23(drg.same_efficacy[2])"},
 		{name: "same efficacy, not tcm_only", // S82.200 paid as HC23 for any treatment: 2.0 × 10000 = 20000
 			rec: mkRec(cost(20000)), res: drgRes("IS15", "S82.200"), amount: 20000, weight: 2,
 			adj: "same_efficacy→HC23(drg.same_efficacy[1])"},

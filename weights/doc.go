@@ -122,7 +122,10 @@
 // "K80.100x001". A tcm entry matches Record.TCMPrincipalDx and its dotted
 // descendants ("A04.02" matches "A04.02.01"). When several entries of one
 // list match, a tcm entry wins over an icd10 one and a longer one over a
-// shorter one. factor and price must be > 0, shares within [0, 1].
+// shorter one; an entry whose condition the case does not meet
+// (min_tcm_share, tcm_only) gives way to the next, so a TCM-coded case that
+// misses its TCM entry's share still gets the Western entry of its disease.
+// factor and price must be > 0, shares within [0, 1].
 //
 //   - tcm_advantaged (中医优势病种, seed 000 item 14, 001 (五)): weight × factor,
 //     when min_tcm_share is absent or TCMCost ≥ min_tcm_share × TotalCost.

@@ -51,6 +51,32 @@ func (m *matcher) add(list int, idx int, code, system string) {
 // A04.02.01).
 func (m *matcher) match(pdx, tcm string) hits {
 	h := noHits
+	m.walk(pdx, tcm, func(e *hits) bool {
+		merge(&h, e)
+		return false
+	})
+	return h
+}
+
+// first returns the first entry of list, in match's order, that ok accepts,
+// or -1: when the entry match chose has a condition the record does not
+// meet (a minimum TCM share, TCM treatment), a less specific entry may
+// still apply.
+func (m *matcher) first(list int, pdx, tcm string, ok func(idx int32) bool) int32 {
+	found := int32(-1)
+	m.walk(pdx, tcm, func(e *hits) bool {
+		if i := e[list]; i >= 0 && ok(i) {
+			found = i
+			return true
+		}
+		return false
+	})
+	return found
+}
+
+// walk calls visit with the entries of every code matching pdx or tcm, in
+// precedence order (TCM first, longer first), until visit returns true.
+func (m *matcher) walk(pdx, tcm string, visit func(e *hits) bool) {
 	if m.tcmLens != 0 && tcm != "" {
 		for n := len(tcm); n >= 2; n-- {
 			if n < len(tcm) && tcm[n] != '.' {
@@ -59,12 +85,17 @@ func (m *matcher) match(pdx, tcm string) hits {
 			if n < 64 && m.tcmLens&(1<<n) == 0 {
 				continue
 			}
-			if e, ok := m.tcm.get(tcm[:n]); ok {
-				merge(&h, e)
+			if e, ok := m.tcm.get(tcm[:n]); ok && visit(e) {
+				return
 			}
 		}
 	}
 	if m.westLens != 0 && len(pdx) >= 3 {
+		if len(pdx) >= 64 { // longer than any tracked length: try the whole code first
+			if e, ok := m.west.get(pdx); ok && visit(e) {
+				return
+			}
+		}
 		// Only the prefix lengths some entry has, longest first.
 		lens := m.westLens
 		if len(pdx) < 63 {
@@ -76,17 +107,11 @@ func (m *matcher) match(pdx, tcm string) hits {
 			if n > len(pdx) {
 				continue
 			}
-			if e, ok := m.west.get(pdx[:n]); ok {
-				merge(&h, e)
-			}
-		}
-		if len(pdx) >= 64 { // longer than any tracked length: try the whole code too
-			if e, ok := m.west.get(pdx); ok {
-				merge(&h, e)
+			if e, ok := m.west.get(pdx[:n]); ok && visit(e) {
+				return
 			}
 		}
 	}
-	return h
 }
 
 // merge fills the lists of h that have no entry yet from e.

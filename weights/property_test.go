@@ -120,6 +120,14 @@ func TestComputeDoesNotAllocate(t *testing.T) {
 			t.Errorf("case %d: %s not applied: %s", i, src, pay.AdjustmentsString())
 		}
 	}
+	// An entry whose share is missed gives way to the next: still no allocation.
+	shadowed := mustPolicy(t, testPolicy)
+	shadowed.TCMAdvantaged[1].MinTCMShare = f64(0.6)
+	calc = mustCalc(t, shadowed, mustTable(t, testTable))
+	rec, res := mkRec(tcmDx("A03.06.01"), tcmCost(5000)), drgRes("HC25", "M54.500")
+	if allocs := testing.AllocsPerRun(100, func() { calc.Compute(rec, res, DRG, &pay) }); allocs != 0 || !pay.Has(AdjTCMAdvantaged) {
+		t.Errorf("falling back to the next entry: %v allocations, uplift %v", allocs, pay.Has(AdjTCMAdvantaged))
+	}
 	buf := make([]byte, 0, 512)
 	allocs := testing.AllocsPerRun(100, func() { buf = pay.AppendAdjustments(buf[:0]) })
 	if allocs != 0 {
