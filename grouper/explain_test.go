@@ -90,3 +90,33 @@ func TestExplainNamesUnknownCodes(t *testing.T) {
 		}
 	})
 }
+
+// TestExplainBothPrincipals: with a Western and a TCM principal, the Western
+// one is grouped and the trace says what the TCM one would have mapped to.
+func TestExplainBothPrincipals(t *testing.T) {
+	rs, err := Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		tcm, syndrome, want string
+	}{
+		{"A07.01.01", "B04.02.03", "-tcm A07.01.01: Western principal I63.900 given: the mapping to I61.900 (line 4) is not applied"},
+		{"Z99.99", "", "-tcm Z99.99: Western principal I63.900 given: the TCM principal is not mapped"},
+	} {
+		rec := record.Record{ID: "t", Sex: 1, AgeYears: 60, PrincipalDx: "I63.900", TCMPrincipalDx: tc.tcm, TCMSyndrome: tc.syndrome,
+			Present: record.HasSex | record.HasAgeYears}
+		res := g.Explain(&rec)
+		if res.PrincipalDx != "I63.900" || res.TCMSource != "" {
+			t.Errorf("%s: grouped %s from %q, want I63.900 and no TCM source", tc.tcm, res.PrincipalDx, res.TCMSource)
+		}
+		first := res.Trace.Steps[0]
+		if got := "-" + first.Stage + " " + first.Code + ": " + first.Detail; got != tc.want || first.Passed {
+			t.Errorf("first step %q, want %q", got, tc.want)
+		}
+	}
+}

@@ -242,6 +242,15 @@ func (g *Grouper) prepare(st *state, rec *record.Record, tr *Trace) Result {
 			tr.add("tcm", rec.TCMPrincipalDx, true, "%s %q -> %s (mapping line %d)", rec.TCMPrincipalDx, rec.TCMSyndrome, row.Western, row.Line)
 		}
 	}
+	if tr != nil && rec.PrincipalDx != "" && rec.TCMPrincipalDx != "" {
+		// Both principals given: the Western one is grouped. Say so, since
+		// nothing else in the result mentions the TCM code.
+		if row, ok := g.tcm.Map(rec.TCMPrincipalDx, rec.TCMSyndrome); ok {
+			tr.add("tcm", rec.TCMPrincipalDx, false, "Western principal %s given: the mapping to %s (line %d) is not applied", rec.PrincipalDx, row.Western, row.Line)
+		} else {
+			tr.add("tcm", rec.TCMPrincipalDx, false, "Western principal %s given: the TCM principal is not mapped", rec.PrincipalDx)
+		}
+	}
 	res.PrincipalDx = pdx
 	if pdx == "" {
 		res.Reason = ReasonNoPrincipal

@@ -182,6 +182,18 @@ func (t *tableReader) code(file string, line, col int, sys codes.System, raw str
 	return c, true
 }
 
+// name reads a name that other rows refer to (a list, region or exclusion
+// table). Spaces around it are dropped with a warning: kept, they made a
+// name no condition or CC row could match, and the rows were silently
+// ignored.
+func (t *tableReader) name(file string, line, col int, raw string) string {
+	s := strings.TrimSpace(raw)
+	if s != raw {
+		t.add(file, line, col, true, "name %q has spaces around it; read as %q", raw, s)
+	}
+	return s
+}
+
 func (t *tableReader) int(file string, line, col int, raw string, blankOK bool) int {
 	if raw == "" && blankOK {
 		return 0
@@ -313,14 +325,15 @@ func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 		if !ok {
 			return
 		}
-		rs.Lists = append(rs.Lists, ListEntry{Owner: c[0], List: c[1], System: sys, Code: code, Group: t.int(FileLists, line, 5, c[4], true), Region: c[5], Line: line})
+		rs.Lists = append(rs.Lists, ListEntry{Owner: t.name(FileLists, line, 1, c[0]), List: t.name(FileLists, line, 2, c[1]), System: sys, Code: code,
+			Group: t.int(FileLists, line, 5, c[4], true), Region: t.name(FileLists, line, 6, c[5]), Line: line})
 	})
 	t.rows(fsys, FileCC, false, func(line int, c []string) {
 		code, ok := t.code(FileCC, line, 1, codes.SystemDiagnosis, c[0])
 		if !ok {
 			return
 		}
-		e := CCEntry{Code: code, Table: c[2], Line: line}
+		e := CCEntry{Code: code, Table: t.name(FileCC, line, 3, c[2]), Line: line}
 		switch c[1] {
 		case "MCC":
 			e.Level = CCLevelMCC
@@ -334,7 +347,7 @@ func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 	})
 	t.rows(fsys, FileExclusions, false, func(line int, c []string) {
 		if code, ok := t.code(FileExclusions, line, 2, codes.SystemDiagnosis, c[1]); ok {
-			rs.Exclusions = append(rs.Exclusions, Exclusion{Table: c[0], Principal: code, Line: line})
+			rs.Exclusions = append(rs.Exclusions, Exclusion{Table: t.name(FileExclusions, line, 1, c[0]), Principal: code, Line: line})
 		}
 	})
 	if _, err := fs.Stat(fsys, FileTCM); err == nil {

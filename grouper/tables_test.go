@@ -152,3 +152,40 @@ func TestMDCOrderColumn(t *testing.T) {
 		t.Errorf("duplicate MDC order: got %v", err)
 	}
 }
+
+// TestNamesWithSpaces: a list, region or exclusion table name with spaces
+// around it is read without them, with a warning at its file:line:column;
+// kept, the spaces made rows that no condition or CC entry could match.
+func TestNamesWithSpaces(t *testing.T) {
+	fsys := tinyTables()
+	fsys[FileLists] = &fstest.MapFile{Data: []byte("owner\tlist\tsystem\tcode\tgroup\tregion\n*\tor\tproc\t51.2200\t\t\nH\tmdc_dx\tdx\tK80\t\t\nHC2\tss\tproc\t51.2300\t\t\nHS2\tzd \tdx\tK80.1\t\t 胸部\n")}
+	fsys[FileCC] = &fstest.MapFile{Data: []byte("code\tlevel\texclusion_table\nJ18.900\tMCC\tresp\nK81.000\tMCC\tbil \n")}
+	fsys[FileExclusions] = &fstest.MapFile{Data: []byte("exclusion_table\tpdx_code\n bil\tK80\n")}
+	rs, problems, err := ReadTables(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		`lists.tsv:5:2: warning: name "zd " has spaces around it; read as "zd"`,
+		`lists.tsv:5:6: warning: name " 胸部" has spaces around it; read as "胸部"`,
+		`cc.tsv:3:3: warning: name "bil " has spaces around it; read as "bil"`,
+		`cc_exclusion.tsv:2:1: warning: name " bil" has spaces around it; read as "bil"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	g, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// HS2's list zd and the exclusion of K81.000 under K80 hold as in the
+	// clean fixture.
+	rec := record.Record{ID: "t", Sex: 1, PrincipalDx: "K80.100", SecondaryDx: []string{"K81.000"}}
+	if res := g.Group(&rec); res.DRG != "HS29" || res.CCLevel != CCNone {
+		t.Errorf("got %s with complication level %v, want HS29 without a counted complication", res.DRG, res.CCLevel)
+	}
+}
