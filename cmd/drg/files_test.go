@@ -240,3 +240,21 @@ func TestReportsStayOffStdoutData(t *testing.T) {
 		t.Errorf("gen --out -: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// TestSettleRefusesRepeatedCases: a case in two inputs (or twice in one)
+// would take two shares of the pool and halve every point's value.
+func TestSettleRefusesRepeatedCases(t *testing.T) {
+	dir := t.TempDir()
+	in := sampleCopy(t, dir)
+	priced := filepath.Join(dir, "priced.csv")
+	if code, _, errOut := drg(t, "", "group", in, "--out", priced, "--quiet"); code != 0 {
+		t.Fatalf("group: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := drg(t, "", "settle", priced, "--budget", "1000000"); code != 0 {
+		t.Fatalf("settle: exit %d: %s", code, errOut)
+	}
+	code, _, errOut := drg(t, "", "settle", priced, priced, "--budget", "1000000")
+	if code != 1 || !strings.Contains(errOut, "priced.csv:2: case S202400001 appears a second time") {
+		t.Errorf("the same file twice: exit %d, %q", code, errOut)
+	}
+}

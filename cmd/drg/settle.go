@@ -38,8 +38,13 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 	// cases costs a few bytes each, not a string each.
 	var idText []byte
 	var idEnd []int
+	// A case given twice (a file named twice, overlapping monthly files)
+	// would take two shares of the pool: refuse it, as drg group refuses a
+	// repeated id.
+	ids := batch.NewIDSet(batch.Options{})
+	defer ids.Close()
 	for _, path := range files {
-		if err := readPriced(path, func(id, hospital string, p *weights.Payment) {
+		if err := readPriced(path, ids, func(id, hospital string, p *weights.Payment) {
 			s.Add(hospital, p)
 			if *casesOut != "" {
 				idText = append(idText, id...)
@@ -119,7 +124,8 @@ func settle(e *env, s *weights.Settlement, budget float64, casesOut string, idTe
 }
 
 // readPriced reads a grouped file's payment columns into Payments.
-func readPriced(path string, fn func(id, hospital string, p *weights.Payment)) error {
+// A case id that ids has seen, in this file or an earlier one, is an error.
+func readPriced(path string, ids *record.IDSet, fn func(id, hospital string, p *weights.Payment)) error {
 	f, err := record.OpenFile(path)
 	if err != nil {
 		return err
@@ -159,6 +165,14 @@ func readPriced(path string, fn func(id, hospital string, p *weights.Payment)) e
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		line, _ := cr.FieldPos(0)
+		rec := record.Record{ID: row[col["id"]]}
+		dup, err := ids.Check(&rec, "")
+		if err != nil {
+			return err
+		}
+		if dup != nil {
+			return fmt.Errorf("%s:%d: case %s appears a second time (in this file or an earlier one): each case is settled once", path, line, rec.ID)
+		}
 		num := func(name string) (float64, error) {
 			v, err := record.ParseNumber(row[col[name]])
 			if err != nil || v < 0 {
