@@ -50,6 +50,10 @@ var tableHeaders = map[string][]string{
 	FileDIPComprehend: {"dip", "category", "class", "score", "name"},
 }
 
+// ErrStaleTable is returned by WriteTables for a directory holding a table
+// file that the rule set being written does not have.
+var ErrStaleTable = errors.New("grouper: directory holds another rule set's table")
+
 // ErrImport is wrapped by *ImportError.
 var ErrImport = errors.New("grouper: rule-set tables have errors")
 
@@ -627,12 +631,28 @@ func (rs *RuleSet) EncodeTables() map[string][]byte {
 	return out
 }
 
-// WriteTables writes rs's tables into dir, creating it if needed.
+// WriteTables writes rs's tables into dir, creating it if needed. It
+// overwrites the tables rs has and refuses, with ErrStaleTable, a directory
+// holding any other *.tsv or *.csv file, which reading the directory back
+// would take as part of rs.
 func (rs *RuleSet) WriteTables(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	files := rs.EncodeTables()
+	// ReadTables reads every table file of a directory: one left from
+	// another rule set would be read back as part of this one (its TCM map,
+	// its weights).
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if _, ours := files[n]; !ours && !e.IsDir() && (strings.HasSuffix(n, ".tsv") || strings.HasSuffix(n, ".csv")) {
+			return fmt.Errorf("write rule set %s: %s already holds %s, which this rule set does not have and reading the directory back would mix in: %w", rs.Name, dir, n, ErrStaleTable)
+		}
+	}
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)

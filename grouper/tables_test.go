@@ -3,6 +3,8 @@ package grouper
 import (
 	"errors"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -187,5 +189,35 @@ func TestNamesWithSpaces(t *testing.T) {
 	rec := record.Record{ID: "t", Sex: 1, PrincipalDx: "K80.100", SecondaryDx: []string{"K81.000"}}
 	if res := g.Group(&rec); res.DRG != "HS29" || res.CCLevel != CCNone {
 		t.Errorf("got %s with complication level %v, want HS29 without a counted complication", res.DRG, res.CCLevel)
+	}
+}
+
+// TestWriteTablesRefusesStaleTables: writing a rule set over the tables of
+// another refuses when one of them would be read back as part of it; its
+// own tables it overwrites.
+func TestWriteTablesRefusesStaleTables(t *testing.T) {
+	rs, _, err := ReadTables(tinyTables())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := rs.WriteTables(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.WriteTables(dir); err != nil {
+		t.Errorf("writing the same rule set again: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("kept"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.WriteTables(dir); err != nil {
+		t.Errorf("a file that is not a table: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, FileTCM), []byte("tcm_disease\ttcm_syndrome\twestern_dx\tnote\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = rs.WriteTables(dir)
+	if !errors.Is(err, ErrStaleTable) || !strings.Contains(err.Error(), FileTCM) {
+		t.Errorf("over another rule set's %s: %v, want ErrStaleTable naming it", FileTCM, err)
 	}
 }
