@@ -7,10 +7,9 @@ import (
 	"github.com/medpay/drg/grouper/record"
 )
 
-// TestExplainNamesUnknownCodes checks Result.UnknownCodes and the trace's
-// "code" steps: a code the rule set does not know is named once, with what it
-// means for grouping, and a known code gets no step.
-func TestExplainNamesUnknownCodes(t *testing.T) {
+// compiledSample returns the embedded sample rule set, compiled.
+func compiledSample(t *testing.T) *Grouper {
+	t.Helper()
 	rs, err := Sample()
 	if err != nil {
 		t.Fatal(err)
@@ -19,6 +18,14 @@ func TestExplainNamesUnknownCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g
+}
+
+// TestExplainNamesUnknownCodes checks Result.UnknownCodes and the trace's
+// "code" steps: a code the rule set does not know is named once, with what it
+// means for grouping, and a known code gets no step.
+func TestExplainNamesUnknownCodes(t *testing.T) {
+	g := compiledSample(t)
 	for _, tc := range []struct {
 		name    string
 		pdx     string
@@ -94,14 +101,7 @@ func TestExplainNamesUnknownCodes(t *testing.T) {
 // TestExplainBothPrincipals: with a Western and a TCM principal, the Western
 // one is grouped and the trace says what the TCM one would have mapped to.
 func TestExplainBothPrincipals(t *testing.T) {
-	rs, err := Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Compile(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := compiledSample(t)
 	for _, tc := range []struct {
 		tcm, syndrome, want string
 	}{

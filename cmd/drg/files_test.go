@@ -25,6 +25,18 @@ func sampleCopy(t *testing.T, dir string) string {
 	return p
 }
 
+// pricedSample copies the sample records into dir and groups them, with
+// payments, into dir/priced.csv.
+func pricedSample(t *testing.T, dir string) (in, priced string) {
+	t.Helper()
+	in = sampleCopy(t, dir)
+	priced = filepath.Join(dir, "priced.csv")
+	if code, _, errOut := drg(t, "", "group", in, "--out", priced, "--quiet"); code != 0 {
+		t.Fatalf("group: exit %d: %s", code, errOut)
+	}
+	return in, priced
+}
+
 // dirNames lists the names in dir, hidden ones included.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
@@ -43,12 +55,8 @@ func dirNames(t *testing.T, dir string) []string {
 // refused before anything is written; the input stays whole.
 func TestOutputIsInput(t *testing.T) {
 	dir := t.TempDir()
-	in := sampleCopy(t, dir)
+	in, priced := pricedSample(t, dir)
 	orig, _ := os.ReadFile(in)
-	priced := filepath.Join(dir, "priced.csv")
-	if code, _, errOut := drg(t, "", "group", in, "--out", priced, "--quiet"); code != 0 {
-		t.Fatalf("group: exit %d: %s", code, errOut)
-	}
 	link := filepath.Join(dir, "link.csv")
 	if err := os.Symlink(in, link); err != nil {
 		t.Fatal(err)
@@ -128,11 +136,7 @@ func TestFailedRunLeavesNoOutput(t *testing.T) {
 // it was: a symbolic link is not removed, nothing is written through it.
 func TestSettleFailureKeepsCasesPath(t *testing.T) {
 	dir := t.TempDir()
-	in := sampleCopy(t, dir)
-	priced := filepath.Join(dir, "priced.csv")
-	if code, _, errOut := drg(t, "", "group", in, "--out", priced, "--quiet"); code != 0 {
-		t.Fatalf("group: exit %d: %s", code, errOut)
-	}
+	_, priced := pricedSample(t, dir)
 	link := filepath.Join(dir, "cases.csv")
 	if err := os.Symlink("cases-2024.csv", link); err != nil {
 		t.Fatal(err)
@@ -245,11 +249,7 @@ func TestReportsStayOffStdoutData(t *testing.T) {
 // would take two shares of the pool and halve every point's value.
 func TestSettleRefusesRepeatedCases(t *testing.T) {
 	dir := t.TempDir()
-	in := sampleCopy(t, dir)
-	priced := filepath.Join(dir, "priced.csv")
-	if code, _, errOut := drg(t, "", "group", in, "--out", priced, "--quiet"); code != 0 {
-		t.Fatalf("group: exit %d: %s", code, errOut)
-	}
+	_, priced := pricedSample(t, dir)
 	if code, _, errOut := drg(t, "", "settle", priced, "--budget", "1000000"); code != 0 {
 		t.Fatalf("settle: exit %d: %s", code, errOut)
 	}
