@@ -180,14 +180,7 @@ func resultCols(r Result) []string {
 // with the embedded sample rule set and compares every expected column. Group
 // (the fast path) and Explain (the traced path) must agree.
 func TestSampleGolden(t *testing.T) {
-	rs, err := Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Compile(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := compiledSample(t)
 	cases := readGolden(t, filepath.Join("testdata", "golden.tsv"))
 	if len(cases) < 150 {
 		t.Errorf("%d golden records, want at least 150", len(cases))
