@@ -777,14 +777,7 @@ func TestSampleCSV(t *testing.T) {
 	if !bytes.Equal(have, data) {
 		t.Fatalf("%s is out of date: run go test ./grouper -run TestSampleCSV -gen", sampleCSVPath)
 	}
-	rs, err := Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Compile(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := compiledSample(t)
 	var valid, tcm, dayWard, dirty, rejects int
 	hospitals := map[string]bool{}
 	for _, r := range rows {
