@@ -51,7 +51,7 @@ func isTerminal(f *os.File) bool {
 func run(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) > 1 {
-			return run(ctx, e, []string{args[1], "--help"})
+			return run(ctx, e, append(args[1:], "--help"))
 		}
 		printUsage(e.stdout)
 		if len(args) == 0 {
@@ -60,7 +60,17 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 0
 	}
 	name := args[0]
-	if name == "rules" && len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+	if name == "rules" {
+		// "rules" is a group of commands, not one: without a subcommand it
+		// lists them, as a help request or as a usage error.
+		if len(args) == 1 || strings.HasPrefix(args[1], "-") {
+			if len(args) > 1 && isHelpFlag(args[1]) {
+				printGroupUsage(e.stdout, "rules")
+				return 0
+			}
+			printGroupUsage(e.stderr, "rules")
+			return 2
+		}
 		name, args = "rules "+args[1], args[1:]
 	}
 	for _, c := range commands {
@@ -78,7 +88,7 @@ func run(ctx context.Context, e *env, args []string) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(e.stderr, "drg: unknown command %q\n\n", args[0])
+	fmt.Fprintf(e.stderr, "drg: unknown command %q\n\n", name)
 	printUsage(e.stderr)
 	return 2
 }
@@ -92,9 +102,7 @@ Usage:
 
 Commands:
 `)
-	cs := append([]*command(nil), commands...)
-	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
-	for _, c := range cs {
+	for _, c := range sortedCommands() {
 		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
@@ -103,6 +111,26 @@ With no --rules, the embedded SAMPLE rule set is used (self-authored, not an
 official scheme); 'drg rules import' stores real schemes such as chs-drg-1.1.
 `)
 }
+
+// printGroupUsage lists the commands whose names start with group, for
+// "drg rules" and "drg help rules".
+func printGroupUsage(w io.Writer, group string) {
+	fmt.Fprintf(w, "Usage:\n  drg %s SUBCOMMAND [flags] [arguments]\n\nSubcommands:\n", group)
+	for _, c := range sortedCommands() {
+		if strings.HasPrefix(c.name, group+" ") {
+			fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+		}
+	}
+	fmt.Fprintf(w, "\nRun 'drg %s SUBCOMMAND --help' for the flags of a subcommand.\n", group)
+}
+
+func sortedCommands() []*command {
+	cs := append([]*command(nil), commands...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	return cs
+}
+
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 
 // newFlags returns a flag set whose --help prints the command's synopsis and
 // every flag with its explanation.
@@ -121,7 +149,7 @@ func newFlags(e *env, c *command) *flag.FlagSet {
 // (drg group in.csv --out out.csv). --help prints to standard output.
 func parseFlags(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
 	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
+		if isHelpFlag(a) {
 			fs.SetOutput(e.stdout)
 		}
 	}

@@ -34,14 +34,34 @@ func TestHelpExplainsEveryCommand(t *testing.T) {
 		if !strings.Contains(out, c.name) {
 			t.Errorf("drg --help does not list %q", c.name)
 		}
-		args := append(strings.Fields(c.name), "--help")
-		code, out, _ := drg(t, "", args...)
-		if code != 0 || !strings.Contains(out, "Usage: drg "+c.name) || !strings.Contains(out, "Flags:") {
-			t.Errorf("drg %s --help: exit %d, output %q", c.name, code, out)
+		for _, args := range [][]string{
+			append(strings.Fields(c.name), "--help"),
+			append([]string{"help"}, strings.Fields(c.name)...),
+		} {
+			code, out, _ := drg(t, "", args...)
+			if code != 0 || !strings.Contains(out, "Usage: drg "+c.name) || !strings.Contains(out, "Flags:") {
+				t.Errorf("drg %s: exit %d, output %q", strings.Join(args, " "), code, out)
+			}
 		}
 	}
-	if code, _, errOut := drg(t, "", "nosuch"); code != 2 || !strings.Contains(errOut, "unknown command") {
-		t.Errorf("unknown command: exit %d, %q", code, errOut)
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+	}{
+		{args: []string{"nosuch"}, stderr: `unknown command "nosuch"`},
+		{args: []string{"rules", "nosuch"}, stderr: `unknown command "rules nosuch"`},
+		{args: []string{"rules"}, stderr: "rules import"},
+	} {
+		if code, _, errOut := drg(t, "", tc.args...); code != 2 || !strings.Contains(errOut, tc.stderr) {
+			t.Errorf("drg %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(tc.args, " "), code, errOut, tc.stderr)
+		}
+	}
+	// "rules" is a group: asking for its help lists its subcommands.
+	for _, args := range [][]string{{"help", "rules"}, {"rules", "--help"}, {"rules", "-h"}} {
+		code, out, _ := drg(t, "", args...)
+		if code != 0 || !strings.Contains(out, "drg rules SUBCOMMAND") || !strings.Contains(out, "rules recover") {
+			t.Errorf("drg %s: exit %d, output %q", strings.Join(args, " "), code, out)
+		}
 	}
 }
 
