@@ -45,7 +45,7 @@ func (g *groupFlags) register(fl interface {
 	fl.IntVar(&g.batchBytes, "batch-bytes", 64<<10, "input bytes per pipeline batch, cut at record boundaries (a 64 KiB batch holds about 450 records)")
 	fl.StringVar(&g.format, "format", "", "output format: csv, tsv or jsonl (default: from --out's extension, else csv)")
 	fl.StringVar(&g.inFormat, "input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension, else from its first line: { for JSON lines, more tabs than commas for TSV)")
-	fl.StringVar(&g.encoding, "encoding", "utf-8", "input text encoding: utf-8, gbk or gb18030")
+	fl.StringVar(&g.encoding, "encoding", "auto", encodingHelp)
 	fl.StringVar(&g.scheme, "scheme", "drg", "grouping scheme: drg, dip or both")
 	fl.BoolVar(&g.explain, "explain", false, "add a trace column explaining every decision (slower)")
 	fl.StringVar(&g.policy, "policy", "sample", "payment policy JSON file, or 'sample' for the embedded SAMPLE policy; payment columns are added when the rule set has a weights table")
@@ -285,11 +285,23 @@ func addStats(a, b batch.Stats) batch.Stats {
 	return a
 }
 
+// encodingHelp explains --encoding, which group and validate share.
+const encodingHelp = "input text encoding: auto (GBK/GB18030 when the first 64 KiB are not UTF-8 but read as GBK, else UTF-8; decided once per file), utf-8, gbk or gb18030"
+
+// openInput opens path ("-" for standard input) and says on standard error
+// when an auto-detected encoding is GB18030, so that a wrong guess shows.
 func openInput(e *env, path string, opts record.Options) (*record.Reader, error) {
+	var rd *record.Reader
+	var err error
 	if path == "-" {
-		return record.NewReader(e.stdin, opts)
+		rd, err = record.NewReader(e.stdin, opts)
+	} else {
+		rd, err = record.Open(path, opts)
 	}
-	return record.Open(path, opts)
+	if err == nil && strings.EqualFold(opts.Encoding, "auto") && rd.Encoding() != "utf-8" {
+		fmt.Fprintf(e.stderr, "drg: %s: not UTF-8, read as GBK/GB18030 (--encoding utf-8 to refuse it)\n", path)
+	}
+	return rd, err
 }
 
 func printSummary(w io.Writer, rs *grouper.RuleSet, s batch.Stats, rejPath string) {

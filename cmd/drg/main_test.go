@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/medpay/drg/weights"
 )
 
@@ -187,6 +189,44 @@ func TestPolicyWarnings(t *testing.T) {
 	}
 	if want := "drg: policy warning: drg.same_level_groups[0]: ZZ99 is not in weights.tsv\n"; errOut != want {
 		t.Errorf("stderr %q, want %q", errOut, want)
+	}
+}
+
+// TestGBKInput: a GBK export is detected and read whole; read as UTF-8 it
+// is rejected record by record, each reject with its id and field.
+func TestGBKInput(t *testing.T) {
+	dir := t.TempDir()
+	utf := "id,sex,age_years,principal_dx,hospital_id\nR1,男,40,K80.000,医院甲\nR2,女,40,K80.000,医院乙\n"
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(utf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := filepath.Join(dir, "gbk.csv"), filepath.Join(dir, "out.csv")
+	if err := os.WriteFile(in, []byte(gbk), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := drg(t, "", "group", in, "--out", out)
+	if code != 0 || !strings.Contains(errOut, "read as GBK") || !strings.Contains(errOut, "grouped      2") {
+		t.Fatalf("auto: exit %d\n%s", code, errOut)
+	}
+	rows := readCSVFile(t, out)
+	if h := slices.Index(rows[0], "hospital_id"); len(rows) != 3 || h < 0 || rows[1][0] != "R1" || rows[2][h] != "医院乙" {
+		t.Errorf("auto: output %v", rows)
+	}
+
+	code, _, errOut = drg(t, "", "group", in, "--out", out, "--encoding", "utf-8")
+	if code != 0 || !strings.Contains(errOut, "rejected     2") || strings.Contains(errOut, "read as GBK") {
+		t.Fatalf("utf-8: exit %d\n%s", code, errOut)
+	}
+	rej := readCSVFile(t, out+".rejects.csv")
+	want := [][]string{{"line", "id", "field", "reason"}, {"2", "R1", "sex", "syntax"}, {"3", "R2", "hospital_id", "syntax"}}
+	if len(rej) != len(want) {
+		t.Fatalf("rejects: %v", rej)
+	}
+	for i := range want {
+		if !slices.Equal(rej[i][:4], want[i]) {
+			t.Errorf("rejects row %d: %v, want %v", i, rej[i][:4], want[i])
+		}
 	}
 }
 

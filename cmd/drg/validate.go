@@ -18,7 +18,7 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "validate", usage: "FILE... [--rejects FILE]", summary: "Read record files, normalise every code and validate every record, without grouping.\nPrints records / accepted / rejected per file; rejected records go to --rejects with line, id,\nfield, reason and the original line. '-' reads standard input."}
 	fl := newFlags(e, c)
 	rejPath := fl.String("rejects", "", "write rejected records here (CSV: line,id,field,reason,message,original; .zst compresses), once every input has been read; default: not written, only counted")
-	encoding := fl.String("encoding", "utf-8", "input text encoding: utf-8, gbk or gb18030")
+	encoding := fl.String("encoding", "auto", encodingHelp)
 	inFormat := fl.String("input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension, else from its first line: { for JSON lines, more tabs than commas for TSV)")
 	files, err := parseFlags(e, fl, args)
 	if err != nil {

@@ -33,7 +33,7 @@ func (r *Reader) scanCSV() error {
 		if !utf8.Valid(line) {
 			r.raw = string(line)
 			r.consume(n)
-			return r.reject("", errBadUTF8)
+			return r.rejectBadUTF8(bytes.Split(line, []byte{r.delim}))
 		}
 		s := string(line)
 		r.consume(n)
@@ -185,11 +185,15 @@ scan:
 	r.recLine = r.line
 	r.line += inner
 	defer r.consume(i)
-	if !utf8.Valid(rec) {
-		return r.reject("", errBadUTF8)
-	}
 	var bad int
 	r.scratch, r.ends, bad = splitQuoted(rec, delim, r.scratch[:0], r.ends[:0])
+	if bad < 0 && !utf8.Valid(r.scratch) {
+		fields, start := make([][]byte, len(r.ends)), 0
+		for k, end := range r.ends {
+			fields[k], start = r.scratch[start:end], end
+		}
+		return r.rejectBadUTF8(fields)
+	}
 	if bad >= 0 {
 		field := ""
 		if bad < len(r.header) {

@@ -169,6 +169,7 @@ func FuzzReadCSV(f *testing.F) {
 		// record parser even when in has no usable header.
 		checkStream(t, append([]byte(testHeader+"\n"), in...), Options{Format: FormatCSV})
 		checkStream(t, in, Options{Format: FormatCSV, Encoding: "gbk"})
+		checkStream(t, in, Options{Encoding: "auto"})
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
@@ -53,6 +54,7 @@ type Stats struct {
 // A Reader is not safe for concurrent use.
 type Reader struct {
 	opts    Options
+	gb      bool // the input is decoded from GB18030
 	format  Format
 	delim   byte
 	src     io.Reader
@@ -143,13 +145,15 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 	default:
 		return nil, fmt.Errorf("record: unknown %v", opts.Format)
 	}
-	gb := false
+	gb, auto := false, false
 	switch strings.ToLower(strings.TrimSpace(opts.Encoding)) {
 	case "", "utf-8", "utf8":
 	case "gbk", "gb2312", "gb18030", "cp936":
 		gb = true
+	case "auto":
+		auto = true
 	default:
-		return nil, fmt.Errorf("record: unsupported encoding %q (want utf-8, gbk or gb18030)", opts.Encoding)
+		return nil, fmt.Errorf("record: unsupported encoding %q (want auto, utf-8, gbk or gb18030)", opts.Encoding)
 	}
 
 	hint := -1 // bytes left in an in-memory src
@@ -176,6 +180,18 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 		src = zr
 		closers = append([]io.Closer{zr}, closers...)
 	}
+	if auto {
+		// The whole input is read in one encoding: deciding line by line
+		// would accept GBK text that happens to be valid UTF-8 as garbage.
+		head := make([]byte, EncodingSniffBytes)
+		n, err := io.ReadFull(src, head)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return nil, fmt.Errorf("record: read: %w", err)
+		}
+		head = head[:n]
+		gb = looksGB18030(head)
+		src = io.MultiReader(bytes.NewReader(head), src)
+	}
 	if gb {
 		src = transform.NewReader(src, simplifiedchinese.GB18030.NewDecoder())
 	}
@@ -187,6 +203,7 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 	}
 	rd = &Reader{
 		opts:    opts,
+		gb:      gb,
 		format:  opts.Format,
 		src:     src,
 		closers: closers,
@@ -336,6 +353,16 @@ func (r *Reader) DuplicateCheck() bool { return r.ids != nil }
 // IDs returns Options.IDs: the shared duplicate-id set, or nil when the
 // Reader keeps its own (or checks none).
 func (r *Reader) IDs() *IDSet { return r.opts.IDs }
+
+// Encoding returns the encoding the input is read in: "gb18030" (which
+// covers GBK and GB2312) or "utf-8". With Options.Encoding "auto" it is
+// the detected one.
+func (r *Reader) Encoding() string {
+	if r.gb {
+		return "gb18030"
+	}
+	return "utf-8"
+}
 
 // Format returns the input format, as given or detected.
 func (r *Reader) Format() Format { return r.format }
@@ -534,3 +561,78 @@ func (r *Reader) skipLongLine() error {
 
 // errBadUTF8 is the cause for a line that is not UTF-8.
 var errBadUTF8 = fmt.Errorf("%w: invalid UTF-8 (a GBK file? set the encoding to gbk)", ErrSyntax)
+
+// rejectBadUTF8 rejects the current record, whose fields are not all UTF-8.
+// It names the first field that is not, and the record's id when the id
+// field itself is readable.
+func (r *Reader) rejectBadUTF8(fields [][]byte) *Error {
+	field := ""
+	for i, f := range fields {
+		if !utf8.Valid(f) {
+			if i < len(r.header) {
+				field = r.header[i]
+			}
+			break
+		}
+	}
+	e := r.reject(field, errBadUTF8)
+	// Before the header is read colIdx does not map anything yet.
+	if i := r.colIdx[colID]; r.header != nil && i >= 0 && i < len(fields) && utf8.Valid(fields[i]) {
+		e.ID = trim(string(fields[i]))
+	}
+	return e
+}
+
+// EncodingSniffBytes is how much of the input Options.Encoding "auto"
+// looks at to choose between UTF-8 and GB18030.
+const EncodingSniffBytes = 64 << 10
+
+// looksGB18030 reports whether b, the start of an input, is not UTF-8 but
+// is well-formed GB18030 (GBK's two-byte and GB18030's four-byte
+// sequences). b may end inside a character.
+func looksGB18030(b []byte) bool {
+	if validUTF8Prefix(b) {
+		return false
+	}
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c < 0x80:
+			i++
+			continue
+		case c == 0x80 || c == 0xff:
+			return false
+		case i+1 >= len(b):
+			return true // cut by the window
+		}
+		switch t := b[i+1]; {
+		case t >= 0x40 && t <= 0xfe && t != 0x7f:
+			i += 2
+		case t >= 0x30 && t <= 0x39:
+			if i+3 >= len(b) {
+				return true
+			}
+			if b[i+2] < 0x81 || b[i+2] > 0xfe || b[i+3] < 0x30 || b[i+3] > 0x39 {
+				return false
+			}
+			i += 4
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validUTF8Prefix reports whether b is UTF-8 but for a character cut at its
+// end.
+func validUTF8Prefix(b []byte) bool {
+	if utf8.Valid(b) {
+		return true
+	}
+	for k := 1; k <= 3 && k <= len(b); k++ {
+		if utf8.RuneStart(b[len(b)-k]) {
+			return !utf8.FullRune(b[len(b)-k:]) && utf8.Valid(b[:len(b)-k])
+		}
+	}
+	return false
+}

@@ -11,12 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/medpay/drg/codes"
-	"github.com/medpay/drg/grouper/internal/zstdio"
 )
 
 // readAll reads rd to the end, failing the test on a fatal error.
@@ -88,7 +88,7 @@ func TestReadRejectReasons(t *testing.T) {
 		{"too few fields", []string{"R1,H1,3"}, "syntax", "", 2, "R1"},
 		{"too many fields", []string{okLine + ",extra"}, "syntax", "", 2, "R1"},
 		{"unterminated quote", []string{`R1,"H1,3`}, "syntax", "", 2, ""},
-		{"invalid UTF-8", []string{row(map[string]string{"hospital_id": "H\xff1"})}, "syntax", "", 2, ""},
+		{"invalid UTF-8", []string{row(map[string]string{"hospital_id": "H\xff1"})}, "syntax", "hospital_id", 2, "R1"},
 		{"missing id", []string{row(map[string]string{"id": " "})}, "missing_id", "id", 2, ""},
 		{"duplicate id", []string{okLine, row(map[string]string{"hospital_id": "H2"})}, "duplicate_id", "id", 3, "R1"},
 		{"missing dx", []string{row(map[string]string{"principal_dx": ""})}, "missing_principal_dx", "principal_dx", 2, "R1"},
@@ -507,12 +507,167 @@ func TestReadGBK(t *testing.T) {
 	assert.Equal(t, "tcm", utf[0].HospitalKind)
 	assert.Equal(t, int8(2), utf[1].Sex)
 
-	// The GBK file read as UTF-8 is rejected line by line, and says why.
-	rd, err := Open("testdata/chinese-gbk.csv", Options{KeepColumns: keep})
+	// Read with the encoding detected, it is decoded as a whole.
+	rd, err := Open("testdata/chinese-gbk.csv", Options{Encoding: "auto", KeepColumns: keep})
 	require.NoError(t, err)
-	_, rejects := readAll(t, rd)
+	auto, rejects := readAll(t, rd)
+	rd.Close()
+	require.Empty(t, rejects)
+	assert.Equal(t, utf, auto)
+	assert.Equal(t, "gb18030", rd.Encoding())
+
+	// Read as UTF-8 it is rejected line by line; each reject says why and
+	// names the record and the first field that is not UTF-8.
+	rd, err = Open("testdata/chinese-gbk.csv", Options{KeepColumns: keep})
+	require.NoError(t, err)
+	_, rejects = readAll(t, rd)
+	rd.Close()
 	require.NotEmpty(t, rejects)
 	assert.ErrorContains(t, rejects[0], "GBK")
+	assert.Equal(t, utf[0].ID, rejects[0].ID)
+	assert.Equal(t, "hospital_name", rejects[0].Field)
+}
+
+// TestEncodingAuto checks which encoding "auto" picks, and that the choice
+// holds for the whole input.
+func TestEncodingAuto(t *testing.T) {
+	gbk := func(s string) string {
+		b, err := encodeGB18030([]byte(s))
+		require.NoError(t, err)
+		return string(b)
+	}
+	const head = "id,principal_dx,hospital_id\n"
+	// pad fills the sniff window with ASCII records up to n bytes.
+	pad := func(n int) string {
+		var b strings.Builder
+		b.WriteString(head)
+		for i := 0; b.Len() < n; i++ {
+			fmt.Fprintf(&b, "p%d,K80.0,H\n", i)
+		}
+		return b.String()
+	}
+	// cutAt returns pad text and the start of a record "c" whose
+	// hospital_id continues at offset off.
+	// The text holds one character of the encoding near its start, so
+	// that only the cut decides.
+	cutAt := func(off int, early string) string {
+		s := pad(off-40) + "b,K80.0," + early + "\nc,K80.0,"
+		return s + strings.Repeat("x", off-len(s))
+	}
+	tests := []struct {
+		name, in string
+		want     string // Reader.Encoding
+		hospital string // of record "a"
+	}{
+		{"ascii", head + "a,K80.0,H1\n", "utf-8", "H1"},
+		{"utf-8 Chinese", head + "a,K80.0,中医院\n", "utf-8", "中医院"},
+		{"gbk", head + gbk("a,K80.0,中医院\n"), "gb18030", "中医院"},
+		// 女 in GBK (c5 ae) is also valid UTF-8 ("Ů"): one line that is
+		// not UTF-8 decides for the others.
+		{"gbk valid as utf-8 first", head + gbk("a,K80.0,女\nb,K80.0,男\n"), "gb18030", "女"},
+		{"gb18030 four-byte", head + gbk("a,K80.0,\u20ac€\n"), "gb18030", "\u20ac€"},
+		{"not gbk either", head + "a,K80.0,H\xff\n", "utf-8", ""},
+		// GBK first seen past the window: UTF-8, and the line is rejected.
+		{"gbk past the window", pad(EncodingSniffBytes+10) + gbk("a,K80.0,中\n"), "utf-8", ""},
+		// A character cut by the end of the window.
+		{"gbk cut by the window", cutAt(EncodingSniffBytes-1, gbk("男")) + gbk("中\na,K80.0,医院\n"), "gb18030", "医院"},
+		{"utf-8 cut by the window", cutAt(EncodingSniffBytes-1, "男") + "中\na,K80.0,医院\n", "utf-8", "医院"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, zst := range []bool{false, true} {
+				in := []byte(tc.in)
+				if zst {
+					in = zstdBytes(t, in)
+				}
+				rd, err := NewReader(bytes.NewReader(in), Options{Encoding: "Auto"})
+				require.NoError(t, err)
+				recs, rejects := readAll(t, rd)
+				rd.Close()
+				assert.Equal(t, tc.want, rd.Encoding(), "zstd %v", zst)
+				var got string
+				for _, r := range recs {
+					if r.ID == "a" {
+						got = r.HospitalID
+					}
+				}
+				assert.Equal(t, tc.hospital, got, "zstd %v", zst)
+				if tc.hospital == "" {
+					require.Len(t, rejects, 1)
+					assert.ErrorIs(t, rejects[0], ErrSyntax)
+					assert.Equal(t, "a", rejects[0].ID)
+					assert.Equal(t, "hospital_id", rejects[0].Field)
+				} else {
+					assert.Empty(t, rejects)
+				}
+			}
+		})
+	}
+}
+
+// TestBadUTF8Reject checks that a record that is not UTF-8 is rejected with
+// its id and the field at fault, quoted or not, unless the id is the field.
+func TestBadUTF8Reject(t *testing.T) {
+	tests := []struct{ in, id, field string }{
+		{"id,sex,principal_dx\nR1,\xc4\xd0,K80.0\n", "R1", "sex"},
+		{"id,sex,principal_dx\n\"R1\",\"\xc4\xd0\",K80.0\n", "R1", "sex"},
+		{"id,sex,principal_dx\nR\xc4\xd0,1,K80.0\n", "", "id"},
+		{"id,sex,principal_dx\nR1,1,K80.0,\xc4\xd0\n", "R1", ""}, // an extra field
+	}
+	for _, tc := range tests {
+		_, rejects, st := readString(t, tc.in, Options{})
+		require.Len(t, rejects, 1, "%q", tc.in)
+		assert.ErrorIs(t, rejects[0], ErrSyntax)
+		assert.Equal(t, tc.id, rejects[0].ID, "%q", tc.in)
+		assert.Equal(t, tc.field, rejects[0].Field, "%q", tc.in)
+		assert.Equal(t, int64(1), st.Rejected)
+	}
+}
+
+func TestLooksGB18030(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"", false},
+		{"abc", false},
+		{"中文", false},              // UTF-8
+		{"\xd6\xd0\xce\xc4", true}, // 中文 in GBK
+		{"a\xd6", false},           // either: UTF-8 wins
+		{"\xd6\xd0\xd6", true},     // GBK cut after a lead byte
+		{"\x81\x30\x81\x30", true}, // a four-byte sequence
+		{"\x81\x30\x81", true},     // cut inside one
+		{"\x81\x30\x20\x30", false},
+		{"\xd6\x7f", false}, // 0x7f is no trail byte
+		{"\x80", false},
+		{"\xff\xa1", false},
+		{"\xd6\x0a", false},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, looksGB18030([]byte(tc.in)), "%q", tc.in)
+	}
+}
+
+// FuzzLooksGB18030 holds the detector to the GB18030 encoder: any text,
+// encoded and cut anywhere, is either UTF-8 (ASCII, or GBK bytes that
+// happen to be UTF-8) or looks GB18030, never both.
+func FuzzLooksGB18030(f *testing.F) {
+	f.Add("中医院 男 女", uint16(3))
+	f.Add("€ \U0001F600 abc", uint16(5))
+	f.Fuzz(func(t *testing.T, s string, cut uint16) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		b, err := encodeGB18030([]byte(s))
+		if err != nil {
+			return
+		}
+		b = b[:int(cut)%(len(b)+1)]
+		gb, u := looksGB18030(b), validUTF8Prefix(b)
+		if gb == u {
+			t.Fatalf("%x: looksGB18030 %v, UTF-8 %v", b, gb, u)
+		}
+	})
 }
 
 func TestReadJSONL(t *testing.T) {
@@ -603,16 +758,10 @@ func TestReadJSONL(t *testing.T) {
 func TestReadZstd(t *testing.T) {
 	plain, err := os.ReadFile("testdata/mixed.csv")
 	require.NoError(t, err)
-	var packed bytes.Buffer
-	zw, err := zstdio.NewWriter(&packed)
-	require.NoError(t, err)
-	_, err = zw.Write(plain)
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-
 	dir := t.TempDir()
 	path := filepath.Join(dir, "mixed.csv.zst")
-	require.NoError(t, os.WriteFile(path, packed.Bytes(), 0o644))
+	packed := zstdBytes(t, plain)
+	require.NoError(t, os.WriteFile(path, packed, 0o644))
 
 	want, wantRej, _ := readString(t, string(plain), Options{})
 	rd, err := Open(path, Options{})
@@ -624,11 +773,11 @@ func TestReadZstd(t *testing.T) {
 	assert.Equal(t, int64(len(plain)), rd.Stats().Bytes)
 
 	// NewReader recognises compressed input by its magic number.
-	got2, _, _ := readString(t, packed.String(), Options{})
+	got2, _, _ := readString(t, string(packed), Options{})
 	assert.Equal(t, want, got2)
 
 	// A corrupt stream is a fatal error, not a reject, and it sticks.
-	bad := append([]byte(nil), packed.Bytes()[:packed.Len()/2]...)
+	bad := append([]byte(nil), packed[:len(packed)/2]...)
 	rd, err = NewReader(bytes.NewReader(bad), Options{})
 	if err == nil {
 		var rec Record

@@ -1,9 +1,14 @@
 package record
 
 import (
+	"bytes"
 	"flag"
+	"testing"
 
+	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/medpay/drg/grouper/internal/zstdio"
 )
 
 // update regenerates generated testdata files.
@@ -13,4 +18,16 @@ var update = flag.Bool("update", false, "regenerate testdata files")
 // characters in the test files encode the same in both).
 func encodeGB18030(utf8 []byte) ([]byte, error) {
 	return simplifiedchinese.GB18030.NewEncoder().Bytes(utf8)
+}
+
+// zstdBytes compresses b as one zstd stream.
+func zstdBytes(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var packed bytes.Buffer
+	zw, err := zstdio.NewWriter(&packed)
+	require.NoError(t, err)
+	_, err = zw.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return packed.Bytes()
 }
