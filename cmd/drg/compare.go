@@ -21,6 +21,7 @@ type comparison struct {
 	byMDC map[string]*agreement
 	total agreement
 	shown []string
+	given int // records with a non-blank expected value
 }
 
 type agreement struct{ n, mdc, adrg, drg int }
@@ -53,6 +54,9 @@ func expected(rec *record.Record) string {
 // add is called in input order by the pipeline.
 func (c *comparison) add(rec *record.Record, res *grouper.Result, _ *weights.Payment) {
 	want := expected(rec)
+	if want != "" {
+		c.given++
+	}
 	key := "-"
 	if want != grouper.Ungroupable && want != "" {
 		key = want[:1]
@@ -78,6 +82,16 @@ func (c *comparison) add(rec *record.Record, res *grouper.Result, _ *weights.Pay
 		ex := c.g.Explain(rec)
 		c.shown = append(c.shown, fmt.Sprintf("record %s (line %d): expected %s, got %s %s %s\n%s", rec.ID, rec.Line, want, res.DRG, res.Status, res.Reason, ex.Trace))
 	}
+}
+
+// check fails when records were compared but none had an expected value:
+// a misspelled JSON key, which cannot be checked before reading, or an
+// empty column. Agreement figures would be 0% and mean nothing.
+func (c *comparison) check(column string) error {
+	if c.total.n > 0 && c.given == 0 {
+		return fmt.Errorf("none of the %d records has a value in column %q to compare with (misspelled?)", c.total.n, column)
+	}
+	return nil
 }
 
 func pct(a, n int) string {

@@ -238,6 +238,11 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		total = addStats(total, st)
 	}
 	total.Elapsed = time.Since(start)
+	if cmp != nil {
+		if err := cmp.check(gf.compare); err != nil {
+			return err
+		}
+	}
 	if err := rejects.Flush(); err != nil {
 		return err
 	}

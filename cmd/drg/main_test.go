@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -389,5 +390,36 @@ func TestDefaultRulesWithStore(t *testing.T) {
 	out := filepath.Join(dir, "out.csv")
 	if code, _, e := drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", out); code != 0 || !strings.Contains(e, "rule set     sample") {
 		t.Errorf("group without --rules after an import: exit %d\n%s", code, e)
+	}
+}
+
+// TestCompareColumnWithoutValues: JSON lines cannot be checked for a
+// --column before reading, so a misspelled key used to give 0% agreement;
+// it is now an error, and so is a CSV column with no value in it.
+func TestCompareColumnWithoutValues(t *testing.T) {
+	dir := t.TempDir()
+	jsonl := filepath.Join(dir, "in.jsonl")
+	rec := `{"id":"%s","sex":"1","age_years":"40","principal_dx":"K80.000","peer_drg":"HU15"}` + "\n"
+	if err := os.WriteFile(jsonl, []byte(fmt.Sprintf(rec, "a")+fmt.Sprintf(rec, "b")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	csvIn := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(csvIn, []byte("id,principal_dx,peer_drg\na,K80.000,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"diff", jsonl, "--column", "peer_drgg"}, 1, `none of the 2 records has a value in column "peer_drgg"`},
+		{[]string{"group", jsonl, "--out", "", "--compare", "peer_drgg"}, 1, `none of the 2 records has a value in column "peer_drgg"`},
+		{[]string{"diff", csvIn, "--column", "peer_drg"}, 1, `none of the 1 records has a value in column "peer_drg"`},
+		{[]string{"diff", jsonl, "--column", "peer_drg"}, 0, "0 disagreement(s)"},
+	} {
+		code, out, errOut := drg(t, "", tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+			t.Errorf("drg %s: exit %d, want %d and %q\n%s%s", strings.Join(tc.args, " "), code, tc.code, tc.want, out, errOut)
+		}
 	}
 }
