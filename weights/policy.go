@@ -313,6 +313,9 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	if _, ok := tree.(map[string]any); !ok {
 		return nil, &PolicyError{Err: fmt.Errorf("the policy must be a JSON object, not %s", treeKind(tree))}
 	}
+	if err := checkDuplicateKeys(data); err != nil {
+		return nil, err
+	}
 	if err := checkShape(tree, reflect.TypeOf(Policy{}), ""); err != nil {
 		return nil, err
 	}
@@ -350,6 +353,76 @@ func syntaxError(data []byte, err error) error {
 		return errors.New("empty file")
 	}
 	return err
+}
+
+// checkDuplicateKeys reports the first key that appears twice in one object
+// of data, which is valid JSON. encoding/json keeps the last value (and
+// merges repeated objects), so a policy edited by hand could otherwise pay
+// by a value its reader never saw.
+func checkDuplicateKeys(data []byte) error {
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		path   string
+		next   int    // arrays: the index of the next element
+		key    string // objects: the key whose value comes next
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // 1e400 is for checkShape to report, with its path
+	var stack []frame
+	// at returns the path of the value about to be read.
+	at := func() string {
+		if len(stack) == 0 {
+			return ""
+		}
+		f := &stack[len(stack)-1]
+		if f.object {
+			return join(f.path, f.key)
+		}
+		return fmt.Sprintf("%s[%d]", f.path, f.next)
+	}
+	// done is called after each complete value.
+	done := func() {
+		if len(stack) > 0 {
+			if f := &stack[len(stack)-1]; f.object {
+				f.key = ""
+			} else {
+				f.next++
+			}
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &PolicyError{Err: syntaxError(data, err)}
+		}
+		if len(stack) > 0 {
+			if f := &stack[len(stack)-1]; f.object && f.key == "" {
+				if k, ok := tok.(string); ok {
+					if f.keys[k] {
+						return &PolicyError{Path: join(f.path, k), Err: errors.New("key given twice in one object (JSON readers keep only the last)")}
+					}
+					f.keys[k] = true
+					f.key = k
+					continue
+				}
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{object: true, keys: map[string]bool{}, path: at()})
+		case json.Delim('['):
+			stack = append(stack, frame{path: at()})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			done()
+		default:
+			done()
+		}
+	}
 }
 
 func treeKind(v any) string {

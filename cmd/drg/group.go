@@ -146,7 +146,7 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		// say so, but pay the rest. (No weights table: no calculator.)
 		if opts.Payment != nil {
 			for _, w := range opts.Payment.Warnings() {
-				fmt.Fprintf(e.stderr, "drg: policy warning: %s\n", w)
+				fmt.Fprintf(e.stderr, "drg: policy %s: warning: %s\n", policyName(gf.policy), w)
 			}
 		}
 	}

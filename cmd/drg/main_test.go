@@ -188,7 +188,7 @@ func TestPolicyWarnings(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if want := "drg: policy warning: drg.same_level_groups[0]: ZZ99 is not in weights.tsv\n"; errOut != want {
+	if want := "drg: policy " + path + ": warning: drg.same_level_groups[0]: ZZ99 is not in weights.tsv\n"; errOut != want {
 		t.Errorf("stderr %q, want %q", errOut, want)
 	}
 }
@@ -228,6 +228,24 @@ func TestGBKInput(t *testing.T) {
 		if !slices.Equal(rej[i][:4], want[i]) {
 			t.Errorf("rejects row %d: %v, want %v", i, rej[i][:4], want[i])
 		}
+	}
+}
+
+// TestPolicyErrorNamesFile: a policy that is valid JSON but does not fit
+// the rule set's weights is reported with the policy's path.
+func TestPolicyErrorNamesFile(t *testing.T) {
+	dir := t.TempDir()
+	policy := strings.Replace(string(weights.SamplePolicyJSON()), `"pay_as_group": "IF19"`, `"pay_as_group": "ZZ99"`, 1)
+	if policy == string(weights.SamplePolicyJSON()) {
+		t.Fatal("the sample policy no longer has the pay_as_group this test edits")
+	}
+	path := filepath.Join(dir, "policy.json")
+	if err := os.WriteFile(path, []byte(policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", "", "--policy", path)
+	if code != 1 || !strings.Contains(errOut, "policy "+path+" against rule set sample") || !strings.Contains(errOut, "ZZ99") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
 

@@ -21,7 +21,8 @@ func paymentCalculator(rs *grouper.RuleSet, policy string) (*weights.Calculator,
 		return nil, fmt.Errorf("rule set %s: %w", rs.Name, err)
 	}
 	var p *weights.Policy
-	if policy == "" || policy == "sample" {
+	policy = policyName(policy)
+	if policy == "sample" {
 		p, err = weights.SamplePolicy()
 	} else {
 		var f *os.File
@@ -34,5 +35,17 @@ func paymentCalculator(rs *grouper.RuleSet, policy string) (*weights.Calculator,
 	if err != nil {
 		return nil, fmt.Errorf("policy %s: %w", policy, err)
 	}
-	return weights.New(p, table)
+	c, err := weights.New(p, table)
+	if err != nil {
+		return nil, fmt.Errorf("policy %s against rule set %s %s: %w", policy, rs.Name, rs.Version, err)
+	}
+	return c, nil
+}
+
+// policyName is how messages name the --policy value.
+func policyName(policy string) string {
+	if policy == "" {
+		return "sample"
+	}
+	return policy
 }
