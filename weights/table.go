@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/medpay/drg/codes"
@@ -311,6 +312,42 @@ func (t *Table) Rows(s Scheme) []Row {
 		return nil
 	}
 	return t.rows[s]
+}
+
+// Unreachable returns the rows of t whose group rs can never produce: a
+// payment run never reads them. Such rows usually mean a table made for
+// another rule set or version, or a typo in a group code. For DRG the
+// reachable groups are rs's DRGs, each MDC's ambiguous group (xQY) and
+// 0000; for DIP, its core and comprehensive groups and 0000.
+func (t *Table) Unreachable(rs *grouper.RuleSet) []Row {
+	groups := map[string]bool{grouper.Ungroupable: true}
+	for _, d := range rs.DRGs {
+		groups[d.Code] = true
+	}
+	for _, m := range rs.MDCs {
+		groups[m.Code+"QY"] = true
+	}
+	var out []Row
+	for _, r := range t.rows[DRG] {
+		if !groups[r.Group] {
+			out = append(out, r)
+		}
+	}
+	clear(groups)
+	groups[grouper.Ungroupable] = true
+	for _, g := range rs.DIP.Core {
+		groups[g.Code] = true
+	}
+	for _, g := range rs.DIP.Comprehensive {
+		groups[g.Code] = true
+	}
+	for _, r := range t.rows[DIP] {
+		if !groups[r.Group] {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
 }
 
 // Len returns the number of rows of both schemes.

@@ -2,6 +2,8 @@ package weights
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,6 +106,29 @@ func TestTableFromRuleSet(t *testing.T) {
 	tab, err := TableFromRuleSet(rs)
 	if err != nil || tab.Len() != 9 {
 		t.Errorf("got %v, %v", tab, err)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	rs := &grouper.RuleSet{
+		MDCs: []grouper.MDC{{Code: "B"}},
+		DRGs: []grouper.DRG{{Code: "BR21"}, {Code: "BR25"}},
+		DIP: grouper.DIPCatalogue{
+			Core:          []grouper.DIPCoreGroup{{Code: "K80.1-51.23"}},
+			Comprehensive: []grouper.DIPComprehensiveGroup{{Code: "K80-C"}},
+		},
+	}
+	tab := mustTable(t, "scheme\tgroup\tweight\n"+
+		"drg\tBR21\t1\ndrg\tBR23\t1\ndrg\tBQY\t1\ndrg\t0000\t0\ndrg\tbr25\t1\n"+
+		"dip\tK80.1-51.23\t1\ndip\tK80-C\t1\ndip\tBR21\t1\ndip\t0000\t0\n")
+	var got []string
+	for _, r := range tab.Unreachable(rs) {
+		got = append(got, fmt.Sprintf("%d %s %s", r.Line, r.Scheme, r.Group))
+	}
+	// Group codes compare exactly, as the grouper writes them.
+	want := []string{"3 drg BR23", "6 drg br25", "9 dip BR21"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
 

@@ -366,6 +366,24 @@ func TestRulesRoundTripAndExplain(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "adrg") || !strings.Contains(out, "DRG  ") {
 		t.Errorf("explain: exit %d\n%s%s", code, out, e)
 	}
+	// weights.tsv is parsed at import: a row no group of the rule set can
+	// use is a warning, a row that does not parse an error.
+	wpath := filepath.Join(exp, "weights.tsv")
+	wt, err := os.ReadFile(wpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := bytes.Count(wt, []byte("\n"))
+	os.WriteFile(wpath, append(bytes.Clone(wt), "drg\tZZ99\t1.5\t\ttypo\n"...), 0o644)
+	code, out, e = drg(t, "", "rules", "import", exp, "--name", "extra", "--store", store)
+	if want := fmt.Sprintf("weights.tsv line %d: warning: drg group ZZ99 is not a group of this rule set", nl+1); code != 0 || !strings.Contains(e, want) || !strings.Contains(out, "(1 warnings)") {
+		t.Errorf("weights row for no group: exit %d, %q %q, want %q", code, out, e, want)
+	}
+	os.WriteFile(wpath, append(bytes.Clone(wt), "drg\tBR25\tone\t\tbad\n"...), 0o644)
+	if code, _, e := drg(t, "", "rules", "import", exp, "--name", "badw", "--store", store); code != 1 || !strings.Contains(e, fmt.Sprintf("weights.tsv line %d", nl+1)) || !strings.Contains(e, "nothing imported") {
+		t.Errorf("broken weights.tsv: exit %d, %q", code, e)
+	}
+	os.WriteFile(wpath, wt, 0o644)
 	// A broken table is reported with file and line, and nothing is imported.
 	os.WriteFile(filepath.Join(exp, "adrg.tsv"), []byte("adrg\tmdc\torder\tcondition\tname\nXX1\tQ\t1\ttrue\tx\n"), 0o644)
 	if code, _, e := drg(t, "", "rules", "import", exp, "--name", "bad", "--store", store); code != 1 || !strings.Contains(e, "adrg.tsv:2") {

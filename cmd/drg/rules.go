@@ -14,6 +14,7 @@ import (
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
 	"github.com/medpay/drg/grouper/store"
+	"github.com/medpay/drg/weights"
 )
 
 func init() {
@@ -105,6 +106,20 @@ func rulesImport(ctx context.Context, e *env, args []string) error {
 		}
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
+	// The weight table is stored as text and parsed by every payment run:
+	// parse it now, so that its errors stop the import rather than the
+	// first nightly run, and name the rows no group of the rule set can
+	// ever use.
+	warnings := len(problems)
+	if table, err := weights.TableFromRuleSet(rs); err == nil {
+		for _, r := range table.Unreachable(rs) {
+			fmt.Fprintf(e.stderr, "%s line %d: warning: %s group %s is not a group of this rule set; the row is never used\n", weights.TableFile, r.Line, r.Scheme, r.Group)
+			warnings++
+		}
+	} else if !errors.Is(err, weights.ErrNoTable) {
+		fmt.Fprintln(e.stderr, err)
+		return fmt.Errorf("%s: %s: 1 error(s); nothing imported", pos[0], weights.TableFile)
+	}
 	if *name != "" {
 		rs.Name = *name
 	}
@@ -123,7 +138,7 @@ func rulesImport(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "imported %s@%d: %d MDCs, %d ADRGs, %d DRGs, %d list codes, %d CC/MCC, %d diagnoses, %d procedures, %d DIP groups (%d warnings) in %s\n",
 		info.Name, info.Revision, len(rs.MDCs), len(rs.ADRGs), len(rs.DRGs), len(rs.Lists), len(rs.CC), len(rs.Diagnoses), len(rs.Procedures),
-		len(rs.DIP.Core)+len(rs.DIP.Comprehensive), len(problems), time.Since(start).Round(time.Millisecond))
+		len(rs.DIP.Core)+len(rs.DIP.Comprehensive), warnings, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
