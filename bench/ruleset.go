@@ -39,7 +39,8 @@ func FullScaleRuleSet(seed uint64) *grouper.RuleSet {
 			Options:     grouper.Options{FallThrough: true},
 			Checks: []grouper.Check{
 				{Order: 1, Condition: "sex = 0", Reason: "SEX_MISSING"},
-				{Order: 2, Condition: "age_years = 0 AND age_days <= 28 AND weight = 0", Reason: "NEWBORN_WEIGHT_MISSING"},
+				{Order: 2, Condition: "age_known = 0", Reason: "AGE_MISSING"},
+				{Order: 3, Condition: "age_years = 0 AND age_days <= 28 AND weight = 0", Reason: "NEWBORN_WEIGHT_MISSING"},
 			},
 			Tables: map[string][]byte{},
 		},

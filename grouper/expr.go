@@ -67,6 +67,7 @@ const (
 	FieldDayWard                          // day_ward: 0 or 1
 	FieldHospitalLevel                    // hospital_level
 	FieldCCLevel                          // cc_level: 0 none, 1 CC, 2 MCC
+	FieldAgeKnown                         // age_known: 1 when the record gives an age (record.Record.AgeGiven), else 0
 	FieldRegions                          // regions(LIST): distinct regions among diagnoses in LIST
 )
 
@@ -74,7 +75,7 @@ var fieldNames = [...]string{
 	FieldAgeYears: "age_years", FieldAgeDays: "age_days", FieldWeight: "weight", FieldVentHours: "vent_hours",
 	FieldLOS: "los_days", FieldSex: "sex", FieldDischargeMethod: "discharge_method", FieldDxCount: "dx_count",
 	FieldProcCount: "proc_count", FieldDayWard: "day_ward", FieldHospitalLevel: "hospital_level",
-	FieldCCLevel: "cc_level", FieldRegions: "regions",
+	FieldCCLevel: "cc_level", FieldAgeKnown: "age_known", FieldRegions: "regions",
 }
 
 func (f Field) String() string {

@@ -166,6 +166,13 @@ func readGolden(t *testing.T, path string) []goldenCase {
 			DischargeMethod: int8(num(5)), VentHours: num(6),
 			PrincipalDx: c[7], SecondaryDx: list(8), TCMPrincipalDx: c[9], TCMSyndrome: c[10], Procedures: list(11),
 		}
+		// Present says which numbers were given, as a Reader would.
+		for col, f := range map[int]record.Fields{1: record.HasSex, 2: record.HasAgeYears, 3: record.HasAgeDays,
+			4: record.HasBirthWeight, 5: record.HasDischargeMethod, 6: record.HasVentHours} {
+			if c[col] != "" {
+				g.rec.Present |= f
+			}
+		}
 		out = append(out, g)
 	}
 	return out

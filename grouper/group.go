@@ -427,6 +427,12 @@ func (g *Grouper) encode(st *state, rec *record.Record, pdx string) {
 		n[FieldDayWard-1] = 1
 	}
 	n[FieldHospitalLevel-1] = float64(rec.HospitalLevel)
+	// A blank age reads as 0 like every blank number, which makes an adult
+	// look like a newborn; age_known lets a check tell the two apart.
+	n[FieldAgeKnown-1] = 0
+	if rec.AgeGiven() {
+		n[FieldAgeKnown-1] = 1
+	}
 }
 
 // traceUnknown adds a step for each code the rule set does not know, and for

@@ -498,6 +498,11 @@ func value(c *cond, e *grouper.Expr, s *subject) float64 {
 		return float64(r.HospitalLevel)
 	case grouper.FieldCCLevel:
 		return float64(s.ccLevel)
+	case grouper.FieldAgeKnown:
+		if r.AgeGiven() {
+			return 1
+		}
+		return 0
 	case grouper.FieldRegions:
 		return float64(regions(c.lists[e], s))
 	}

@@ -105,7 +105,8 @@ func Read(fsys fs.FS) (*grouper.RuleSet, error) {
 		Options:     grouper.Options{FallThrough: true},
 		Checks: []grouper.Check{
 			{Order: 1, Condition: "sex = 0", Reason: "SEX_MISSING"},
-			{Order: 2, Condition: "age_years = 0 AND age_days <= 28 AND weight = 0", Reason: "NEWBORN_WEIGHT_MISSING"},
+			{Order: 2, Condition: "age_known = 0", Reason: "AGE_MISSING"},
+			{Order: 3, Condition: "age_years = 0 AND age_days <= 28 AND weight = 0", Reason: "NEWBORN_WEIGHT_MISSING"},
 		},
 		Tables: map[string][]byte{},
 	}

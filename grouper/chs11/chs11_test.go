@@ -162,6 +162,9 @@ func TestNationalChecks(t *testing.T) {
 	}{
 		{"blank sex", record.Record{ID: "a", AgeYears: 40, PrincipalDx: "K80.100"}, "SEX_MISSING"},
 		{"newborn without weight", record.Record{ID: "b", Sex: 1, AgeDays: 3, PrincipalDx: "P07.100"}, "NEWBORN_WEIGHT_MISSING"},
+		{"born on the day, without weight", record.Record{ID: "c", Sex: 1, PrincipalDx: "P07.100", Present: record.HasAgeYears | record.HasAgeDays}, "NEWBORN_WEIGHT_MISSING"},
+		// The Java reads the blank age as 0 and reports NEWBORN_WEIGHT_MISSING.
+		{"adult without age", record.Record{ID: "d", Sex: 1, PrincipalDx: "K80.100"}, "AGE_MISSING"},
 	} {
 		res := g.Group(&tc.rec)
 		if res.Status != grouper.StatusCheckFailed || res.Reason != tc.want || res.DRG != grouper.Ungroupable {

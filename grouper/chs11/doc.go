@@ -14,7 +14,10 @@
 // SS_VALID (procedures.tsv in_ss_valid = 1) becomes the global procedure list
 // SS_VALID; the Java's pre-checks become the checks SEX_MISSING and
 // NEWBORN_WEIGHT_MISSING; MDC fall-through is on and QY off, as in the
-// widely used implementation the tables were extracted from.
+// widely used implementation the tables were extracted from. One check is
+// added between them: AGE_MISSING (age_known = 0), for a record with no
+// age at all, which the Java reads as 0 years and reports as
+// NEWBORN_WEIGHT_MISSING (both fail the record; only the reason differs).
 //
 //	rs, err := chs11.Read(os.DirFS("../shared/data/chs-drg-1.1"))
 //	g, err := grouper.Compile(rs)

@@ -66,6 +66,14 @@ const (
 	HasDischargeMethod
 )
 
+// AgeGiven reports whether r gives an age: Present has HasAgeYears or
+// HasAgeDays, or (for a record built in code without Present) the age or
+// the birth weight is not 0. A blank age reads as 0 years, which would
+// make an adult look like a newborn.
+func (r *Record) AgeGiven() bool {
+	return r.Present&(HasAgeYears|HasAgeDays) != 0 || r.AgeYears != 0 || r.AgeDays != 0 || r.BirthWeightG != 0
+}
+
 // Reset clears r for reuse, keeping the capacity of its slices.
 func (r *Record) Reset() {
 	sdx, procs, extra := r.SecondaryDx[:0], r.Procedures[:0], r.Extra[:0]
