@@ -1,6 +1,8 @@
 package grouper
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -147,6 +149,48 @@ func TestDIPCategoryCore(t *testing.T) {
 		rec := record.Record{ID: "1", Sex: 1, AgeYears: 60, PrincipalDx: pdx}
 		if got := g.GroupScheme(&rec, SchemeDIP, false).DIP.Group; got != want {
 			t.Errorf("%s: DIP group %q, want %q", pdx, got, want)
+		}
+	}
+}
+
+// TestDIPWrongLevelWarn: catalogue rows keyed at a level the grouper never
+// looks at are imported with a warning naming the row.
+func TestDIPWrongLevelWarn(t *testing.T) {
+	fsys := tinyTables()
+	fsys[FileDiagnoses] = &fstest.MapFile{Data: []byte("code\tname\nK80.100\tx\nK80.200\tx\nJ18.900\ty\n")}
+	fsys[FileProcedures] = &fstest.MapFile{Data: []byte("code\tname\tclass\n51.2300\ta\tsurgery\n")}
+	fsys[FileDIPCore] = &fstest.MapFile{Data: []byte("dip\tdx\tprocedures\tscore\tname\n" +
+		"A\tK80.1\t51.2300\t1\tsubcategory\n" +
+		"B\tK80.100\t\t1\tshadowed by K80.1\n" +
+		"C\tK80.200\t\t1\tfull code, nothing above it\n" +
+		"D\tJ18\t\t1\tcategory\n" +
+		"E\tJ18.900\t\t1\tshadowed by J18\n")}
+	fsys[FileDIPComprehend] = &fstest.MapFile{Data: []byte("dip\tcategory\tclass\tscore\tname\n" +
+		"K80-C\tK80\tconservative\t1\tok\nK80.1-C\tK80.1\tconservative\t1\tnever\n")}
+	rs, problems, err := ReadTables(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		if p.Warning && (p.File == FileDIPCore || p.File == FileDIPComprehend) {
+			got = append(got, fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column))
+		}
+	}
+	want := []string{"dip_comprehensive.tsv:3:2", "dip_core.tsv:3:2", "dip_core.tsv:6:2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings at %q, want %q\n%v", got, want, problems)
+	}
+	// The warnings are true: the shadowed rows never match, the full code
+	// with nothing above it does.
+	g, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pdx, want := range map[string]string{"K80.100": "K80-C", "K80.200": "C", "J18.900": "D"} {
+		rec := record.Record{ID: "r", Sex: 1, AgeYears: 40, PrincipalDx: pdx}
+		if res := g.GroupScheme(&rec, SchemeDIP, false); res.DIP.Group != want {
+			t.Errorf("%s: DIP group %q, want %q", pdx, res.DIP.Group, want)
 		}
 	}
 }

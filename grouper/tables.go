@@ -431,9 +431,38 @@ func (t *tableReader) dipTables(fsys fs.FS, rs *RuleSet) {
 		if _, ok := ParseProcedureClass(c[2]); !ok {
 			t.add(FileDIPComprehend, line, 3, false, "class %q is not conservative, diagnostic, therapeutic or surgical", c[2])
 		}
+		if len(g.Category) != 3 {
+			t.add(FileDIPComprehend, line, 2, true, "category %s is not a 3-character category: a comprehensive group matches by the principal's category, so this row never matches", g.Category)
+		}
 		g.Score = t.float(FileDIPComprehend, line, 4, c[3])
 		rs.DIP.Comprehensive = append(rs.DIP.Comprehensive, g)
 	})
+	t.shadowedCore(rs)
+}
+
+// shadowedCore warns about core groups keyed by a full code (K80.100)
+// whose subcategory (K80.1) or category (K80) has core groups too: a
+// principal takes the core groups of its subcategory, else its category,
+// and only then of its full code, so such a row never matches.
+func (t *tableReader) shadowedCore(rs *RuleSet) {
+	keys := map[string]bool{}
+	for _, g := range rs.DIP.Core {
+		keys[g.Dx] = true
+	}
+	for _, g := range rs.DIP.Core {
+		if len(g.Dx) <= 5 {
+			continue
+		}
+		for _, k := range []string{g.Dx[:5], g.Dx[:3]} {
+			if len(k) == 5 && k[3] != '.' {
+				continue
+			}
+			if keys[k] {
+				t.add(FileDIPCore, g.Line, 2, true, "core group %s on the full code %s never matches: principals %s take the core groups of %s (key core groups by subcategory or category)", g.Code, g.Dx, g.Dx, k)
+				break
+			}
+		}
+	}
 }
 
 func (t *tableReader) float(file string, line, col int, raw string) float64 {
