@@ -361,11 +361,12 @@ func syntaxError(data []byte, err error) error {
 // by a value its reader never saw.
 func checkDuplicateKeys(data []byte) error {
 	type frame struct {
-		object bool
-		keys   map[string]bool
-		path   string
-		next   int    // arrays: the index of the next element
-		key    string // objects: the key whose value comes next
+		object  bool
+		keys    map[string]bool
+		path    string
+		next    int    // arrays: the index of the next element
+		key     string // objects: the key whose value comes next
+		wantKey bool   // objects: the next token is a key ("" is a key too)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // 1e400 is for checkShape to report, with its path
@@ -385,7 +386,7 @@ func checkDuplicateKeys(data []byte) error {
 	done := func() {
 		if len(stack) > 0 {
 			if f := &stack[len(stack)-1]; f.object {
-				f.key = ""
+				f.key, f.wantKey = "", true
 			} else {
 				f.next++
 			}
@@ -400,20 +401,20 @@ func checkDuplicateKeys(data []byte) error {
 			return &PolicyError{Err: syntaxError(data, err)}
 		}
 		if len(stack) > 0 {
-			if f := &stack[len(stack)-1]; f.object && f.key == "" {
+			if f := &stack[len(stack)-1]; f.object && f.wantKey {
 				if k, ok := tok.(string); ok {
 					if f.keys[k] {
-						return &PolicyError{Path: join(f.path, k), Err: errors.New("key given twice in one object (JSON readers keep only the last)")}
+						return &PolicyError{Path: join(f.path, k), Err: fmt.Errorf("%w: key given twice in one object (JSON readers keep only the last)", ErrDuplicate)}
 					}
 					f.keys[k] = true
-					f.key = k
+					f.key, f.wantKey = k, false
 					continue
 				}
 			}
 		}
 		switch tok {
 		case json.Delim('{'):
-			stack = append(stack, frame{object: true, keys: map[string]bool{}, path: at()})
+			stack = append(stack, frame{object: true, keys: map[string]bool{}, path: at(), wantKey: true})
 		case json.Delim('['):
 			stack = append(stack, frame{path: at()})
 		case json.Delim('}'), json.Delim(']'):

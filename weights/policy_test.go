@@ -89,6 +89,15 @@ func TestPolicyErrors(t *testing.T) {
 		{"syntax error", strings.Replace(minimalPolicy, `"drg"`, `"drg",`, 1), "", nil, "line 2"},
 		{"not an object", `[1, 2]`, "", nil, "must be a JSON object"},
 		{"empty", ``, "", nil, "empty"},
+		{"key twice at the top", withTop(`"region": "X"`), "region", ErrDuplicate, "given twice"},
+		{"key twice in a section", withDRG(`"rate": 9000`), "drg.rate", ErrDuplicate, "given twice"},
+		{"section twice", minimalPolicy[:len(minimalPolicy)-1] + `, "drg": {"rate": 1}}`, "drg", ErrDuplicate, "given twice"},
+		{"key twice in a list entry", withTop(`"tcm_advantaged": [{"code": "K80", "factor": 1.1}, {"code": "K81", "factor": 1.1, "code": "K82"}]`), "tcm_advantaged[1].code", ErrDuplicate, "given twice"},
+		{"level twice", strings.Replace(minimalPolicy, `"1": 0.8`, `"1": 0.8, "1": 0.9`, 1), "drg.level_coefficients.1", ErrDuplicate, "given twice"},
+		// An empty key is a key: the string after it is its value, and
+		// the real repeat after that is found.
+		{"key twice after an empty key", strings.Replace(minimalPolicy, `"1": 0.8`, `"": "a", "b": 1, "a": 2, "b": 3, "1": 0.8`, 1), "drg.level_coefficients.b", ErrDuplicate, "given twice"},
+		{"key twice in an object in an array in an array", withTop(`"x": [[{"y": 1, "y": 2}]]`), "x[0][0].y", ErrDuplicate, "given twice"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -317,15 +317,17 @@ func (t *Table) Rows(s Scheme) []Row {
 // Unreachable returns the rows of t whose group rs can never produce: a
 // payment run never reads them. Such rows usually mean a table made for
 // another rule set or version, or a typo in a group code. For DRG the
-// reachable groups are rs's DRGs, each MDC's ambiguous group (xQY) and
-// 0000; for DIP, its core and comprehensive groups and 0000.
+// reachable groups are rs's DRGs, each MDC's ambiguous group (xQY) when
+// rs.Options.QY is on, and 0000; for DIP, its core and comprehensive groups and 0000.
 func (t *Table) Unreachable(rs *grouper.RuleSet) []Row {
 	groups := map[string]bool{grouper.Ungroupable: true}
 	for _, d := range rs.DRGs {
 		groups[d.Code] = true
 	}
-	for _, m := range rs.MDCs {
-		groups[m.Code+"QY"] = true
+	if rs.Options.QY {
+		for _, m := range rs.MDCs {
+			groups[m.Code+"QY"] = true
+		}
 	}
 	var out []Row
 	for _, r := range t.rows[DRG] {

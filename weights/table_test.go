@@ -126,9 +126,18 @@ func TestUnreachable(t *testing.T) {
 		got = append(got, fmt.Sprintf("%d %s %s", r.Line, r.Scheme, r.Group))
 	}
 	// Group codes compare exactly, as the grouper writes them.
-	want := []string{"3 drg BR23", "6 drg br25", "9 dip BR21"}
+	want := []string{"3 drg BR23", "4 drg BQY", "6 drg br25", "9 dip BR21"}
 	if !slices.Equal(got, want) {
-		t.Errorf("got %q, want %q", got, want)
+		t.Errorf("QY off: got %q, want %q", got, want)
+	}
+	rs.Options.QY = true
+	got = got[:0]
+	for _, r := range tab.Unreachable(rs) {
+		got = append(got, fmt.Sprintf("%d %s %s", r.Line, r.Scheme, r.Group))
+	}
+	want = []string{"3 drg BR23", "6 drg br25", "9 dip BR21"}
+	if !slices.Equal(got, want) {
+		t.Errorf("QY on: got %q, want %q", got, want)
 	}
 }
 
