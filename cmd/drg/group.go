@@ -27,6 +27,7 @@ type groupFlags struct {
 	workers, batchBytes                                                    int
 	explain, quiet, progress, noPayment                                    bool
 	compare                                                                string
+	diff                                                                   bool // drg diff: the comparison is the job
 	show                                                                   int
 	cpuProfile                                                             string
 	memoryLimit, dupMemory                                                 int
@@ -82,7 +83,7 @@ func diffCmd(ctx context.Context, e *env, args []string) error {
 	gf.register(fl, true)
 	fl.Lookup("out").DefValue = ""
 	fl.Lookup("rejects").Usage = "file for rejected records with line, id, field and reason; .zst compresses (default: OUT.rejects.csv with --out, else only counted)"
-	gf.out = ""
+	gf.out, gf.diff = "", true
 	files, err := parseFlags(e, fl, args)
 	if err != nil {
 		return err
@@ -238,10 +239,14 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		total = addStats(total, st)
 	}
 	total.Elapsed = time.Since(start)
+	// With nothing to compare, drg diff has failed at its job; drg group
+	// has done its own (the grouped file) and only warns.
+	var cmpErr error
 	if cmp != nil {
-		if err := cmp.check(gf.compare); err != nil {
-			return err
-		}
+		cmpErr = cmp.check(gf.compare)
+	}
+	if cmpErr != nil && gf.diff {
+		return cmpErr
 	}
 	if err := rejects.Flush(); err != nil {
 		return err
@@ -254,6 +259,10 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	}
 	if !gf.quiet {
 		printSummary(e.stderr, rs, total, rejPath)
+	}
+	if cmpErr != nil {
+		fmt.Fprintf(e.stderr, "drg group: warning: --compare: %v\n", cmpErr)
+		return nil
 	}
 	if cmp != nil {
 		report := e.stdout
@@ -291,7 +300,7 @@ func addStats(a, b batch.Stats) batch.Stats {
 }
 
 // encodingHelp explains --encoding, which group and validate share.
-const encodingHelp = "input text encoding: auto (GBK/GB18030 when the first 64 KiB are not UTF-8 but read as GBK, else UTF-8; decided once per file), utf-8, gbk or gb18030"
+const encodingHelp = "input text encoding: auto (GBK/GB18030 when the first 64 KiB read as GBK and are mostly not UTF-8, else UTF-8; decided once per file), utf-8, gbk or gb18030"
 
 // openInput opens path ("-" for standard input) and says on standard error
 // when an auto-detected encoding is GB18030, so that a wrong guess shows.

@@ -431,7 +431,8 @@ func TestDefaultRulesWithStore(t *testing.T) {
 
 // TestCompareColumnWithoutValues: JSON lines cannot be checked for a
 // --column before reading, so a misspelled key used to give 0% agreement;
-// it is now an error, and so is a CSV column with no value in it.
+// drg diff now fails, and so on a CSV column with no value in it. drg group
+// --compare writes its output and warns.
 func TestCompareColumnWithoutValues(t *testing.T) {
 	dir := t.TempDir()
 	jsonl := filepath.Join(dir, "in.jsonl")
@@ -449,7 +450,7 @@ func TestCompareColumnWithoutValues(t *testing.T) {
 		want string
 	}{
 		{[]string{"diff", jsonl, "--column", "peer_drgg"}, 1, `none of the 2 records has a value in column "peer_drgg"`},
-		{[]string{"group", jsonl, "--out", "", "--compare", "peer_drgg"}, 1, `none of the 2 records has a value in column "peer_drgg"`},
+		{[]string{"group", jsonl, "--out", filepath.Join(dir, "out.csv"), "--compare", "peer_drgg"}, 0, `warning: --compare: none of the 2 records has a value in column "peer_drgg"`},
 		{[]string{"diff", csvIn, "--column", "peer_drg"}, 1, `none of the 1 records has a value in column "peer_drg"`},
 		{[]string{"diff", jsonl, "--column", "peer_drg"}, 0, "0 disagreement(s)"},
 	} {
@@ -457,5 +458,8 @@ func TestCompareColumnWithoutValues(t *testing.T) {
 		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
 			t.Errorf("drg %s: exit %d, want %d and %q\n%s%s", strings.Join(tc.args, " "), code, tc.code, tc.want, out, errOut)
 		}
+	}
+	if rows := readCSVFile(t, filepath.Join(dir, "out.csv")); len(rows) != 3 {
+		t.Errorf("drg group --compare: %d output rows, want a header and 2", len(rows))
 	}
 }

@@ -165,6 +165,8 @@ func TestNationalChecks(t *testing.T) {
 		{"born on the day, without weight", record.Record{ID: "c", Sex: 1, PrincipalDx: "P07.100", Present: record.HasAgeYears | record.HasAgeDays}, "NEWBORN_WEIGHT_MISSING"},
 		// The Java reads the blank age as 0 and reports NEWBORN_WEIGHT_MISSING.
 		{"adult without age", record.Record{ID: "d", Sex: 1, PrincipalDx: "K80.100"}, "AGE_MISSING"},
+		// As read from a file: the weight does not stand in for the age.
+		{"weight but no age", record.Record{ID: "e", Sex: 1, BirthWeightG: 3000, PrincipalDx: "K80.100", Present: record.HasSex | record.HasBirthWeight}, "AGE_MISSING"},
 	} {
 		res := g.Group(&tc.rec)
 		if res.Status != grouper.StatusCheckFailed || res.Reason != tc.want || res.DRG != grouper.Ungroupable {

@@ -187,7 +187,11 @@ scan:
 	defer r.consume(i)
 	var bad int
 	r.scratch, r.ends, bad = splitQuoted(rec, delim, r.scratch[:0], r.ends[:0])
-	if bad < 0 && !utf8.Valid(r.scratch) {
+	// The record as read, not the unquoted text: halves of a character in
+	// two fields would join into a valid one once quotes and separator are
+	// gone. The record is UTF-8 exactly when every field is, as only ASCII
+	// lies between them.
+	if bad < 0 && !utf8.Valid(rec) {
 		fields, start := make([][]byte, len(r.ends)), 0
 		for k, end := range r.ends {
 			fields[k], start = r.scratch[start:end], end

@@ -86,10 +86,12 @@ type Options struct {
 
 	// Encoding of the input text: "" or "utf-8" (the default), "gbk",
 	// "gb2312" or "gb18030" (all three decoded as GB18030, their superset),
-	// or "auto": GB18030 when the first EncodingSniffBytes of text are not
-	// UTF-8 but are well-formed GB18030, else UTF-8. The choice holds for the
-	// whole input (Reader.Encoding), so a GBK file is never read partly as
-	// UTF-8. Case-insensitive.
+	// or "auto": GB18030 when the first EncodingSniffBytes of text are
+	// well-formed GB18030 and have more lines that are not UTF-8 than lines
+	// of UTF-8 Chinese, else UTF-8. The choice holds for the whole input
+	// (Reader.Encoding), so a GBK file is never read partly as UTF-8, and
+	// one stray GBK record in a UTF-8 file is rejected rather than turning
+	// the file to GB18030. Case-insensitive.
 	Encoding string
 
 	// KeepColumns names input columns whose raw (trimmed) values the Reader

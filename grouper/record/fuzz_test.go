@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/medpay/drg/codes"
 )
@@ -116,6 +117,12 @@ func checkRecord(t *testing.T, r *Record) {
 	}
 	if r.ID == "" {
 		t.Fatalf("accepted record without id: %+v", r)
+	}
+	// Every reader's output is UTF-8 (GB18030 input is decoded to it).
+	for _, s := range append([]string{r.ID, r.HospitalID, r.HospitalKind}, r.Extra...) {
+		if !utf8.ValidString(s) {
+			t.Fatalf("record %q: accepted a value that is not UTF-8: %q", r.ID, s)
+		}
 	}
 	if r.PrincipalDx == "" && r.TCMPrincipalDx == "" {
 		t.Fatalf("record %q: accepted without a principal diagnosis", r.ID)

@@ -587,13 +587,52 @@ func (r *Reader) rejectBadUTF8(fields [][]byte) *Error {
 // looks at to choose between UTF-8 and GB18030.
 const EncodingSniffBytes = 64 << 10
 
-// looksGB18030 reports whether b, the start of an input, is not UTF-8 but
-// is well-formed GB18030 (GBK's two-byte and GB18030's four-byte
-// sequences). b may end inside a character.
+// looksGB18030 reports whether b, the start of an input (it may end inside
+// a character), reads as GB18030 rather than UTF-8: it is not UTF-8, it is
+// well-formed GB18030, and more of its lines with non-ASCII text are not
+// UTF-8 than are UTF-8 with a three- or four-byte character (all Chinese
+// characters are). One stray GBK record in a UTF-8 file so leaves the file
+// UTF-8 (that record is rejected) instead of garbling every other line; a
+// GBK line whose bytes happen to be UTF-8 (女 is c5 ae, "Ů") makes two-byte
+// characters only and does not count against GBK.
 func looksGB18030(b []byte) bool {
-	if validUTF8Prefix(b) {
+	if validUTF8Prefix(b) || !wellFormedGB18030(b) {
 		return false
 	}
+	notUTF8, chineseUTF8 := 0, 0
+	for len(b) > 0 {
+		line, rest, ended := bytes.Cut(b, []byte{'\n'})
+		b = rest
+		if !ended {
+			// The window's last line: a character cut at its end may be
+			// either; judge the line by what comes before it.
+			line = line[:len(line)-cutRune(line)]
+		}
+		switch {
+		case !hasHighByte(line):
+		case utf8.Valid(line):
+			if bytes.ContainsFunc(line, func(r rune) bool { return r >= 0x800 }) {
+				chineseUTF8++
+			}
+		default:
+			notUTF8++
+		}
+	}
+	return notUTF8 > chineseUTF8
+}
+
+func hasHighByte(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// wellFormedGB18030 reports whether b is made of ASCII, GBK's two-byte and
+// GB18030's four-byte sequences; b may end inside one.
+func wellFormedGB18030(b []byte) bool {
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
@@ -626,13 +665,19 @@ func looksGB18030(b []byte) bool {
 // validUTF8Prefix reports whether b is UTF-8 but for a character cut at its
 // end.
 func validUTF8Prefix(b []byte) bool {
-	if utf8.Valid(b) {
-		return true
-	}
+	return utf8.Valid(b[:len(b)-cutRune(b)])
+}
+
+// cutRune returns the length of an incomplete UTF-8 character at the end
+// of b, or 0.
+func cutRune(b []byte) int {
 	for k := 1; k <= 3 && k <= len(b); k++ {
 		if utf8.RuneStart(b[len(b)-k]) {
-			return !utf8.FullRune(b[len(b)-k:]) && utf8.Valid(b[:len(b)-k])
+			if utf8.FullRune(b[len(b)-k:]) {
+				return 0
+			}
+			return k
 		}
 	}
-	return false
+	return 0
 }

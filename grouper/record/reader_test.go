@@ -565,6 +565,9 @@ func TestEncodingAuto(t *testing.T) {
 		// 女 in GBK (c5 ae) is also valid UTF-8 ("Ů"): one line that is
 		// not UTF-8 decides for the others.
 		{"gbk valid as utf-8 first", head + gbk("a,K80.0,女\nb,K80.0,男\n"), "gb18030", "女"},
+		// One stray GBK record in a UTF-8 file: the file stays UTF-8 and
+		// only that record is rejected.
+		{"utf-8 with one gbk record", head + "u,K80.0,医院\nv,K80.0,内科\n" + gbk("a,K80.0,张\n"), "utf-8", ""},
 		{"gb18030 four-byte", head + gbk("a,K80.0,\u20ac€\n"), "gb18030", "\u20ac€"},
 		{"not gbk either", head + "a,K80.0,H\xff\n", "utf-8", ""},
 		// GBK first seen past the window: UTF-8, and the line is rejected.
@@ -613,6 +616,9 @@ func TestBadUTF8Reject(t *testing.T) {
 		{"id,sex,principal_dx\n\"R1\",\"\xc4\xd0\",K80.0\n", "R1", "sex"},
 		{"id,sex,principal_dx\nR\xc4\xd0,1,K80.0\n", "", "id"},
 		{"id,sex,principal_dx\nR1,1,K80.0,\xc4\xd0\n", "R1", ""}, // an extra field
+		// Halves of one character in two quoted fields: joined without
+		// the quotes and separator they would be valid.
+		{"id,sex,principal_dx,hospital_id,x\n\"R1\",1,K80.0,\"a\xe4\xb8\",\"\xadb\"\n", "R1", "hospital_id"},
 	}
 	for _, tc := range tests {
 		_, rejects, st := readString(t, tc.in, Options{})
@@ -624,6 +630,31 @@ func TestBadUTF8Reject(t *testing.T) {
 	}
 }
 
+func TestAgeGiven(t *testing.T) {
+	for _, tc := range []struct {
+		rec  Record
+		want bool
+	}{
+		{Record{}, false},
+		{Record{AgeYears: 45}, true},
+		{Record{AgeDays: 3}, true},
+		{Record{BirthWeightG: 3000}, true},   // built in code: a newborn
+		{Record{Present: HasAgeYears}, true}, // 0 years, given
+		{Record{Present: HasAgeDays}, true},
+		{Record{AgeYears: 45, Present: HasSex}, false}, // Present decides once set
+		{Record{BirthWeightG: 3000, Present: HasBirthWeight}, false},
+	} {
+		if got := tc.rec.AgeGiven(); got != tc.want {
+			t.Errorf("%+v: AgeGiven %v, want %v", tc.rec, got, tc.want)
+		}
+	}
+	// Read from text, a blank age is not given.
+	recs, _, _ := readString(t, "id,principal_dx,age_years,age_days,birth_weight_g\na,K80.0,,,3000\nb,K80.0,0,,\n", Options{})
+	require.Len(t, recs, 2)
+	assert.False(t, recs[0].AgeGiven())
+	assert.True(t, recs[1].AgeGiven())
+}
+
 func TestLooksGB18030(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -631,12 +662,16 @@ func TestLooksGB18030(t *testing.T) {
 	}{
 		{"", false},
 		{"abc", false},
-		{"中文", false},              // UTF-8
-		{"\xd6\xd0\xce\xc4", true}, // 中文 in GBK
-		{"a\xd6", false},           // either: UTF-8 wins
-		{"\xd6\xd0\xd6", true},     // GBK cut after a lead byte
-		{"\x81\x30\x81\x30", true}, // a four-byte sequence
-		{"\x81\x30\x81", true},     // cut inside one
+		{"中文", false},                             // UTF-8
+		{"\xd6\xd0\xce\xc4", true},                // 中文 in GBK
+		{"a\xd6", false},                          // either: UTF-8 wins
+		{"\xd6\xd0\xd6", true},                    // GBK cut after a lead byte
+		{"医院\n医院\n\xd5\xc5\n", false},             // UTF-8 and one GBK line
+		{"医院\n\xd5\xc5\n\xd5\xc5\n", true},        // GBK and one UTF-8 line
+		{"\xc5\xae\n\xc4\xd0\n", true},            // 女 (valid as UTF-8 "Ů") and 男
+		{"\xd5\xc5\n\xe5\x8c\xbb\xe9\x99", false}, // one of each, the UTF-8 one cut: a tie
+		{"\x81\x30\x81\x30", true},                // a four-byte sequence
+		{"\x81\x30\x81", true},                    // cut inside one
 		{"\x81\x30\x20\x30", false},
 		{"\xd6\x7f", false}, // 0x7f is no trail byte
 		{"\x80", false},
@@ -648,19 +683,30 @@ func TestLooksGB18030(t *testing.T) {
 	}
 }
 
-// FuzzLooksGB18030 holds the detector to the GB18030 encoder: any text,
-// encoded and cut anywhere, is either UTF-8 (ASCII, or GBK bytes that
-// happen to be UTF-8) or looks GB18030, never both.
+// FuzzLooksGB18030 holds the detector to the GB18030 encoder:
+//   - one line of any text, encoded and cut anywhere, is either UTF-8
+//     (ASCII, or GBK bytes that happen to be UTF-8) or looks GB18030;
+//   - no UTF-8 text looks GB18030;
+//   - UTF-8 text with two lines of Chinese stays UTF-8 when one GBK line
+//     follows.
 func FuzzLooksGB18030(f *testing.F) {
 	f.Add("中医院 男 女", uint16(3))
 	f.Add("€ \U0001F600 abc", uint16(5))
+	f.Add("张", uint16(2))
 	f.Fuzz(func(t *testing.T, s string, cut uint16) {
 		if !utf8.ValidString(s) {
 			return
 		}
-		b, err := encodeGB18030([]byte(s))
+		if looksGB18030([]byte(s)) {
+			t.Fatalf("UTF-8 %q looks GB18030", s)
+		}
+		line := strings.ReplaceAll(s, "\n", " ")
+		b, err := encodeGB18030([]byte(line))
 		if err != nil {
 			return
+		}
+		if mixed := append([]byte("医院\n"+line+"中\n"), b...); looksGB18030(mixed) {
+			t.Fatalf("UTF-8 with one GBK line %x looks GB18030", mixed)
 		}
 		b = b[:int(cut)%(len(b)+1)]
 		gb, u := looksGB18030(b), validUTF8Prefix(b)

@@ -67,11 +67,14 @@ const (
 )
 
 // AgeGiven reports whether r gives an age: Present has HasAgeYears or
-// HasAgeDays, or (for a record built in code without Present) the age or
-// the birth weight is not 0. A blank age reads as 0 years, which would
-// make an adult look like a newborn.
+// HasAgeDays. A record built in code with no Present bit set at all is
+// taken to give one when its age or birth weight is not 0. A blank age
+// reads as 0 years, which would make an adult look like a newborn.
 func (r *Record) AgeGiven() bool {
-	return r.Present&(HasAgeYears|HasAgeDays) != 0 || r.AgeYears != 0 || r.AgeDays != 0 || r.BirthWeightG != 0
+	if r.Present != 0 {
+		return r.Present&(HasAgeYears|HasAgeDays) != 0
+	}
+	return r.AgeYears != 0 || r.AgeDays != 0 || r.BirthWeightG != 0
 }
 
 // Reset clears r for reuse, keeping the capacity of its slices.
