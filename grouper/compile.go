@@ -258,7 +258,7 @@ func (c *compiler) structure() {
 		}
 		mdcPos[m.Code] = len(g.mdcs)
 		c.owners[m.Code] = true
-		g.mdcs = append(g.mdcs, cmdc{code: m.Code, bit: 1 << len(g.mdcs), src: m, qyGroup: m.Code + "QY"})
+		g.mdcs = append(g.mdcs, cmdc{code: m.Code, bit: 1 << len(g.mdcs), src: m, qyGroup: AmbiguousGroup(m.Code)})
 	}
 	adrgsOf := make([][]*ADRG, len(g.mdcs))
 	seen := map[string]bool{}

@@ -41,6 +41,10 @@ const (
 // Ungroupable is the DRG code of records that cannot be grouped.
 const Ungroupable = "0000"
 
+// AmbiguousGroup returns the ambiguous group (歧义组) of an MDC, "BQY" for
+// MDC B: its ADRG and DRG when Options.QY is on.
+func AmbiguousGroup(mdc string) string { return mdc + "QY" }
+
 // Result is the grouping of one record. Its strings point into the rule set or
 // the record; it holds no other references.
 type Result struct {

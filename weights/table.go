@@ -320,32 +320,27 @@ func (t *Table) Rows(s Scheme) []Row {
 // reachable groups are rs's DRGs, each MDC's ambiguous group (xQY) when
 // rs.Options.QY is on, and 0000; for DIP, its core and comprehensive groups and 0000.
 func (t *Table) Unreachable(rs *grouper.RuleSet) []Row {
-	groups := map[string]bool{grouper.Ungroupable: true}
+	groups := [schemeSlots]map[string]bool{DRG: {grouper.Ungroupable: true}, DIP: {grouper.Ungroupable: true}}
 	for _, d := range rs.DRGs {
-		groups[d.Code] = true
+		groups[DRG][d.Code] = true
 	}
 	if rs.Options.QY {
 		for _, m := range rs.MDCs {
-			groups[m.Code+"QY"] = true
+			groups[DRG][grouper.AmbiguousGroup(m.Code)] = true
 		}
 	}
-	var out []Row
-	for _, r := range t.rows[DRG] {
-		if !groups[r.Group] {
-			out = append(out, r)
-		}
-	}
-	clear(groups)
-	groups[grouper.Ungroupable] = true
 	for _, g := range rs.DIP.Core {
-		groups[g.Code] = true
+		groups[DIP][g.Code] = true
 	}
 	for _, g := range rs.DIP.Comprehensive {
-		groups[g.Code] = true
+		groups[DIP][g.Code] = true
 	}
-	for _, r := range t.rows[DIP] {
-		if !groups[r.Group] {
-			out = append(out, r)
+	var out []Row
+	for _, s := range []Scheme{DRG, DIP} {
+		for _, r := range t.rows[s] {
+			if !groups[s][r.Group] {
+				out = append(out, r)
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })

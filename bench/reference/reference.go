@@ -270,7 +270,8 @@ func (g *Grouper) Group(rec *record.Record) grouper.Result {
 }
 
 func qyResult(res grouper.Result, mdc string) grouper.Result {
-	res.Status, res.MDC, res.ADRG, res.DRG = grouper.StatusQY, mdc, mdc+"QY", mdc+"QY"
+	qy := grouper.AmbiguousGroup(mdc)
+	res.Status, res.MDC, res.ADRG, res.DRG = grouper.StatusQY, mdc, qy, qy
 	return res
 }
 

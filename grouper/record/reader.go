@@ -608,26 +608,15 @@ func looksGB18030(b []byte) bool {
 			// either; judge the line by what comes before it.
 			line = line[:len(line)-cutRune(line)]
 		}
-		switch {
-		case !hasHighByte(line):
-		case utf8.Valid(line):
-			if bytes.ContainsFunc(line, func(r rune) bool { return r >= 0x800 }) {
-				chineseUTF8++
-			}
-		default:
+		// An ASCII line is valid UTF-8 without a wide character: it counts
+		// for neither.
+		if !utf8.Valid(line) {
 			notUTF8++
+		} else if bytes.ContainsFunc(line, func(r rune) bool { return r >= 0x800 }) {
+			chineseUTF8++
 		}
 	}
 	return notUTF8 > chineseUTF8
-}
-
-func hasHighByte(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return true
-		}
-	}
-	return false
 }
 
 // wellFormedGB18030 reports whether b is made of ASCII, GBK's two-byte and
