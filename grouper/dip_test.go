@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/race"
 )
 
 func dipFixture(t *testing.T) *Grouper {
@@ -96,6 +97,9 @@ func TestGroupDIP(t *testing.T) {
 }
 
 func TestDIPDoesNotAllocate(t *testing.T) {
+	if race.Enabled {
+		t.Skip(race.SkipAllocs)
+	}
 	g := dipFixture(t)
 	rec := record.Record{ID: "x", Sex: 1, AgeYears: 50, PrincipalDx: "K80.100", SecondaryDx: []string{"J18.900"}, Procedures: []string{"51.2300", "51.1000"}}
 	if n := testing.AllocsPerRun(1000, func() { g.GroupScheme(&rec, SchemeBoth, false) }); n != 0 {

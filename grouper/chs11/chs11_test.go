@@ -13,6 +13,7 @@ import (
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/race"
 )
 
 // dataDir is the national scheme beside the project; tests skip without it.
@@ -141,6 +142,9 @@ func TestExplainMatchesGroup(t *testing.T) {
 }
 
 func TestGroupDoesNotAllocate(t *testing.T) {
+	if race.Enabled {
+		t.Skip(race.SkipAllocs)
+	}
 	_, g := national(t)
 	recs := labelledSample(t)
 	i := 0
