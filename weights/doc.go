@@ -20,6 +20,8 @@
 //	rep, err = st.Settle(budget, func(i int, c *weights.SettledCase) error {
 //		return writeCase(i, c)                        // or stream the cases
 //	})
+//	reps, err := st.SettlePools(map[weights.Scheme]float64{ // a pool per scheme
+//		weights.DRG: drgBudget, weights.DIP: dipBudget}, nil)
 //
 // A Calculator is immutable and safe for concurrent use; Compute does not
 // allocate. Group codes and the disease codes of the policy lists are
@@ -204,6 +206,16 @@
 // case), so the settled amounts add up to the budget to the cent.
 // Per hospital: cases, points, settled amount, and CMI = mean BaseWeight of
 // its DRG cases.
+//
+// One pool holds one scheme: DRG points (RW × 100) and DIP scores are not one
+// unit, so Close and Settle refuse cases of both (rep.Err wraps
+// ErrMixedSchemes, naming how many of each) rather than pay one scheme by the
+// other's scale. SettlePools gives each scheme its own budget: each pool is
+// shared as above, with its own point value and report, and adds up to its
+// own budget to the cent. A case's numbers must lie within MaxCasePoints
+// (weights, points) and MaxCaseAmount (yuan, ten times the record bound on a
+// cost), far beyond any real stay: a finite but absurd value (1e300 points)
+// would otherwise take the whole pool.
 //
 // A Settlement keeps 48 bytes per case (hospital and group codes are
 // interned), so a province's year of cases fits in memory. Close returns

@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -70,7 +74,9 @@ func TestSettlementByHand(t *testing.T) {
 
 // TestSettlementSumsToBudget: for random batches the settled amounts add up
 // to the budget to the cent, every pooled case is within a cent of its exact
-// share, and no case is negative.
+// share, and no case is negative. A few cases of each batch are DIP: one
+// pool over both schemes is refused, and with a budget per scheme each pool
+// holds all of the above on its own.
 func TestSettlementSumsToBudget(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	rng := rand.New(rand.NewPCG(7, 11))
@@ -78,40 +84,15 @@ func TestSettlementSumsToBudget(t *testing.T) {
 		{"HC25", "K81.000"}, {"HC23", "K80.000"}, {"IU25", "M54.500"}, {"IS15", "S52.500"},
 		{"IF19", "S42.300"}, {"BR25", "I63.900"}, {"HC25", "K60.300"}, {"AA19", "I42.000"}, {"IU25", "M47.800"},
 	}
-	for trial := range 200 {
-		st := NewSettlement()
-		n := 1 + rng.IntN(400)
-		var fixed float64
-		for range n {
-			g := groups[rng.IntN(len(groups))]
-			rec := mkRec(level(int8(rng.IntN(4))), kind([]string{"tcm", "general"}[rng.IntN(2)]),
-				cost(math.Round(rng.Float64()*80000)/100*100), tcmCost(math.Round(rng.Float64()*5000)))
-			rec.DayWard = rng.IntN(5) == 0
-			var pay Payment
-			scheme := DRG
-			if rng.IntN(10) == 0 {
-				scheme = DIP // a few cases of the other scheme: skipped
-			}
-			if scheme == DRG {
-				calc.Compute(rec, drgRes(g.g, g.dx), DRG, &pay)
-			} else {
-				calc.Compute(rec, dipRes("K80.1", 850, g.dx), DIP, &pay)
-			}
-			st.Add(fmt.Sprintf("H%d", rng.IntN(7)), &pay)
-			if pay.FixedPrice && pay.Scheme == DRG {
-				fixed += pay.Amount
-			}
-		}
-		budget := fixed + math.Round(rng.Float64()*1e10)/100
-		rep := st.Close(budget)
-		if rep.Err != nil {
-			if rep.TotalPoints == 0 && errors.Is(rep.Err, ErrBudget) {
-				continue // a batch of only fixed-price or unpaid cases
-			}
-			t.Fatalf("trial %d: %v", trial, rep.Err)
-		}
+	// check holds one pool's report to its budget; cases are every case
+	// of the settlement, of which those of rep.Scheme are the pool's.
+	check := func(trial, n int, rep SettlementReport, cases []SettledCase, budget float64) {
+		t.Helper()
 		var sum, hsum float64
-		for i, c := range rep.Cases {
+		for i, c := range cases {
+			if c.Scheme != rep.Scheme {
+				continue
+			}
 			sum += c.Settled
 			if c.Settled < 0 {
 				t.Fatalf("trial %d case %d: negative %.2f", trial, i, c.Settled)
@@ -127,7 +108,79 @@ func TestSettlementSumsToBudget(t *testing.T) {
 			hsum += h.Amount
 		}
 		if math.Abs(sum-budget) > 0.01 || math.Abs(rep.Settled-math.Round(budget*100)/100) > 1e-6 || math.Abs(hsum-budget) > 0.01 {
-			t.Fatalf("trial %d (%d cases): settled %.4f, hospitals %.4f, budget %.4f", trial, n, sum, hsum, budget)
+			t.Fatalf("trial %d (%d cases) %s: settled %.4f, hospitals %.4f, budget %.4f", trial, n, rep.Scheme, sum, hsum, budget)
+		}
+	}
+	for trial := range 200 {
+		st := NewSettlement()
+		n := 1 + rng.IntN(400)
+		var fixed [schemeSlots]float64
+		var count [schemeSlots]int
+		for range n {
+			g := groups[rng.IntN(len(groups))]
+			rec := mkRec(level(int8(rng.IntN(4))), kind([]string{"tcm", "general"}[rng.IntN(2)]),
+				cost(math.Round(rng.Float64()*80000)/100*100), tcmCost(math.Round(rng.Float64()*5000)))
+			rec.DayWard = rng.IntN(5) == 0
+			var pay Payment
+			scheme := DRG
+			if rng.IntN(10) == 0 {
+				scheme = DIP // a few cases of the other scheme
+			}
+			if scheme == DRG {
+				calc.Compute(rec, drgRes(g.g, g.dx), DRG, &pay)
+			} else {
+				calc.Compute(rec, dipRes("K80.1", 850, g.dx), DIP, &pay)
+			}
+			st.Add(fmt.Sprintf("H%d", rng.IntN(7)), &pay)
+			count[pay.Scheme]++
+			if pay.FixedPrice {
+				fixed[pay.Scheme] += pay.Amount
+			}
+		}
+		budgets := map[Scheme]float64{}
+		for _, sc := range []Scheme{DRG, DIP} {
+			if count[sc] > 0 {
+				budgets[sc] = fixed[sc] + math.Round(rng.Float64()*1e10)/100
+			}
+		}
+		if count[DRG] > 0 && count[DIP] > 0 {
+			rep := st.Close(budgets[DRG])
+			if !errors.Is(rep.Err, ErrMixedSchemes) {
+				t.Fatalf("trial %d: %d DRG and %d DIP cases in one pool: got %v, want ErrMixedSchemes", trial, count[DRG], count[DIP], rep.Err)
+			}
+			for i, c := range rep.Cases {
+				if c.Settled != 0 {
+					t.Fatalf("trial %d case %d: settled %.2f in a refused settlement", trial, i, c.Settled)
+				}
+			}
+		} else {
+			// One scheme: Close shares the one budget.
+			budget := budgets[DRG] + budgets[DIP]
+			rep := st.Close(budget)
+			if rep.Err != nil {
+				if rep.TotalPoints == 0 && errors.Is(rep.Err, ErrBudget) {
+					continue // a batch of only fixed-price or unpaid cases
+				}
+				t.Fatalf("trial %d: %v", trial, rep.Err)
+			}
+			check(trial, n, rep, rep.Cases, budget)
+		}
+		cases := make([]SettledCase, st.Len())
+		reps, err := st.SettlePools(budgets, func(i int, c *SettledCase) error {
+			cases[i] = *c
+			return nil
+		})
+		if err != nil || len(reps) != len(budgets) {
+			t.Fatalf("trial %d: SettlePools: %v, %d reports for %d budgets", trial, err, len(reps), len(budgets))
+		}
+		for _, rep := range reps {
+			if rep.Err != nil {
+				if rep.TotalPoints == 0 && errors.Is(rep.Err, ErrBudget) {
+					continue // a pool of only fixed-price or unpaid cases
+				}
+				t.Fatalf("trial %d %s pool: %v", trial, rep.Scheme, rep.Err)
+			}
+			check(trial, n, rep, cases, budgets[rep.Scheme])
 		}
 	}
 }
@@ -216,6 +269,239 @@ func TestSettlementBadCases(t *testing.T) {
 	st.Add("H2", &bad)
 	if rep := st.Close(1000); rep.Err != nil || rep.Settled != 1000 {
 		t.Errorf("unpaid case with NaN points: %v, settled %v", rep.Err, rep.Settled)
+	}
+}
+
+// TestSettlementMixedSchemes pins "settlement never misallocates silently":
+// a single pool once took its scheme from the first paid case, paid the whole
+// budget to it and settled the cases of the other scheme at 0 as skipped.
+// Cases of both schemes in one pool are now refused, naming how many of each.
+func TestSettlementMixedSchemes(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	st := NewSettlement()
+	var pay Payment
+	calc.Compute(mkRec(), dipRes("K80.1:51.2300", 0, "I63.900"), DIP, &pay)
+	st.Add("H1", &pay)
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &pay)
+	st.Add("H1", &pay)
+	st.Add("H2", &pay)
+	// An unpaid case counts by its scheme too: it is data of that scheme.
+	calc.Compute(mkRec(), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable}, DRG, &pay)
+	st.Add("H2", &pay)
+	rep := st.Close(1_000_000)
+	want := "3 DRG and 1 DIP cases: one pool settles one scheme"
+	if !errors.Is(rep.Err, ErrMixedSchemes) || !strings.Contains(rep.Err.Error(), want) {
+		t.Fatalf("got %v, want ErrMixedSchemes with %q", rep.Err, want)
+	}
+	if errors.Is(rep.Err, ErrBudget) {
+		t.Errorf("mixed schemes also wrap ErrBudget: %v", rep.Err)
+	}
+	if rep.Settled != 0 || rep.PointValue != 0 {
+		t.Errorf("settled %.2f at point value %v despite the error", rep.Settled, rep.PointValue)
+	}
+	for i, c := range rep.Cases {
+		if c.Settled != 0 {
+			t.Errorf("case %d settled %.2f despite the error", i, c.Settled)
+		}
+	}
+}
+
+// TestSettlePoolsByHand settles the cases of TestSettlementByHand (DRG,
+// 100000 yuan) and two DIP cases (10000 yuan) added between them, each
+// scheme from its own budget.
+//
+//	DIP H1 K80.1:51.2300   score 1200 × rate 10 = 12000 yuan, 1200 points
+//	DIP H3 K80.1           catalogue score 850: 8500 yuan, 850 points
+//
+// DIP point value = 10000 / 2050 = 4.878048...; shares in cents 585365.85
+// and 414634.15: floors sum to 999999, the cent left goes to the first
+// (.85). The DRG pool is exactly TestSettlementByHand's.
+func TestSettlePoolsByHand(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	st := NewSettlement()
+	var pay Payment
+	add := func(h string, rec recOpt, res *grouper.Result, s Scheme) {
+		calc.Compute(mkRec(rec, cost(20000)), res, s, &pay)
+		st.Add(h, &pay)
+	}
+	add("H1", level(2), drgRes("HC25", "K81.000"), DRG)
+	add("H1", level(2), dipRes("K80.1:51.2300", 0, "I63.900"), DIP)
+	add("H1", level(3), drgRes("HC23", "K81.000"), DRG)
+	add("H3", level(2), dipRes("K80.1", 850, "I63.900"), DIP)
+	add("H2", level(3), drgRes("BR25", "I63.900"), DRG)
+	add("H2", level(2), drgRes("HC25", "K60.300"), DRG)
+	add("H2", level(2), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable}, DRG)
+
+	var cases []SettledCase
+	reps, err := st.SettlePools(map[Scheme]float64{DIP: 10000, DRG: 100000}, func(i int, c *SettledCase) error {
+		cases = append(cases, *c)
+		return nil
+	})
+	if err != nil || len(reps) != 2 {
+		t.Fatalf("SettlePools: %v, %d reports", err, len(reps))
+	}
+	d, p := reps[0], reps[1]
+	if d.Err != nil || p.Err != nil {
+		t.Fatalf("errors: DRG %v, DIP %v", d.Err, p.Err)
+	}
+	if d.Scheme != DRG || d.Budget != 100000 || d.Settled != 100000 || d.TotalPoints != 420 || d.FixedAmount != 6800 || d.Skipped != 1 || math.Abs(d.PointValue-93200.0/420) > 1e-9 || math.Abs(d.CMI-1.2) > 1e-12 {
+		t.Errorf("DRG pool: %+v", d)
+	}
+	if p.Scheme != DIP || p.Budget != 10000 || p.Settled != 10000 || p.TotalPoints != 2050 || p.FixedAmount != 0 || p.Skipped != 0 || math.Abs(p.PointValue-10000.0/2050) > 1e-12 || p.CMI != 0 {
+		t.Errorf("DIP pool: %+v", p)
+	}
+	want := []struct {
+		scheme  Scheme
+		settled float64
+	}{{DRG, 22190.48}, {DIP, 5853.66}, {DRG, 53257.14}, {DIP, 4146.34}, {DRG, 17752.38}, {DRG, 6800}, {DRG, 0}}
+	if len(cases) != len(want) {
+		t.Fatalf("%d cases streamed, want %d", len(cases), len(want))
+	}
+	for i, w := range want {
+		if cases[i].Scheme != w.scheme || cases[i].Settled != w.settled {
+			t.Errorf("case %d: %s %.2f, want %s %.2f", i, cases[i].Scheme, cases[i].Settled, w.scheme, w.settled)
+		}
+	}
+	// Each pool lists only its own hospitals: H3 has no DRG case, H2 no DIP one.
+	hosp := func(r SettlementReport) string {
+		var b strings.Builder
+		for _, h := range r.Hospitals {
+			fmt.Fprintf(&b, "%s:%d/%d:%.2f ", h.HospitalID, h.Cases, h.Skipped, h.Amount)
+		}
+		return b.String()
+	}
+	if got, want := hosp(d), "H1:2/0:75447.62 H2:2/1:24552.38 "; got != want {
+		t.Errorf("DRG hospitals %q, want %q", got, want)
+	}
+	if got, want := hosp(p), "H1:1/0:5853.66 H3:1/0:4146.34 "; got != want {
+		t.Errorf("DIP hospitals %q, want %q", got, want)
+	}
+}
+
+// TestSettlePoolsErrors: a scheme with cases and no budget, a budget for no
+// scheme, and no budget at all are refused; the cases then settle at 0.
+func TestSettlePoolsErrors(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	st := NewSettlement()
+	var pay Payment
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &pay)
+	st.Add("H1", &pay)
+	calc.Compute(mkRec(), dipRes("K80.1:51.2300", 0, "I63.900"), DIP, &pay)
+	st.Add("H1", &pay)
+	st.Add("H2", &pay)
+
+	var settled float64
+	sum := func(_ int, c *SettledCase) error { settled += c.Settled; return nil }
+	reps, err := st.SettlePools(map[Scheme]float64{DRG: 1000}, sum)
+	if err != nil || len(reps) != 1 || !errors.Is(reps[0].Err, ErrMixedSchemes) || !strings.Contains(reps[0].Err.Error(), "2 DIP cases and no DIP budget") {
+		t.Errorf("DIP cases without a DIP budget: %v, reports %+v", err, reps)
+	}
+	reps, err = st.SettlePools(map[Scheme]float64{DRG: 1000, DIP: 1000, Scheme(9): 5}, sum)
+	if err != nil || len(reps) != 2 || !errors.Is(reps[0].Err, ErrBudget) || !errors.Is(reps[1].Err, ErrBudget) || !strings.Contains(reps[1].Err.Error(), "scheme 9") {
+		t.Errorf("a budget for scheme 9: %v, reports %+v", err, reps)
+	}
+	if settled != 0 {
+		t.Errorf("refused settlements paid %.2f", settled)
+	}
+	if reps, err := st.SettlePools(nil, sum); !errors.Is(err, ErrBudget) || reps != nil {
+		t.Errorf("no budget: %v, reports %+v", err, reps)
+	}
+	// A pool with a budget but no case cannot share it.
+	st = NewSettlement()
+	st.Add("H1", &pay)
+	if reps, err := st.SettlePools(map[Scheme]float64{DRG: 1000, DIP: 1000}, nil); err != nil || !errors.Is(reps[0].Err, ErrBudget) || reps[1].Err != nil || reps[1].Settled != 1000 {
+		t.Errorf("DRG budget without DRG cases: %v, reports %+v", err, reps)
+	}
+}
+
+// TestSettlementCaseBounds pins the case of 1e300 settlement points, which
+// is finite: it once took the whole pool and left the other cases a point
+// value that printed as 0.000000. A number beyond MaxCasePoints or
+// MaxCaseAmount is refused; one at the bound is settled.
+func TestSettlementCaseBounds(t *testing.T) {
+	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
+	var good Payment
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &good)
+	for _, c := range []struct {
+		name string
+		edit func(p *Payment)
+		msg  string // "" = settled
+	}{
+		{"settlement points 1e300", func(p *Payment) { p.SettlementPoints = 1e300 }, "settlement points 1e+300 is above 1e+10"},
+		{"points past the bound", func(p *Payment) { p.Points = 2e10 }, "points 2e+10 is above 1e+10"},
+		{"amount past the bound", func(p *Payment) { p.Amount = 1.5e10 }, "amount 1.5e+10 is above 1e+10"},
+		{"fixed price past the bound", func(p *Payment) { p.FixedPrice, p.Amount = true, 1e12 }, "amount 1e+12 is above 1e+10"},
+		{"base weight past the bound", func(p *Payment) { p.BaseWeight = 1e11 }, "base weight 1e+11 is above 1e+10"},
+		{"settlement points at the bound", func(p *Payment) { p.SettlementPoints = MaxCasePoints }, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := NewSettlement()
+			st.Add("H1", &good)
+			bad := good
+			c.edit(&bad)
+			st.Add("H2", &bad)
+			rep := st.Close(1_000_000)
+			if c.msg == "" {
+				if rep.Err != nil || rep.Settled != 1_000_000 {
+					t.Fatalf("got %v, settled %.2f; want the budget settled", rep.Err, rep.Settled)
+				}
+				return
+			}
+			if !errors.Is(rep.Err, ErrBudget) || !strings.Contains(rep.Err.Error(), "case 1 (hospital H2): "+c.msg) {
+				t.Fatalf("got %v, want ErrBudget naming case 1 and %q", rep.Err, c.msg)
+			}
+			for i, sc := range rep.Cases {
+				if sc.Settled != 0 {
+					t.Errorf("case %d settled %v despite the error", i, sc.Settled)
+				}
+			}
+		})
+	}
+}
+
+// TestUnpaidReasonsAreCompute: UnpaidReasons is what a reader of priced
+// files accepts in the unpaid column, so it must hold every reason Compute
+// gives and nothing else. The reasons are read from the unpaid calls in the
+// package's source, so that a new one cannot be forgotten here.
+func TestUnpaidReasonsAreCompute(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[string]string{}
+	var names []string
+	constRE := regexp.MustCompile(`(?m)^\s*(Adj\w+)\s*=\s*"([^"]*)"`)
+	callRE := regexp.MustCompile(`\.unpaid\((Adj\w+),`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range constRE.FindAllStringSubmatch(string(src), -1) {
+			consts[m[1]] = m[2]
+		}
+		for _, m := range callRE.FindAllStringSubmatch(string(src), -1) {
+			names = append(names, m[1])
+		}
+	}
+	var want []string
+	for _, n := range names {
+		v, ok := consts[n]
+		if !ok {
+			t.Fatalf("unpaid(%s): no such constant found", n)
+		}
+		if !slices.Contains(want, v) {
+			want = append(want, v)
+		}
+	}
+	got := UnpaidReasons()
+	slices.Sort(want)
+	slices.Sort(got)
+	if len(want) < 5 || !slices.Equal(got, want) {
+		t.Errorf("UnpaidReasons() = %v, Compute gives %v", got, want)
 	}
 }
 

@@ -5,33 +5,65 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/weights"
 )
 
+const settleUsage = "FILE... {--budget YUAN | --budget-drg YUAN --budget-dip YUAN} [--cases FILE]"
+
 func init() {
-	register(&command{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: "FILE... --budget YUAN [--cases FILE]", run: settleCmd})
+	register(&command{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: settleUsage, run: settleCmd})
 }
 
 func settleCmd(ctx context.Context, e *env, args []string) error {
-	c := &command{name: "settle", usage: "FILE... --budget YUAN [--cases FILE]", summary: "Settle a year of grouped and priced cases (the output of 'drg group' with payment columns):\nfixed-price cases are paid their price, the rest of the budget is shared in proportion to each\ncase's settlement points, so point value = pool / total points and the settled amounts add up to\nthe budget to the cent. Prints the point value, per-hospital totals and the case-mix index (CMI)."}
+	c := &command{name: "settle", usage: settleUsage, summary: "Settle a year of grouped and priced cases (the output of 'drg group' with payment columns):\nfixed-price cases are paid their price, the rest of the budget is shared in proportion to each\ncase's settlement points, so point value = pool / total points and the settled amounts add up to\nthe budget to the cent. Prints the point value, per-hospital totals and the case-mix index (CMI).\n\nOne budget (--budget) is one pool, for cases of one scheme (the pay_scheme column): DRG points\nand DIP scores are not one unit. Files with DRG and DIP cases are refused unless each scheme has\nits own budget, --budget-drg and --budget-dip: each is then settled as its own pool, with its own\npoint value, and adds up to its own budget."}
 	fl := newFlags(e, c)
-	budget := fl.Float64("budget", 0, "fund budget for the period, in yuan (required)")
-	casesOut := fl.String("cases", "", "also write every case's settled amount to this CSV file (.zst allowed; '-' = standard output, and the summary then goes to standard error); the file appears only when the settlement succeeds")
+	budget := fl.Float64("budget", 0, "fund budget for the period, in `YUAN`: one pool, for files whose cases are all of one scheme")
+	budgetDRG := fl.Float64("budget-drg", 0, "budget in `YUAN` of the DRG cases' own pool (instead of --budget, with --budget-dip when the files hold DRG and DIP cases)")
+	budgetDIP := fl.Float64("budget-dip", 0, "budget in `YUAN` of the DIP cases' own pool (instead of --budget, with --budget-drg when the files hold DRG and DIP cases)")
+	casesOut := fl.String("cases", "", "also write every case's settled amount to this CSV file, its pool in the last column, pay_scheme (.zst allowed; '-' = standard output, and the summary then goes to standard error); the file appears only when the settlement succeeds")
 	files, err := parseFlags(e, fl, args)
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 || *budget <= 0 {
+	set := map[string]bool{}
+	fl.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	usage := func(format string, a ...any) error {
+		fmt.Fprintf(fl.Output(), "drg settle: "+format+"\n", a...)
 		fl.Usage()
 		return errUsage
+	}
+	switch {
+	case len(files) == 0:
+		return usage("no input FILE: give the output of 'drg group' with payments")
+	case !set["budget"] && !set["budget-drg"] && !set["budget-dip"]:
+		return usage("no budget: give --budget YUAN, or, for files of both schemes, --budget-drg YUAN and --budget-dip YUAN")
+	case set["budget"] && (set["budget-drg"] || set["budget-dip"]):
+		return usage("--budget is one pool, --budget-drg and --budget-dip one pool per scheme: give one or the other")
+	}
+	// A budget of 0 (or NaN, which no comparison catches) would settle every
+	// case at 0, or fail later with a reason about the pool, not the flag.
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"budget", *budget}, {"budget-drg", *budgetDRG}, {"budget-dip", *budgetDIP}} {
+		if set[f.name] && (!(f.v > 0) || math.IsInf(f.v, 0)) {
+			return usage("--%s must be a positive amount in yuan, got %s", f.name, strconv.FormatFloat(f.v, 'f', -1, 64))
+		}
+	}
+	if err := checkOutputs(files, *casesOut); err != nil {
+		return err
 	}
 	s := weights.NewSettlement()
 	// The case ids, for --cases, back to back in one buffer: a year of
@@ -43,9 +75,12 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 	// repeated id.
 	ids := batch.NewIDSet(batch.Options{})
 	defer ids.Close()
-	for _, path := range files {
+	counts := make([]schemeCount, len(files))
+	for i, path := range files {
+		counts[i].path = path
 		if err := readPriced(path, ids, func(id, hospital string, p *weights.Payment) {
 			s.Add(hospital, p)
+			counts[i].n[p.Scheme]++
 			if *casesOut != "" {
 				idText = append(idText, id...)
 				idEnd = append(idEnd, len(idText))
@@ -54,10 +89,44 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	if err := checkOutputs(files, *casesOut); err != nil {
-		return err
+	var total [weights.DIP + 1]int
+	for _, fc := range counts {
+		total[weights.DRG] += fc.n[weights.DRG]
+		total[weights.DIP] += fc.n[weights.DIP]
 	}
-	r, err := settle(e, s, *budget, *casesOut, idText, idEnd)
+	var run func(each func(int, *weights.SettledCase) error) ([]weights.SettlementReport, error)
+	if set["budget"] {
+		// One pool: one scheme. With both, one point value would pay the
+		// DIP cases by DRG points or the other way round (once, the first
+		// case's scheme took the whole budget and the rest settled at 0).
+		if total[weights.DRG] > 0 && total[weights.DIP] > 0 {
+			return fmt.Errorf("%s: one settlement pools one scheme; settle them apart, or give a budget per scheme with --budget-drg and --budget-dip", describeCounts(counts))
+		}
+		run = func(each func(int, *weights.SettledCase) error) ([]weights.SettlementReport, error) {
+			r, err := s.Settle(*budget, each)
+			return []weights.SettlementReport{r}, err
+		}
+	} else {
+		budgets := map[weights.Scheme]float64{}
+		for _, b := range []struct {
+			scheme weights.Scheme
+			v      float64
+		}{{weights.DRG, *budgetDRG}, {weights.DIP, *budgetDIP}} {
+			name, given := strings.ToUpper(b.scheme.String()), set["budget-"+b.scheme.String()]
+			switch {
+			case total[b.scheme] > 0 && !given:
+				return fmt.Errorf("%s: the %s cases have no budget: give --budget-%s too, or settle them apart", describeCounts(counts), name, b.scheme)
+			case total[b.scheme] == 0 && given:
+				return fmt.Errorf("%s: --budget-%s given, but there is no %s case to share it", describeCounts(counts), b.scheme, name)
+			case given:
+				budgets[b.scheme] = b.v
+			}
+		}
+		run = func(each func(int, *weights.SettledCase) error) ([]weights.SettlementReport, error) {
+			return s.SettlePools(budgets, each)
+		}
+	}
+	reps, err := settle(e, run, *casesOut, idText, idEnd)
 	if err != nil {
 		return err
 	}
@@ -65,6 +134,66 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 	if *casesOut == "-" {
 		out = e.stderr // standard output holds the cases CSV
 	}
+	for i, r := range reps {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		if err := printSettlement(out, &r); err != nil {
+			return err
+		}
+	}
+	if len(reps) > 1 {
+		var sum float64
+		parts := make([]string, len(reps))
+		for i, r := range reps {
+			sum += r.Settled
+			parts[i] = fmt.Sprintf("%s %.2f", r.Scheme, r.Settled)
+		}
+		fmt.Fprintf(out, "\nsettled %.2f in all (%s)\n", sum, strings.Join(parts, " + "))
+	}
+	return nil
+}
+
+// schemeCount is how many cases of each scheme one input file holds.
+type schemeCount struct {
+	path string
+	n    [weights.DIP + 1]int // by weights.Scheme
+}
+
+// describeCounts lists each input's cases by scheme, for the errors about
+// schemes: "a.csv: 4 DIP cases; b.csv: 332 DRG cases".
+func describeCounts(counts []schemeCount) string {
+	var b strings.Builder
+	for _, fc := range counts {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(fc.path)
+		b.WriteString(": ")
+		sep := ""
+		for _, sc := range []weights.Scheme{weights.DRG, weights.DIP} {
+			if n := fc.n[sc]; n > 0 {
+				fmt.Fprintf(&b, "%s%d %s case%s", sep, n, strings.ToUpper(sc.String()), plural(n))
+				sep = ", "
+			}
+		}
+		if sep == "" {
+			b.WriteString("no case")
+		}
+	}
+	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// printSettlement prints one pool's report: its totals, its point value and
+// a line per hospital.
+func printSettlement(out io.Writer, r *weights.SettlementReport) error {
 	fmt.Fprintf(out, "scheme %s, budget %.2f, fixed-price %.2f, pool %.2f, total points %.4f\n", r.Scheme, r.Budget, r.FixedAmount, r.Pool, r.TotalPoints)
 	pv := r.PointValue
 	if r.Scheme == weights.DRG {
@@ -77,37 +206,38 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 	for _, h := range r.Hospitals {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.4f\t\n", h.HospitalID, h.Cases, h.Skipped, h.Points, h.Computed, h.Amount, h.CMI)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return nil
+	return tw.Flush()
 }
 
-// settle settles s, writing every case to casesOut (unless "") as it goes,
-// with ids[i] = idText[idEnd[i-1]:idEnd[i]]. The file appears only when the
-// whole settlement succeeds: when the budget cannot be shared, or the file
-// cannot be written, nothing is left under its name.
-func settle(e *env, s *weights.Settlement, budget float64, casesOut string, idText []byte, idEnd []int) (weights.SettlementReport, error) {
+// settle runs the settlement, writing every case to casesOut (unless "") as
+// it goes, with ids[i] = idText[idEnd[i-1]:idEnd[i]]. The file appears only
+// when the whole settlement succeeds: when a budget cannot be shared, or
+// the file cannot be written, nothing is left under its name.
+func settle(e *env, run func(each func(int, *weights.SettledCase) error) ([]weights.SettlementReport, error), casesOut string, idText []byte, idEnd []int) ([]weights.SettlementReport, error) {
 	if casesOut == "" {
-		r, _ := s.Settle(budget, nil)
-		return r, r.Err
+		reps, err := run(nil)
+		if err == nil {
+			err = reportsErr(reps)
+		}
+		return reps, err
 	}
 	w, err := createOutputFile(e, casesOut)
 	if err != nil {
-		return weights.SettlementReport{}, err
+		return nil, err
 	}
 	defer w.abort()
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "hospital_id", "group", "status", "points", "settlement_points", "computed", "settled"})
+	cw.Write([]string{"id", "hospital_id", "group", "status", "points", "settlement_points", "computed", "settled", "pay_scheme"})
 	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
-	row := make([]string, 8)
-	r, err := s.Settle(budget, func(i int, cs *weights.SettledCase) error {
+	row := make([]string, 9)
+	reps, err := run(func(i int, cs *weights.SettledCase) error {
 		from := 0
 		if i > 0 {
 			from = idEnd[i-1]
 		}
 		row[0], row[1], row[2], row[3] = string(idText[from:idEnd[i]]), cs.HospitalID, cs.Group, cs.Status.String()
 		row[4], row[5], row[6], row[7] = f(cs.Points, 4), f(cs.SettlementPoints, 6), f(cs.Computed, 2), f(cs.Settled, 2)
+		row[8] = cs.Scheme.String()
 		return cw.Write(row)
 	})
 	if err == nil {
@@ -115,16 +245,39 @@ func settle(e *env, s *weights.Settlement, budget float64, casesOut string, idTe
 		err = cw.Error()
 	}
 	if err != nil {
-		return r, fmt.Errorf("%s: %w", casesOut, err)
+		return reps, fmt.Errorf("%s: %w", casesOut, err)
 	}
-	if r.Err != nil {
-		return r, r.Err
+	if err := reportsErr(reps); err != nil {
+		return reps, err
 	}
-	return r, w.commit()
+	return reps, w.commit()
 }
 
+// reportsErr is the first pool's error, naming the pool when there are
+// several.
+func reportsErr(reps []weights.SettlementReport) error {
+	for _, r := range reps {
+		if r.Err == nil {
+			continue
+		}
+		if len(reps) > 1 {
+			return fmt.Errorf("%s pool: %w", r.Scheme, r.Err)
+		}
+		return r.Err
+	}
+	return nil
+}
+
+// statuses are the values of the status column drg group writes.
+var statuses = []string{grouper.StatusOK.String(), grouper.StatusQY.String(), grouper.StatusUngroupable.String(), grouper.StatusCheckFailed.String()}
+
+// unpaid are the values of the unpaid column besides "".
+var unpaid = weights.UnpaidReasons()
+
 // readPriced reads a grouped file's payment columns into Payments.
-// A case id that ids has seen, in this file or an earlier one, is an error.
+// A case id that ids has seen, in this file or an earlier one, is an error,
+// and so is a value drg group never writes: each names path:line and the
+// column.
 func readPriced(path string, ids *record.IDSet, fn func(id, hospital string, p *weights.Payment)) error {
 	f, err := record.OpenFile(path)
 	if err != nil {
@@ -173,10 +326,16 @@ func readPriced(path string, ids *record.IDSet, fn func(id, hospital string, p *
 		if dup != nil {
 			return fmt.Errorf("%s:%d: case %s appears a second time (in this file or an earlier one): each case is settled once", path, line, rec.ID)
 		}
-		num := func(name string) (float64, error) {
+		// Every number is bounded as the record reader bounds a cost: a
+		// finite but absurd one (settlement points of 1e300) once took the
+		// whole budget and left every other case a point value of 0.
+		num := func(name string, max float64) (float64, error) {
 			v, err := record.ParseNumber(row[col[name]])
 			if err != nil || v < 0 {
 				return 0, fmt.Errorf("%s:%d: column %s: %q is not a finite, non-negative number", path, line, name, row[col[name]])
+			}
+			if v > max {
+				return 0, fmt.Errorf("%s:%d: column %s: %s is above %g, beyond any real case", path, line, name, row[col[name]], max)
 			}
 			return v, nil
 		}
@@ -186,6 +345,11 @@ func readPriced(path string, ids *record.IDSet, fn func(id, hospital string, p *
 			return fmt.Errorf("%s:%d: column pay_scheme: %q is not drg or dip", path, line, row[col["pay_scheme"]])
 		}
 		p.Scheme = scheme
+		// The grouping status is not used to settle, but a value drg group
+		// never writes means the file is not what it seems.
+		if i, ok := col["status"]; ok && !slices.Contains(statuses, row[i]) {
+			return fmt.Errorf("%s:%d: column status: %q is not one of %s", path, line, row[i], strings.Join(statuses, ", "))
+		}
 		if scheme == weights.DIP {
 			if i, ok := col["dip_group"]; ok {
 				p.Group = strings.Clone(row[i])
@@ -196,12 +360,32 @@ func readPriced(path string, ids *record.IDSet, fn func(id, hospital string, p *
 		for _, f := range []struct {
 			name string
 			dst  *float64
-		}{{"weight", &p.BaseWeight}, {"adjusted_weight", &p.AdjustedWeight}, {"points", &p.Points}, {"settlement_points", &p.SettlementPoints}, {"payment", &p.Amount}} {
-			if *f.dst, err = num(f.name); err != nil {
+			max  float64
+		}{
+			{"weight", &p.BaseWeight, weights.MaxCasePoints},
+			{"adjusted_weight", &p.AdjustedWeight, weights.MaxCasePoints},
+			{"points", &p.Points, weights.MaxCasePoints},
+			{"settlement_points", &p.SettlementPoints, weights.MaxCasePoints},
+			{"payment", &p.Amount, weights.MaxCaseAmount},
+		} {
+			if *f.dst, err = num(f.name, f.max); err != nil {
 				return err
 			}
 		}
-		p.FixedPrice = row[col["fixed_price"]] == "1"
+		// Anything but 0 or 1 was once read as "not a fixed price": a
+		// case meant to be paid its price would have been pooled.
+		switch v := row[col["fixed_price"]]; v {
+		case "0":
+		case "1":
+			p.FixedPrice = true
+		default:
+			return fmt.Errorf("%s:%d: column fixed_price: %q is not 0 or 1", path, line, v)
+		}
+		// A reason Compute never gives (a typo, an edited file) would
+		// still leave the case unpaid, silently.
+		if v := row[col["unpaid"]]; v != "" && !slices.Contains(unpaid, v) {
+			return fmt.Errorf("%s:%d: column unpaid: %q is not blank or a reason 'drg group' gives for an unpaid case (%s)", path, line, v, strings.Join(unpaid, ", "))
+		}
 		p.Reason = strings.Clone(row[col["unpaid"]])
 		fn(strings.Clone(row[col["id"]]), strings.Clone(row[col["hospital_id"]]), &p)
 	}
