@@ -464,21 +464,39 @@ func (g *Generator) require(p *plan, c *cond, e *grouper.Expr, neg bool) {
 	}
 }
 
+// validMax is the largest value record.Reader accepts in a field (0: no
+// bound fit can reach). fit stays within it: a generated record is clean
+// unless DirtyRecords spoils it, so that gen's count of invalid records is
+// the reader's count of rejects. (A rule "age_years >= 65" once drew ages up
+// to 165 and the reader rejected the ones past 150.)
+var validMax = [grouper.FieldRegions + 1]float64{
+	grouper.FieldAgeYears: 150, grouper.FieldAgeDays: 365, grouper.FieldWeight: 10000,
+	grouper.FieldLOS: 3650, grouper.FieldVentHours: 87600,
+}
+
 // fit returns x when the plan allows it for field f, else a value drawn in
-// the allowed range (at most span above its lower end).
+// the allowed range (at most span above its lower end). The value is never
+// past validMax: when the plan needs more, the record misses its target
+// rather than becoming invalid.
 func (g *Generator) fit(p *plan, f grouper.Field, x, floor, span float64) float64 {
 	b := &p.bounds[f]
-	if x >= b.lo && x <= b.hi && !slices.Contains(b.ne, x) {
+	if x >= b.lo && x <= b.hi && !slices.Contains(b.ne, x) && (validMax[f] == 0 || x <= validMax[f]) {
 		return x
 	}
 	lo := max(b.lo, floor)
 	hi := min(b.hi, lo+span)
+	if m := validMax[f]; m > 0 {
+		lo, hi = min(lo, m), min(hi, m)
+	}
 	if hi < lo {
 		return lo
 	}
 	v := lo + math.Floor(g.r.Float64()*(hi-lo+1))
 	for slices.Contains(b.ne, v) {
 		v++
+	}
+	if m := validMax[f]; m > 0 && v > m {
+		return lo
 	}
 	return v
 }
@@ -646,7 +664,9 @@ func (g *Generator) demographics(rec *record.Record, p *plan, mdc string) {
 	default:
 		age = float64(18 + (r.IntN(78)+r.IntN(78))/2)
 	}
-	rec.AgeYears = int16(g.fit(p, grouper.FieldAgeYears, age, 0, 100))
+	// A required minimum age (65 for the elderly groups) is met by ages up
+	// to 40 years above it, not by centenarians.
+	rec.AgeYears = int16(g.fit(p, grouper.FieldAgeYears, age, 0, 40))
 	if rec.AgeYears != 0 {
 		return
 	}

@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/medpay/drg/grouper/record"
 )
@@ -20,11 +23,15 @@ import (
 // destroyed previous one. Standard output ("-") and existing files that are
 // not regular (a device such as /dev/null, a pipe) are written directly; ""
 // discards. A .zst name is compressed.
+//
+// A run killed outright (SIGKILL, a power cut) cannot remove its temporary
+// file: the next run writing the same target does (see removeStale).
 type outputFile struct {
 	io.Writer
 	path  string
 	tmp   string // "" when written directly
 	close func() error
+	lock  *os.File // holds the flock on tmp that says its writer is alive
 	done  bool
 }
 
@@ -47,6 +54,7 @@ func createOutputFile(e *env, path string) (*outputFile, error) {
 		}
 		return &outputFile{Writer: w, path: path, close: w.Close}, nil
 	}
+	removeStale(e, path)
 	var suffix [6]byte
 	if _, err := rand.Read(suffix[:]); err != nil {
 		return nil, err
@@ -57,11 +65,27 @@ func createOutputFile(e *env, path string) (*outputFile, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".zst") {
 		tmp += ".zst"
 	}
-	w, err := record.CreateFile(tmp)
+	lock, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &outputFile{Writer: w, path: path, tmp: tmp, close: w.Close}, nil
+	// Locked before a byte is written, and until the file is renamed or
+	// removed: removeStale relies on both. Blocking, because removeStale
+	// may hold the lock for a moment while it looks at the file.
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("%s: lock %s: %w", path, tmp, err)
+	}
+	trackTemp(tmp, true)
+	w, err := record.CreateFile(tmp)
+	if err != nil {
+		trackTemp(tmp, false)
+		os.Remove(tmp)
+		lock.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &outputFile{Writer: w, path: path, tmp: tmp, close: w.Close, lock: lock}, nil
 }
 
 // commit finishes the output and puts it in place.
@@ -79,6 +103,9 @@ func (o *outputFile) commit() error {
 	}
 	if err != nil {
 		os.Remove(o.tmp)
+	}
+	o.release()
+	if err != nil {
 		return fmt.Errorf("%s: %w", o.path, err)
 	}
 	return nil
@@ -94,7 +121,121 @@ func (o *outputFile) abort() {
 	o.close()
 	if o.tmp != "" {
 		os.Remove(o.tmp)
+		o.release()
 	}
+}
+
+// release unlocks the temporary file, once it is renamed or removed.
+func (o *outputFile) release() {
+	trackTemp(o.tmp, false)
+	o.lock.Close()
+}
+
+// liveTemps are the temporary files of the outputs not yet committed or
+// aborted, for removeTemps.
+var liveTemps struct {
+	sync.Mutex
+	paths map[string]bool
+}
+
+func trackTemp(path string, live bool) {
+	liveTemps.Lock()
+	defer liveTemps.Unlock()
+	if liveTemps.paths == nil {
+		liveTemps.paths = map[string]bool{}
+	}
+	if live {
+		liveTemps.paths[path] = true
+	} else {
+		delete(liveTemps.paths, path)
+	}
+}
+
+// removeTemps removes the temporary files of every output in progress, for
+// an exit that does not wait for the command to abort them (a second
+// signal).
+func removeTemps() {
+	liveTemps.Lock()
+	defer liveTemps.Unlock()
+	for p := range liveTemps.paths {
+		os.Remove(p)
+	}
+}
+
+// staleAge is how old an empty, unlocked temporary file must be before
+// removeStale takes it for abandoned: a live writer's file is empty and
+// unlocked only between its creation and its flock, microseconds apart.
+const staleAge = time.Minute
+
+// removeStale removes the temporary files that runs killed outright left
+// beside path: names ".<base>.<12 hex>.partial[.zst]", as createOutputFile
+// makes them, for this target only.
+//
+// A temporary file is abandoned when no process holds its flock: every
+// writer locks its file before writing and keeps the lock until the file is
+// renamed or removed, and the kernel drops the lock when the writer dies,
+// however it dies. So a concurrent run writing the same target keeps its
+// file. The lock is chosen over a process id in the name, which another
+// PID namespace (a container sharing the volume) cannot check and which a
+// new process can reuse; an unlocked file is also removed only when it has
+// data or is older than staleAge, which covers a writer between creating
+// and locking its file. (A drg from before this lock writes unlocked
+// files: do not run one on the same output beside a newer one.) Errors are
+// ignored: this is tidying, and the output itself does not depend on it.
+func removeStale(e *env, path string) {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, ent := range ents {
+		if !ent.Type().IsRegular() || !isTempName(ent.Name(), base) {
+			continue
+		}
+		p := filepath.Join(dir, ent.Name())
+		if removed, err := removeIfAbandoned(p); removed && err == nil {
+			fmt.Fprintf(e.stderr, "drg: removed %s, the unfinished output of an earlier run that was killed\n", p)
+		}
+	}
+}
+
+// isTempName reports whether name is a temporary file of an output named
+// base.
+func isTempName(name, base string) bool {
+	rest, ok := strings.CutPrefix(name, "."+base+".")
+	if !ok || len(rest) < 12 {
+		return false
+	}
+	if s := rest[12:]; s != ".partial" && s != ".partial.zst" {
+		return false
+	}
+	for _, c := range rest[:12] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// removeIfAbandoned removes the temporary file p when its writer is gone,
+// as removeStale explains, and reports whether it did.
+func removeIfAbandoned(p string) (bool, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return false, err // removed meanwhile, or not ours to read
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return false, nil // its writer is alive
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	if fi.Size() == 0 && time.Since(fi.ModTime()) < staleAge {
+		return false, nil
+	}
+	return true, os.Remove(p)
 }
 
 // checkOutputs refuses outputs that are also an input, or one another: an

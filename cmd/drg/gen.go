@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/medpay/drg/bench"
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
 )
 
 func init() {
@@ -34,6 +36,9 @@ func genCmd(ctx context.Context, e *env, args []string) error {
 		fl.Usage()
 		return errUsage
 	}
+	if err := checkRulesRef(*rules); err != nil {
+		return err
+	}
 	rs, err := loadRulesSeed(*rules, *storeDirFlag, *seed)
 	if err != nil {
 		return err
@@ -51,23 +56,72 @@ func genCmd(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return nil
 	}
-	counts, err := bench.WriteRecords(*out, rs, *seed, *n, &bench.DirtyOptions{Dirty: *dirty, Invalid: *invalid})
+	counts, err := writeRecords(ctx, e, *out, rs, *seed, *n, bench.DirtyOptions{Dirty: *dirty, Invalid: *invalid})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(status, "wrote %d records to %s", *n, *out)
 	var defects []string
+	invalidN := 0
 	for d, k := range counts {
-		if d != 0 {
+		if d != bench.Clean {
 			defects = append(defects, fmt.Sprintf("%s %d", d, k))
+		}
+		if d.Rejected() {
+			invalidN += k
 		}
 	}
 	sort.Strings(defects)
 	if len(defects) > 0 {
-		fmt.Fprintf(status, " (defects: %v)", defects)
+		// The invalid count is what 'drg validate' rejects in the file:
+		// every other record, dirty or clean, reads back.
+		fmt.Fprintf(status, " (%d invalid; defects: %v)", invalidN, defects)
 	}
 	fmt.Fprintln(status)
 	return nil
+}
+
+// writeRecords writes n generated records for rs to path, as 'drg group'
+// writes its output: under a temporary name renamed into place at the end,
+// so that a failed or interrupted run (a full disk, a signal) leaves no
+// file under the target's name cut mid-record. It returns how many records
+// got each defect.
+func writeRecords(ctx context.Context, e *env, path string, rs *grouper.RuleSet, seed uint64, n int, dirty bench.DirtyOptions) (map[bench.Defect]int, error) {
+	out, err := createOutputFile(e, path)
+	if err != nil {
+		return nil, err
+	}
+	defer out.abort()
+	format := record.FormatOf(path)
+	if format == record.FormatAuto {
+		format = record.FormatCSV
+	}
+	w := record.NewWriter(out, format)
+	counts := map[bench.Defect]int{}
+	i := 0
+	err = bench.DirtyRecords(rs, seed, n, dirty, func(rec *record.Record, d bench.Defect) error {
+		counts[d]++
+		// The generator has no other point at which to stop: a signal is
+		// noticed here, every 4096 records.
+		if i++; i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return w.Write(rec)
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		// One error, once: the writer's error is sticky, so closing it
+		// would repeat it; abort drops the temporary file and that error.
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := out.commit(); err != nil {
+		return nil, err // commit names the file
+	}
+	return counts, nil
 }
 
 func benchCmd(ctx context.Context, e *env, args []string) error {

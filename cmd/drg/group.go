@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,7 +45,7 @@ func (g *groupFlags) register(fl interface {
 	fl.StringVar(&g.rules, "rules", "", "rule set: a stored NAME or NAME@REVISION, or a directory of tables (default: the embedded SAMPLE rule set)")
 	fl.StringVar(&g.store, "store", "", "rule store directory (default $DRG_STORE, else the user's data directory)")
 	fl.IntVar(&g.workers, "workers", runtime.GOMAXPROCS(0), "grouping goroutines; the output is identical for any value")
-	fl.IntVar(&g.batchBytes, "batch-bytes", 64<<10, "input bytes per pipeline batch, cut at record boundaries (a 64 KiB batch holds about 450 records)")
+	fl.IntVar(&g.batchBytes, "batch-bytes", defaultBatchBytes, "input bytes per pipeline batch, cut at record boundaries (a 64 KiB batch holds about 450 records); lowered, with a warning, when the batches in flight would take more than half of --memory-limit")
 	fl.StringVar(&g.format, "format", "", "output format: csv, tsv or jsonl (default: from --out's extension, else csv)")
 	fl.StringVar(&g.inFormat, "input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension, else from its first line: { for JSON lines, more tabs than commas for TSV)")
 	fl.StringVar(&g.encoding, "encoding", "auto", encodingHelp)
@@ -96,10 +98,16 @@ func diffCmd(ctx context.Context, e *env, args []string) error {
 }
 
 func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error {
-	if gf.memoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+	if os.Getenv("GOMEMLIMIT") == "" {
 		// Streaming keeps the live heap small; the limit stops garbage from
 		// rule-set loading and batch buffers from inflating the peak RSS.
-		debug.SetMemoryLimit(int64(gf.memoryLimit) << 20)
+		// 0 sets none, explicitly: a limit of an earlier run in the same
+		// process (tests) must not bound this one's batches.
+		limit := int64(math.MaxInt64)
+		if gf.memoryLimit > 0 {
+			limit = int64(gf.memoryLimit) << 20
+		}
+		debug.SetMemoryLimit(limit)
 	}
 	if gf.cpuProfile != "" {
 		f, err := os.Create(gf.cpuProfile)
@@ -116,6 +124,10 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	if err != nil {
 		return err
 	}
+	if err := checkRulesRef(gf.rules); err != nil {
+		return err
+	}
+	gf.batchBytes = boundBatchBytes(e, gf)
 	g, err := loadGrouper(gf.rules, gf.store)
 	if err != nil {
 		return err
@@ -270,6 +282,68 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 			report = e.stderr // standard output holds the records
 		}
 		cmp.report(report)
+	}
+	return nil
+}
+
+// defaultBatchBytes is --batch-bytes' default.
+const defaultBatchBytes = 64 << 10
+
+// batchCopies is how many copies of a batch's input bytes the pipeline
+// holds at once for workers workers: up to 5×workers+2 batches are in
+// flight (two queues of 2×workers, one batch per worker, the reader's and
+// the writer's), and a batch weighs about three times its input (the
+// input, its parsed records and its output rows; measured: 16 MiB batches
+// with 2 workers peaked at 570 MB).
+func batchCopies(workers int) int64 { return 3 * int64(5*workers+2) }
+
+// boundBatchBytes returns --batch-bytes, lowered when the batches in flight
+// would take more than half of the heap limit (--memory-limit, or
+// GOMEMLIMIT when set): a soft limit cannot stop live batches from growing
+// the heap past it (--batch-bytes 1000000000 once took 4.3 GB). It says so
+// on standard error. The default is never lowered, so that a machine with
+// many workers keeps its throughput; there the limit is what the garbage
+// collector works to.
+func boundBatchBytes(e *env, gf groupFlags) int {
+	limit := debug.SetMemoryLimit(-1) // reads the limit runGroup or GOMEMLIMIT set
+	if limit == math.MaxInt64 || gf.batchBytes <= defaultBatchBytes {
+		return gf.batchBytes
+	}
+	workers := gf.workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0) // batch.Run's default
+	}
+	most := max(limit/2/batchCopies(workers), defaultBatchBytes)
+	if int64(gf.batchBytes) <= most {
+		return gf.batchBytes
+	}
+	source := fmt.Sprintf("--memory-limit %d MiB", limit>>20)
+	if os.Getenv("GOMEMLIMIT") != "" {
+		source = "GOMEMLIMIT=" + os.Getenv("GOMEMLIMIT")
+	}
+	fmt.Fprintf(e.stderr, "drg: warning: --batch-bytes %d with --workers %d could hold up to %d MiB of batches, past half of %s; using --batch-bytes %d\n",
+		gf.batchBytes, workers, int64(gf.batchBytes)*batchCopies(workers)>>20, source, most)
+	return int(most)
+}
+
+// checkRulesRef refuses a --rules value that can only be a stored reference
+// with a revision that is not a number ("sample@abc"), before the store is
+// looked at: the store's errors would be about the store, or suggest
+// importing under that name, which 'drg rules import' refuses (a name has
+// no '@').
+func checkRulesRef(ref string) error {
+	name, rev, ok := strings.Cut(ref, "@")
+	if !ok {
+		return nil
+	}
+	if _, err := os.Stat(ref); err == nil {
+		return nil // a table directory, whatever its name
+	}
+	if name == "" {
+		return fmt.Errorf("--rules %s: no rule-set name before '@'; use NAME or NAME@N ('drg rules list' shows the rule sets and their revisions)", ref)
+	}
+	if n, err := strconv.Atoi(rev); err != nil || n < 1 || rev[0] < '1' || rev[0] > '9' {
+		return fmt.Errorf("--rules %s: revision %q is not a number from 1; use NAME or NAME@N ('drg rules list' shows the revisions)", ref, rev)
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // command is one subcommand of drg.
@@ -35,10 +37,81 @@ func register(c *command) { commands = append(commands, c) }
 var errUsage = errors.New("usage")
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx := watchSignals(os.Stderr)
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrIsTTY: isTerminal(os.Stderr)}
 	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+// stopSignals are the signals that stop a run cleanly: Ctrl-C, and what
+// schedulers, systemd, timeout(1) and a closed terminal send. Left to their
+// default action, SIGTERM and SIGHUP would kill drg at once, leaving its
+// temporary outputs behind and, during an import, the rule store "not
+// closed cleanly".
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// interrupted is the cancellation cause of a run stopped by a signal.
+type interrupted struct{ sig os.Signal }
+
+func (i *interrupted) Error() string { return "interrupted by " + signalName(i.sig) }
+
+// status is the exit status of a run stopped by the signal: 128 + its
+// number, as a shell reports a process the signal killed.
+func (i *interrupted) status() int {
+	if s, ok := i.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 1
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return sig.String()
+}
+
+// watchSignals returns a context cancelled, with an *interrupted cause, by
+// the first of stopSignals: commands then stop reading, abort their outputs
+// and close the store. A second signal exits at once, removing the
+// temporary outputs but not waiting for the command (an import may then
+// leave the store to 'drg rules recover'). A signal the process started
+// with ignored stays ignored, so that nohup and background jobs of a
+// script keep running.
+func watchSignals(stderr io.Writer) context.Context {
+	var sigs []os.Signal
+	for _, s := range stopSignals {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	if len(sigs) == 0 {
+		return context.Background()
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, sigs...)
+	go func() {
+		first := <-ch
+		cancel(&interrupted{first})
+		var second os.Signal
+		select {
+		case second = <-ch:
+		case <-time.After(2 * time.Second):
+			// Most runs stop within milliseconds; one that does not is
+			// waiting (a silent standard input, a store import).
+			fmt.Fprintf(stderr, "drg: stopping after %s; send it again to exit at once\n", signalName(first))
+			second = <-ch
+		}
+		removeTemps()
+		fmt.Fprintf(stderr, "drg: second signal (%s): exiting without waiting for the command to stop\n", signalName(second))
+		os.Exit((&interrupted{second}).status())
+	}()
+	return ctx
 }
 
 func isTerminal(f *os.File) bool {
@@ -47,7 +120,8 @@ func isTerminal(f *os.File) bool {
 }
 
 // run executes drg with args and returns the exit status: 0 success, 1
-// failure, 2 usage error.
+// failure, 2 usage error, 128+N stopped by signal N (ctx's cause is then an
+// *interrupted), as printUsage documents.
 func run(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) > 1 {
@@ -76,13 +150,24 @@ func run(ctx context.Context, e *env, args []string) int {
 	for _, c := range commands {
 		if c.name == name {
 			err := c.run(ctx, e, args[1:])
+			var intr *interrupted
+			stopped := errors.As(context.Cause(ctx), &intr)
 			switch {
 			case err == nil:
+				if stopped {
+					// A command with no point at which to stop (an
+					// import) finished: its work is done and kept.
+					fmt.Fprintf(e.stderr, "drg %s: %s received; the command had finished its work, which is kept\n", c.name, signalName(intr.sig))
+				}
 				return 0
 			case errors.Is(err, flag.ErrHelp):
 				return 0
 			case errors.Is(err, errUsage):
 				return 2
+			case stopped:
+				// The command's own error is only the cancellation.
+				fmt.Fprintf(e.stderr, "drg %s: %v\n", c.name, intr)
+				return intr.status()
 			}
 			fmt.Fprintf(e.stderr, "drg %s: %v\n", c.name, err)
 			return 1
@@ -109,6 +194,18 @@ Commands:
 Run 'drg COMMAND --help' for the flags of a command.
 With no --rules, the embedded SAMPLE rule set is used (self-authored, not an
 official scheme); 'drg rules import' stores real schemes such as chs-drg-1.1.
+
+Exit status:
+  0      success
+  1      failure (the message on standard error says why)
+  2      usage error
+  128+N  stopped by signal N: 130 SIGINT, 129 SIGHUP, 143 SIGTERM, with
+         "drg COMMAND: interrupted by SIGTERM" on standard error. The run
+         stops reading, writes no output (a previous file of the same name
+         stays as it was) and closes the rule store; a second signal exits
+         at once. A command that had finished its work when the signal came
+         exits 0. What a run killed outright (SIGKILL) left unfinished is
+         removed by the next run writing the same output.
 `)
 }
 
