@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/medpay/drg/grouper/record"
 )
@@ -55,27 +54,9 @@ func createOutputFile(e *env, path string) (*outputFile, error) {
 		return &outputFile{Writer: w, path: path, close: w.Close}, nil
 	}
 	removeStale(e, path)
-	var suffix [6]byte
-	if _, err := rand.Read(suffix[:]); err != nil {
-		return nil, err
-	}
-	// The temporary name keeps a .zst ending, which selects compression, and
-	// starts with a dot, so that globs over finished outputs skip it.
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+hex.EncodeToString(suffix[:])+".partial")
-	if strings.HasSuffix(strings.ToLower(path), ".zst") {
-		tmp += ".zst"
-	}
-	lock, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+	tmp, lock, err := createLockedTemp(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	// Locked before a byte is written, and until the file is renamed or
-	// removed: removeStale relies on both. Blocking, because removeStale
-	// may hold the lock for a moment while it looks at the file.
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		lock.Close()
-		os.Remove(tmp)
-		return nil, fmt.Errorf("%s: lock %s: %w", path, tmp, err)
 	}
 	trackTemp(tmp, true)
 	w, err := record.CreateFile(tmp)
@@ -86,6 +67,52 @@ func createOutputFile(e *env, path string) (*outputFile, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &outputFile{Writer: w, path: path, tmp: tmp, close: w.Close, lock: lock}, nil
+}
+
+// createLockedTemp creates a new temporary file beside path and locks it
+// (flock) before a byte is written, until it is renamed or removed:
+// removeStale takes an unlocked temporary file for a dead writer's. A file
+// is unlocked for a moment between its creation and its lock; should
+// removeStale remove it in that moment, the path no longer names the file
+// this writer locked, and it starts again under a new name.
+func createLockedTemp(path string) (string, *os.File, error) {
+	for attempt := 1; ; attempt++ {
+		var suffix [6]byte
+		if _, err := rand.Read(suffix[:]); err != nil {
+			return "", nil, err
+		}
+		// The temporary name keeps a .zst ending, which selects
+		// compression, and starts with a dot, so that globs over finished
+		// outputs skip it.
+		tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+hex.EncodeToString(suffix[:])+".partial")
+		if strings.HasSuffix(strings.ToLower(path), ".zst") {
+			tmp += ".zst"
+		}
+		lock, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if err != nil {
+			return "", nil, err
+		}
+		// Blocking, because removeStale holds the lock for a moment while
+		// it removes a file.
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+			lock.Close()
+			os.Remove(tmp)
+			return "", nil, fmt.Errorf("lock %s: %w", tmp, err)
+		}
+		held, err := lock.Stat()
+		if err != nil {
+			lock.Close()
+			os.Remove(tmp)
+			return "", nil, err
+		}
+		if now, err := os.Stat(tmp); err == nil && os.SameFile(held, now) {
+			return tmp, lock, nil
+		}
+		lock.Close()
+		if attempt == 3 {
+			return "", nil, fmt.Errorf("%s was removed as it was created, three times: is another program deleting files here?", tmp)
+		}
+	}
 }
 
 // commit finishes the output and puts it in place.
@@ -162,11 +189,6 @@ func removeTemps() {
 	}
 }
 
-// staleAge is how old an empty, unlocked temporary file must be before
-// removeStale takes it for abandoned: a live writer's file is empty and
-// unlocked only between its creation and its flock, microseconds apart.
-const staleAge = time.Minute
-
 // removeStale removes the temporary files that runs killed outright left
 // beside path: names ".<base>.<12 hex>.partial[.zst]", as createOutputFile
 // makes them, for this target only.
@@ -177,9 +199,8 @@ const staleAge = time.Minute
 // however it dies. So a concurrent run writing the same target keeps its
 // file. The lock is chosen over a process id in the name, which another
 // PID namespace (a container sharing the volume) cannot check and which a
-// new process can reuse; an unlocked file is also removed only when it has
-// data or is older than staleAge, which covers a writer between creating
-// and locking its file. (A drg from before this lock writes unlocked
+// new process can reuse. A writer between creating and locking its file
+// finds it removed and makes another (createLockedTemp). (A drg from before this lock writes unlocked
 // files: do not run one on the same output beside a newer one.) Errors are
 // ignored: this is tidying, and the output itself does not depend on it.
 func removeStale(e *env, path string) {
@@ -227,13 +248,6 @@ func removeIfAbandoned(p string) (bool, error) {
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		return false, nil // its writer is alive
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return false, err
-	}
-	if fi.Size() == 0 && time.Since(fi.ModTime()) < staleAge {
-		return false, nil
 	}
 	return true, os.Remove(p)
 }

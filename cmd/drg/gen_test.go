@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,19 +15,7 @@ import (
 // through a temporary file now, as 'drg group' does: exit 1, one error
 // line, nothing left under the target's name, no temporary file.
 func TestGenFullDisk(t *testing.T) {
-	dir := t.TempDir()
-	full := filepath.Join(dir, "full")
-	if err := os.Mkdir(full, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", full).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a 1 MiB tmpfs to fill (needs root): %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", full).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", full, err, out)
-		}
-	})
+	full := mountTmpfs(t, "1m")
 	target := filepath.Join(full, "g.csv")
 	code, out, errOut := drg(t, "", "gen", "--records", "100000", "--rules", "sample", "--out", target)
 	if code != 1 {

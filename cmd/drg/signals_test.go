@@ -4,32 +4,86 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// buildDRG builds the command into a temporary directory, for tests that
-// need a real process: signals, exit statuses, what a killed run leaves.
+// buildDRG returns the command built into a temporary directory, for tests
+// that need a real process: signals, exit statuses, what a killed run
+// leaves. It is built once per test binary (TestMain removes it).
 func buildDRG(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the drg command")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go command to build drg with: %v", err)
+	built.once.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			built.skip = fmt.Sprintf("no go command to build drg with: %v", err)
+			return
+		}
+		if built.dir, err = os.MkdirTemp("", "drg-test-bin-"); err != nil {
+			built.err = err
+			return
+		}
+		exe := filepath.Join(built.dir, "drg")
+		if out, err := exec.Command(goTool, "build", "-o", exe, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		built.exe = exe
+	})
+	switch {
+	case built.skip != "":
+		t.Skip(built.skip)
+	case built.err != nil:
+		t.Fatal(built.err)
 	}
-	exe := filepath.Join(t.TempDir(), "drg")
-	if out, err := exec.Command(goTool, "build", "-o", exe, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	return built.exe
+}
+
+// built is the command buildDRG made.
+var built struct {
+	once     sync.Once
+	dir, exe string
+	skip     string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
 	}
-	return exe
+	os.Exit(code)
+}
+
+// mountTmpfs mounts a tmpfs of size (e.g. "1m") on a new directory and
+// unmounts it when the test ends; it skips the test where mounting is not
+// allowed (not root, no mount namespace).
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "tmpfs")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a %s tmpfs to fill (needs root): %v: %s", size, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
 }
 
 // bigInput generates records enough for a 'drg group --workers 1' run of a
