@@ -51,8 +51,9 @@ var tableHeaders = map[string][]string{
 }
 
 // ErrStaleTable is returned by WriteTables for a directory holding a table
-// file that the rule set being written does not have.
-var ErrStaleTable = errors.New("grouper: directory holds another rule set's table")
+// file that the rule set being written does not have, or has with other
+// contents (another rule set's, or edited by hand).
+var ErrStaleTable = errors.New("grouper: directory holds tables the export would mix in or overwrite")
 
 // ErrImport is wrapped by *ImportError.
 var ErrImport = errors.New("grouper: rule-set tables have errors")
@@ -119,6 +120,27 @@ func (t *tableReader) add(file string, line, col int, warning bool, format strin
 	}
 }
 
+// text returns a table's bytes as UTF-8, by record.DecodeText, the
+// detection record files get: a GBK (GB18030) table is decoded with a
+// warning, and one not in either throughout is an error at the line to
+// blame, naming what that line seems to be in. Read as they were, GBK
+// tables imported without a word and stored every name as mojibake.
+func (t *tableReader) text(file string, data []byte) ([]byte, bool) {
+	text, enc, err := record.DecodeText(data)
+	var te *record.TextError
+	switch {
+	case errors.As(err, &te):
+		t.add(file, te.Line, 0, false, "%s", te.Detail())
+		return nil, false
+	case err != nil:
+		t.add(file, 0, 0, false, "%v", err)
+		return nil, false
+	case enc != "utf-8":
+		t.add(file, 0, 0, true, "read as GBK (GB18030): the file is not UTF-8; save it as UTF-8 to silence this")
+	}
+	return text, true
+}
+
 // rows reads one table; fn gets the 1-based line and the columns. A missing
 // optional table yields no rows.
 func (t *tableReader) rows(fsys fs.FS, file string, required bool, fn func(line int, cols []string)) {
@@ -127,6 +149,10 @@ func (t *tableReader) rows(fsys fs.FS, file string, required bool, fn func(line 
 		if required || !errors.Is(err, fs.ErrNotExist) {
 			t.add(file, 0, 0, false, "%v", err)
 		}
+		return
+	}
+	data, ok := t.text(file, data)
+	if !ok {
 		return
 	}
 	want := tableHeaders[file]
@@ -491,7 +517,10 @@ func (t *tableReader) extraTables(fsys fs.FS, rs *RuleSet) {
 			t.add(name, 0, 0, false, "%v", err)
 			continue
 		}
-		rs.Tables[name] = data
+		// Other packages parse these (weights.tsv): as UTF-8, like the rest.
+		if data, ok := t.text(name, data); ok {
+			rs.Tables[name] = data
+		}
 	}
 }
 
@@ -661,26 +690,58 @@ func (rs *RuleSet) EncodeTables() map[string][]byte {
 }
 
 // WriteTables writes rs's tables into dir, creating it if needed. It
-// overwrites the tables rs has and refuses, with ErrStaleTable, a directory
-// holding any other *.tsv or *.csv file, which reading the directory back
-// would take as part of rs.
+// writes into a directory without table files (*.tsv, *.csv), or over
+// tables that are already exactly rs's, as a repeated export leaves them.
+// Any other table file it refuses, with ErrStaleTable, before writing
+// anything: one rs does not have, since reading the directory back would
+// take it as part of rs, and one rs has with other contents, which is
+// another rule set's or was edited by hand, since overwriting it would
+// lose it.
 func (rs *RuleSet) WriteTables(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	files := rs.EncodeTables()
-	// ReadTables reads every table file of a directory: one left from
-	// another rule set would be read back as part of this one (its TCM map,
-	// its weights).
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
+	var differ []string
 	for _, e := range ents {
 		n := e.Name()
-		if _, ours := files[n]; !ours && !e.IsDir() && (strings.HasSuffix(n, ".tsv") || strings.HasSuffix(n, ".csv")) {
+		if e.IsDir() || !(strings.HasSuffix(n, ".tsv") || strings.HasSuffix(n, ".csv")) {
+			continue
+		}
+		want, ours := files[n]
+		if !ours {
+			// ReadTables reads every table file of a directory: one left
+			// from another rule set would be read back as part of this one
+			// (its TCM map, its weights).
 			return fmt.Errorf("write rule set %s: %s already holds %s, which this rule set does not have and reading the directory back would mix in: %w", rs.Name, dir, n, ErrStaleTable)
 		}
+		// A table of the same name with other contents is another rule
+		// set's, or a hand edit (a local tcm_map.tsv): checking names
+		// alone let an export overwrite a whole directory of them.
+		have, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			return fmt.Errorf("write rule set %s: %w", rs.Name, err)
+		}
+		if !bytes.Equal(have, want) {
+			differ = append(differ, n)
+		}
+	}
+	if len(differ) > 0 {
+		sort.Strings(differ)
+		if other, ok := ruleSetName(filepath.Join(dir, FileRuleSet)); ok && other != rs.Name {
+			return fmt.Errorf("write rule set %s: %s holds rule set %q's tables; writing would overwrite %s: write into an empty directory, or remove them first: %w",
+				rs.Name, dir, other, strings.Join(differ, ", "), ErrStaleTable)
+		}
+		verb, them := "differs", "it"
+		if len(differ) > 1 {
+			verb, them = "differ", "them"
+		}
+		return fmt.Errorf("write rule set %s: in %s, %s %s from %s's (edited by hand, or another revision's); writing would overwrite %s: write into an empty directory, or remove %s first: %w",
+			rs.Name, dir, strings.Join(differ, ", "), verb, rs.Name, them, them, ErrStaleTable)
 	}
 	names := make([]string, 0, len(files))
 	for n := range files {
@@ -693,4 +754,19 @@ func (rs *RuleSet) WriteTables(dir string) error {
 		}
 	}
 	return nil
+}
+
+// ruleSetName returns the name in the ruleset.tsv at path, to say whose
+// tables a directory holds.
+func ruleSetName(path string) (string, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", false
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "name\t"); ok {
+			return v, true
+		}
+	}
+	return "", false
 }

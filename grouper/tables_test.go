@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/medpay/drg/grouper/record"
 )
 
@@ -219,5 +221,139 @@ func TestWriteTablesRefusesStaleTables(t *testing.T) {
 	err = rs.WriteTables(dir)
 	if !errors.Is(err, ErrStaleTable) || !strings.Contains(err.Error(), FileTCM) {
 		t.Errorf("over another rule set's %s: %v, want ErrStaleTable naming it", FileTCM, err)
+	}
+}
+
+// TestWriteTablesRefusesOtherRuleSet pins a bug: exporting a rule set into
+// a directory holding another rule set's tables, with a hand-edited
+// tcm_map.tsv, overwrote them all, because only tables the new rule set
+// lacks were refused. A table both have, with other contents, is refused
+// too, naming the directory, the other rule set and the files, and nothing
+// is written.
+func TestWriteTablesRefusesOtherRuleSet(t *testing.T) {
+	sample, err := Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := sample.WriteTables(dir); err != nil {
+		t.Fatal(err)
+	}
+	tcm := filepath.Join(dir, FileTCM)
+	edited, err := os.ReadFile(tcm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited = append(edited, "A04.03.03\t\tK80.100\tlocal addition\n"...)
+	if err := os.WriteFile(tcm, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Another rule set with every table the sample has.
+	other, err := Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Name = "other"
+	before := readDir(t, dir)
+	err = other.WriteTables(dir)
+	if !errors.Is(err, ErrStaleTable) {
+		t.Fatalf("export of another rule set over the sample's tables: got %v, want ErrStaleTable", err)
+	}
+	for _, want := range []string{dir, `rule set "sample"'s tables`, FileRuleSet, FileTCM} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if after := readDir(t, dir); !maps.EqualFunc(before, after, slices.Equal) {
+		t.Error("the refused export changed the directory")
+	}
+
+	// The sample itself over its export with a hand edit: refused too,
+	// naming only the edited table.
+	err = sample.WriteTables(dir)
+	if !errors.Is(err, ErrStaleTable) || !strings.Contains(err.Error(), "in "+dir+", "+FileTCM+" differs from sample's") {
+		t.Errorf("re-export over a hand-edited %s: got %v, want ErrStaleTable naming it", FileTCM, err)
+	}
+	if got, _ := os.ReadFile(tcm); string(got) != string(edited) {
+		t.Errorf("the hand edit of %s was overwritten", FileTCM)
+	}
+}
+
+// readDir returns the files of dir and their contents.
+func readDir(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = b
+	}
+	return out
+}
+
+// TestReadTablesGBK pins a bug: GBK-encoded tables imported without a
+// warning and stored their names as mojibake. A table in GBK (GB18030) is
+// decoded, with a warning naming the file; one in no encoding that reads
+// as a whole is an error at its first bad line.
+func TestReadTablesGBK(t *testing.T) {
+	gbk := func(s string) []byte {
+		b, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	fsys := tinyTables()
+	fsys[FileDiagnoses] = &fstest.MapFile{Data: gbk("code\tname\nJ18.900\t肺炎\nK80.100\t胆囊结石\nK81.000\t急性胆囊炎\n")}
+	fsys["notes.tsv"] = &fstest.MapFile{Data: gbk("key\tvalue\n地区\t苏州\n")}
+	rs, problems, err := ReadTables(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		FileDiagnoses + ": warning: read as GBK (GB18030): the file is not UTF-8; save it as UTF-8 to silence this",
+		"notes.tsv: warning: read as GBK (GB18030): the file is not UTF-8; save it as UTF-8 to silence this",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := rs.Diagnoses[1].Name; n != "胆囊结石" {
+		t.Errorf("name of %s: got %q, want 胆囊结石", rs.Diagnoses[1].Code, n)
+	}
+	if s := string(rs.Tables["notes.tsv"]); s != "key\tvalue\n地区\t苏州\n" {
+		t.Errorf("notes.tsv kept as %q, want it decoded", s)
+	}
+
+	// One GBK line in a UTF-8 table, and a line in neither encoding: errors
+	// at their lines.
+	for _, tc := range []struct {
+		data []byte
+		want string
+	}{
+		{append([]byte("code\tname\nJ18.900\t肺炎\nK80.100\t胆囊结石\n"), gbk("K81.000\t急性胆囊炎\n")...), FileDiagnoses + ":4: error: GBK, not UTF-8"},
+		{[]byte("code\tname\nJ18.900\t\xff\n"), FileDiagnoses + ":2: error: neither UTF-8 nor GBK"},
+	} {
+		fsys[FileDiagnoses] = &fstest.MapFile{Data: tc.data}
+		_, problems, err := ReadTables(fsys)
+		if !errors.Is(err, ErrImport) {
+			t.Errorf("%q: got %v, want ErrImport", tc.data, err)
+		}
+		var all []string
+		for _, p := range problems {
+			all = append(all, p.Error())
+		}
+		if joined := strings.Join(all, "\n"); !strings.Contains(joined, tc.want) {
+			t.Errorf("%q: problems:\n%s\nwant one containing %q", tc.data, joined, tc.want)
+		}
 	}
 }

@@ -236,6 +236,9 @@ func FuzzChunk(f *testing.F) {
 	f.Add([]byte("id,principal_dx,hospital_id\na,K80.0,\"H\n1\"\nb,k80.1,\"x\"\"y\"\r\n"), uint16(10))
 	f.Add([]byte("id,principal_dx\n\"a,K80.0\nb,K80.0\n"), uint16(1))
 	f.Add([]byte(`{"id":"a","principal_dx":"K80.0"}`+"\n"+`{"id":"a"}`), uint16(20))
+	// NULs and keys given twice, rejected alike by both paths.
+	f.Add([]byte("id,principal_dx,hospital_id\na,K80.0,H\x00\n\"b\",K80.0,\"\x00\"\nc,K80.0,x\n"), uint16(5))
+	f.Add([]byte(`{"id":"a","principal_dx":"K80.0","id":"b"}`+"\n"+`{"id":"c","principal_dx":"K80\u0000"}`+"\n"+`{"id":"d","principal_dx":"K80.0"}`), uint16(7))
 	f.Fuzz(func(t *testing.T, in []byte, target uint16) {
 		checkChunkedSame(t, in, Options{}, 1+int(target))
 		checkChunkedSame(t, in, Options{Format: FormatJSONL}, 1+int(target))

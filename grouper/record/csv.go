@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
-	"unicode/utf8"
 )
 
 // scanCSV reads the next non-blank CSV or TSV record into r.vals. It returns
@@ -30,10 +29,10 @@ func (r *Reader) scanCSV() error {
 			r.consume(n)
 			continue
 		}
-		if !utf8.Valid(line) {
+		if badText(line) {
 			r.raw = string(line)
 			r.consume(n)
-			return r.rejectBadUTF8(bytes.Split(line, []byte{r.delim}))
+			return r.rejectBadText(bytes.Split(line, []byte{r.delim}))
 		}
 		s := string(line)
 		r.consume(n)
@@ -190,13 +189,13 @@ scan:
 	// The record as read, not the unquoted text: halves of a character in
 	// two fields would join into a valid one once quotes and separator are
 	// gone. The record is UTF-8 exactly when every field is, as only ASCII
-	// lies between them.
-	if bad < 0 && !utf8.Valid(rec) {
+	// lies between them; unquoting neither makes nor removes a NUL.
+	if bad < 0 && badText(rec) {
 		fields, start := make([][]byte, len(r.ends)), 0
 		for k, end := range r.ends {
 			fields[k], start = r.scratch[start:end], end
 		}
-		return r.rejectBadUTF8(fields)
+		return r.rejectBadText(fields)
 	}
 	if bad >= 0 {
 		field := ""

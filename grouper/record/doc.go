@@ -1,6 +1,6 @@
 // Package record defines the discharge Record the engine groups and reads and
 // writes record files: CSV or TSV with a header row and JSON lines, optionally
-// zstd-compressed (`.zst`) and GBK/GB18030-encoded.
+// zstd-compressed (`.zst`; gzip is read too) and GBK/GB18030-encoded.
 //
 // The columns (StandardColumns) may come in any order; header names are
 // matched case-insensitively, unknown columns are ignored unless kept

@@ -60,10 +60,15 @@ func ParseFormat(s string) (Format, error) {
 }
 
 // FormatOf returns the format a file name implies, looking through a final
-// `.zst`: `a.csv.zst` is CSV. Unknown extensions give FormatAuto.
+// `.zst` or `.gz`: `a.csv.zst` and `a.csv.gz` are CSV. Unknown extensions
+// give FormatAuto.
 func FormatOf(path string) Format {
 	path = strings.ToLower(path)
-	path = strings.TrimSuffix(path, ".zst")
+	if p, ok := strings.CutSuffix(path, ".zst"); ok {
+		path = p
+	} else {
+		path = strings.TrimSuffix(path, ".gz")
+	}
 	switch filepath.Ext(path) {
 	case ".csv":
 		return FormatCSV

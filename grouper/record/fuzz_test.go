@@ -9,6 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/medpay/drg/codes"
 )
 
@@ -170,6 +172,14 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("id\tprincipal_dx\tsecondary_dx\na\tK80.0\tI10.x00||E11.9\n"))
 	f.Add([]byte("\ufeffID,Principal_Dx,los_days,admit_date,discharge_date\na,K80.0,,20240301,2024/3/9\n"))
 	f.Add([]byte("id,principal_dx\n\"a,K80.0\n"))
+	// NUL in a field, plain and quoted; a NUL in the header.
+	f.Add([]byte("id,principal_dx,hospital_id\na,K80.0,H\x001\n\"b\",\"K80.0\",\"\x00\"\nc,K80.0,\n"))
+	f.Add([]byte("i\x00d\x00,\x00p\x00\n"))
+	// gzip (small enough that its text is no more than twice its size),
+	// and inputs refused at open: bzip2, UTF-16.
+	f.Add(gzipBytes(f, []byte("id,principal_dx\na,K80.0\n")))
+	f.Add([]byte("BZh91AY&SY\x00\x01id,principal_dx\n"))
+	f.Add([]byte("\xff\xfei\x00d\x00"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkStream(t, in, Options{})
 		// The same text as records under a full header, to reach the
@@ -185,6 +195,10 @@ func FuzzReadJSONL(f *testing.F) {
 	f.Add([]byte(`{"id":"b","tcm_principal_dx":"a04.03.03","procedures":"51.23|88.9504","day_ward":true,"age_days":3}` + "\n\n" + `{"id":"b"}`))
 	f.Add([]byte(`{"ID":1,"Principal_DX":"K80.000X004","admit_date":"2024-03-01","discharge_date":"2024-02-01"}`))
 	f.Add([]byte(`[1]` + "\n" + `null` + "\n" + `{"id":"x","principal_dx":{"a":1}}`))
+	// Keys given twice, one column under two spellings, NULs escaped.
+	f.Add([]byte(`{"id":"a","principal_dx":"K80.100","principal_dx":"J18.900"}` + "\n" +
+		`{"ID":"b","id":"c","principal_dx":"K80.0","x":1,"x":2}` + "\n" +
+		`{"id":"d","principal_dx":"K80.0","hospital_id":"H\u0000","x\u0000":[1]}` + "\n"))
 	var buf bytes.Buffer
 	w := NewWriter(&buf, FormatJSONL)
 	rd, _ := NewReader(bytes.NewReader(genCSV(5, 11)), Options{})
@@ -196,5 +210,48 @@ func FuzzReadJSONL(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkStream(t, in, Options{Format: FormatJSONL})
+	})
+}
+
+// FuzzDecodeText holds DecodeText to its contract: UTF-8 text back as it
+// is; otherwise UTF-8 text decoded from GB18030, or a *TextError at a line
+// of the input; and a text encoded as GB18030, when read as such, decoded
+// as the GB18030 decoder does.
+func FuzzDecodeText(f *testing.F) {
+	f.Add([]byte("code\tname\nK80.100\t\xb5\xa8\xc4\xd2\xbd\xe1\xca\xaf\n"))
+	f.Add([]byte("a\t\xe5\x8c\xbb\xe9\x99\xa2\nb\t\xd5\xc5\n"))
+	f.Add([]byte("\xff\xfea\x00"))
+	f.Add([]byte("x\t\x81\x30\x81\x30\n\xd6"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		text, enc, err := DecodeText(in)
+		if err != nil {
+			var te *TextError
+			if !errors.As(err, &te) || te.Line < 1 || te.Line > bytes.Count(in, []byte{'\n'})+1 || !errors.Is(err, ErrSyntax) {
+				t.Fatalf("%q: error %v, want a *TextError at a line of the input", in, err)
+			}
+			return
+		}
+		switch {
+		case !utf8.Valid(text):
+			t.Fatalf("%q: decoded as %s to text that is not UTF-8: %q", in, enc, text)
+		case utf8.Valid(in) && (enc != "utf-8" || !bytes.Equal(text, in)):
+			t.Fatalf("%q: UTF-8 input read as %s: %q", in, enc, text)
+		}
+		if !utf8.Valid(in) {
+			return
+		}
+		b, err := encodeGB18030(in)
+		if err != nil {
+			return
+		}
+		// As x/text decodes it: its GB18030 does not map every private-use
+		// character back to itself (U+E110 reads back as U+F124).
+		want, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+		if err != nil {
+			t.Fatalf("%x: the decoder failed on the encoder's output: %v", b, err)
+		}
+		if text, enc, err := DecodeText(b); err == nil && enc == "gb18030" && !bytes.Equal(text, want) {
+			t.Fatalf("%q encoded as GB18030 reads back as %q, want %q", in, text, want)
+		}
 	})
 }

@@ -14,7 +14,7 @@ type jsonState struct {
 	slots map[string]int // column name -> first slot with that name
 	names []string       // slot names
 	alias []int          // slot -> slot it copies (a kept standard column), or -1
-	exact []bool         // the slot's key was spelled exactly as its name
+	got   []bool         // a key gave the slot its value
 	bad   []error        // the slot's value had the wrong JSON type
 	buf   []byte         // unescaped strings and joined arrays
 }
@@ -38,7 +38,7 @@ func (r *Reader) initJSON() {
 			js.slots[n] = i
 		}
 	}
-	js.exact = make([]bool, len(js.names))
+	js.got = make([]bool, len(js.names))
 	js.bad = make([]error, len(js.names))
 	r.json = js
 	r.header = js.names
@@ -72,6 +72,15 @@ func (r *Reader) scanJSONL() error {
 }
 
 // parseObject parses one JSON object into r.vals.
+//
+// Two keys naming the same column (the same key twice, or two spellings
+// that match it case-insensitively, like ID and id) reject the record:
+// JSON readers keep one of the values, and which one differs from reader
+// to reader, so the record would not mean the same thing to everyone who
+// reads it. A "\u0000" in any key or string rejects it as a NUL in a CSV
+// field does. Both checks cost next to nothing on a clean line, a flag per
+// column and one for a NUL, which only a string with escapes can hold;
+// where they are is found again on the rejected line only.
 func (r *Reader) parseObject(s string) error {
 	js := r.json
 	vals := r.vals[:0]
@@ -79,21 +88,30 @@ func (r *Reader) parseObject(s string) error {
 		vals = append(vals, "")
 	}
 	r.vals = vals
-	clear(js.exact)
+	clear(js.got)
 	clear(js.bad)
 	js.buf = js.buf[:0]
 
 	p := jsonParser{s: s}
-	if err := p.object(func(key string) error {
+	var (
+		dup    = -1 // the first slot given twice
+		dupKey string
+	)
+	err := p.object(func(key string) error {
 		slot, ok := js.slots[key]
-		exact := ok
 		if !ok {
 			slot, ok = js.slots[strings.ToLower(strings.TrimSpace(key))]
 		}
-		if !ok || (!exact && js.exact[slot]) {
-			return p.skip(0) // unknown, or a case variant of a key already seen
+		if ok && js.got[slot] {
+			if dup < 0 {
+				dup, dupKey = slot, key
+			}
+			ok = false // reported once the whole line is read
 		}
-		js.exact[slot] = exact
+		if !ok {
+			return p.skip(0)
+		}
+		js.got[slot] = true
 		list := slot == int(colSecondaryDx) || slot == int(colProcedures)
 		v, err := p.value(list, &js.buf)
 		switch {
@@ -101,12 +119,11 @@ func (r *Reader) parseObject(s string) error {
 			js.bad[slot], v = err, ""
 		case err != nil:
 			return err
-		default:
-			js.bad[slot] = nil
 		}
 		vals[slot] = v
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		return r.reject("", fmt.Errorf("%w: invalid JSON: %v", ErrSyntax, err))
 	}
 	for slot, from := range js.alias {
@@ -114,16 +131,98 @@ func (r *Reader) parseObject(s string) error {
 			vals[slot], js.bad[slot] = vals[from], js.bad[from]
 		}
 	}
+	// withID names the record in a reject of the value in slot (-1: of
+	// no column) when its id is readable.
+	withID := func(e *Error, slot int) *Error {
+		if id := vals[colID]; slot != int(colID) && js.bad[colID] == nil && strings.IndexByte(id, 0) < 0 {
+			e.ID = trim(id)
+		}
+		return e
+	}
+	if p.nul {
+		slot, key := js.nulAt(s)
+		if slot >= 0 {
+			return withID(r.reject(js.names[slot], errNUL), slot)
+		}
+		// A key that is no column: name it as spelled, with the NUL made
+		// visible (a rejects file would carry it on otherwise).
+		return withID(r.reject(strings.ReplaceAll(key, "\x00", `\u0000`), errNUL), -1)
+	}
+	if dup >= 0 {
+		first := js.keyOf(s, dup)
+		var err error
+		if first == dupKey {
+			err = fmt.Errorf("%w: key %q given twice (JSON readers keep only one of the values)", ErrSyntax, dupKey)
+		} else {
+			err = fmt.Errorf("%w: keys %q and %q both name column %s (JSON readers keep only one of the values)", ErrSyntax, first, dupKey, js.names[dup])
+		}
+		return withID(r.reject(js.names[dup], err), dup)
+	}
 	for slot, err := range js.bad {
 		if err != nil {
-			e := r.reject(js.names[slot], fmt.Errorf("%w: %v", ErrInvalidValue, err))
-			if slot != int(colID) && js.bad[colID] == nil {
-				e.ID = trim(vals[colID])
-			}
-			return e
+			return withID(r.reject(js.names[slot], fmt.Errorf("%w: %v", ErrInvalidValue, err)), slot)
 		}
 	}
 	return nil
+}
+
+// nulAt returns where the first "\u0000" of the object s, a line
+// parseObject has read, is: the column whose value holds it, or -1 and the
+// key that holds it or whose value does. For a reject only, so that the
+// clean path need not track it.
+func (js *jsonState) nulAt(s string) (slot int, key string) {
+	p := jsonParser{s: s}
+	slot = -1
+	seen := make([]bool, len(js.names))
+	var scratch []byte
+	p.object(func(k string) error {
+		if p.nul {
+			if key == "" && slot < 0 {
+				key = k
+			}
+			return p.skip(0)
+		}
+		i, ok := js.slots[k]
+		if !ok {
+			i, ok = js.slots[strings.ToLower(strings.TrimSpace(k))]
+		}
+		if !ok || seen[i] {
+			// No column, or one given again, whose value is not read.
+			err := p.skip(0)
+			if p.nul && key == "" && slot < 0 {
+				key = k
+			}
+			return err
+		}
+		seen[i] = true
+		if _, err := p.value(true, &scratch); err != nil && !errors.Is(err, errJSONType) {
+			return err
+		}
+		if p.nul && key == "" && slot < 0 {
+			slot = i
+		}
+		return nil
+	})
+	return slot, key
+}
+
+// keyOf returns the first key of the object s, a line parseObject has
+// read, that names slot, as spelled: for the message of a reject only, so
+// that the clean path need not keep the keys.
+func (js *jsonState) keyOf(s string, slot int) string {
+	p := jsonParser{s: s}
+	first := ""
+	p.object(func(key string) error {
+		k, ok := js.slots[key]
+		if !ok {
+			k, ok = js.slots[strings.ToLower(strings.TrimSpace(key))]
+		}
+		if ok && k == slot && first == "" {
+			first = key
+		}
+		return p.skip(0)
+	})
+	return first
 }
 
 // errJSONType reports a well-formed JSON value of a type a column cannot
@@ -132,8 +231,9 @@ var errJSONType = errors.New("wrong JSON type")
 
 // jsonParser scans JSON text in s from position i.
 type jsonParser struct {
-	s string
-	i int
+	s   string
+	i   int
+	nul bool // a string read so far held "\u0000"
 }
 
 func (p *jsonParser) errorf(format string, args ...any) error {
@@ -375,6 +475,9 @@ func (p *jsonParser) escapedStr(start int, buf *[]byte) (string, error) {
 					}
 				}
 				r1 = utf16.DecodeRune(r1, r2)
+			}
+			if r1 == 0 {
+				p.nul = true
 			}
 			b = utf8.AppendRune(b, r1)
 		default:

@@ -63,36 +63,61 @@ func (w *fileWriter) Close() error {
 	return first
 }
 
-// OpenFile opens path for reading any text input: "-" is standard input and
-// a .zst suffix is decompressed. Close releases the decoder and the file.
+// OpenFile opens path for reading any text input: "-" is standard input, a
+// .zst suffix is decompressed, and so is zstd or gzip content whatever the
+// name; other compressions, archives and UTF-16 text fail as NewReader
+// says, wrapping ErrUnsupportedInput. Close releases the decoder and the
+// file.
 func OpenFile(path string) (io.ReadCloser, error) {
+	var f *os.File
 	if path == "-" {
-		return io.NopCloser(os.Stdin), nil
+		f = os.Stdin
+	} else {
+		var err error
+		if f, err = os.Open(path); err != nil {
+			return nil, err
+		}
 	}
-	f, err := os.Open(path)
+	r := &fileReader{f: f, own: path != "-"}
+	if isZstdPath(path) {
+		zr, err := zstdio.NewReader(f)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		r.src, r.dc = zr, zr
+		return r, nil
+	}
+	head, src, err := peek(f)
 	if err != nil {
+		r.Close()
 		return nil, err
 	}
-	if !isZstdPath(path) {
-		return f, nil
-	}
-	zr, err := zstdio.NewReader(f)
-	if err != nil {
-		f.Close()
+	if r.src, r.dc, err = decompress(src, head); err != nil {
+		r.Close()
 		return nil, err
 	}
-	return &fileReader{ReadCloser: zr, f: f}, nil
+	return r, nil
 }
 
 type fileReader struct {
-	io.ReadCloser
-	f *os.File
+	src io.Reader
+	dc  io.Closer // the decompressor, or nil
+	f   *os.File
+	own bool // f is to be closed (not standard input)
 }
 
+func (r *fileReader) Read(p []byte) (int, error) { return r.src.Read(p) }
+
 func (r *fileReader) Close() error {
-	err := r.ReadCloser.Close()
-	if ferr := r.f.Close(); err == nil {
-		err = ferr
+	var err error
+	if r.dc != nil {
+		err = r.dc.Close()
+	}
+	if r.own {
+		if ferr := r.f.Close(); err == nil {
+			err = ferr
+		}
 	}
 	return err
 }

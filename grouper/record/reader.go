@@ -86,17 +86,21 @@ type Reader struct {
 // NewReader returns a Reader of r. For CSV and TSV it reads the header row at
 // once and fails, wrapping ErrMissingColumns, when there is no id column or
 // neither a principal_dx nor a tcm_principal_dx column, or when a column
-// named in opts.KeepColumns is missing. Input that starts with the zstd magic
-// number is decompressed. Close releases the decompressor; it does not close
+// named in opts.KeepColumns is missing. Input that starts with the zstd or
+// gzip magic number is decompressed; input compressed otherwise (bzip2, xz,
+// lz4), an archive (zip, 7-Zip) or UTF-16 text fails at once, wrapping
+// ErrUnsupportedInput. Close releases the decompressor; it does not close
 // r.
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	return newReader(r, opts, nil)
 }
 
 // Open returns a Reader of the named file, or of standard input for "-". A
-// `.zst` suffix means zstd compression; unless opts.Format says otherwise the
-// format comes from the extension before it (.csv, .tsv, .jsonl or .ndjson),
-// else from the content. Close closes the file.
+// `.zst` suffix means zstd compression, and zstd or gzip input is also
+// recognised by its content, as NewReader does; unless opts.Format says
+// otherwise the format comes from the extension before a `.zst` or `.gz`
+// (.csv, .tsv, .jsonl or .ndjson), else from the content. Close closes the
+// file.
 func Open(path string, opts Options) (*Reader, error) {
 	var (
 		src     io.Reader
@@ -161,24 +165,19 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 		hint = l.Len()
 	}
 
-	// Sniff zstd: 28 b5 2f fd.
-	var head [4]byte
-	n, err := io.ReadFull(src, head[:])
-	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-	case err != nil:
+	// Compression is told by the content, not the name: zstd and gzip are
+	// read, and other compressions refused by name rather than read as
+	// text that is not UTF-8.
+	head, src, err := peek(src)
+	if err != nil {
 		return nil, fmt.Errorf("record: read: %w", err)
 	}
-	if n > 0 {
-		src = io.MultiReader(bytes.NewReader(append([]byte(nil), head[:n]...)), src)
+	src, dc, err := decompress(src, head)
+	if err != nil {
+		return nil, err
 	}
-	if n == 4 && head == [4]byte{0x28, 0xb5, 0x2f, 0xfd} {
-		zr, err := zstdio.NewReader(src)
-		if err != nil {
-			return nil, fmt.Errorf("record: %w", err)
-		}
-		src = zr
-		closers = append([]io.Closer{zr}, closers...)
+	if dc != nil {
+		closers = append([]io.Closer{dc}, closers...)
 	}
 	if auto {
 		// The whole input is read in one encoding: deciding line by line
@@ -398,7 +397,8 @@ func (r *Reader) Close() error {
 //
 // A record is rejected, with the cause wrapping one of the sentinels, when
 // its line cannot be read (ErrSyntax: bad quoting, wrong field count, invalid
-// UTF-8), it has no id (ErrMissingID), it has neither principal_dx nor
+// UTF-8, a NUL character, a JSON object giving a column twice), it has no
+// id (ErrMissingID), it has neither principal_dx nor
 // tcm_principal_dx (ErrMissingDx), a code fails codes.Normalize
 // (ErrInvalidCode, wrapping the *codes.CodeError), a number, date or enum
 // cannot be parsed (ErrInvalidValue) or is impossible (ErrOutOfRange), it was
@@ -562,22 +562,34 @@ func (r *Reader) skipLongLine() error {
 // errBadUTF8 is the cause for a line that is not UTF-8.
 var errBadUTF8 = fmt.Errorf("%w: invalid UTF-8 (a GBK file? set the encoding to gbk)", ErrSyntax)
 
-// rejectBadUTF8 rejects the current record, whose fields are not all UTF-8.
-// It names the first field that is not, and the record's id when the id
-// field itself is readable.
-func (r *Reader) rejectBadUTF8(fields [][]byte) *Error {
-	field := ""
+// errNUL is the cause for a value holding a NUL character: no export
+// writes one in a field, and passed on it truncates the value in C-based
+// tools downstream (databases, spreadsheets) or hides the rest of it.
+var errNUL = fmt.Errorf("%w: NUL character (a binary or UTF-16 file?)", ErrSyntax)
+
+// badText reports whether b, one line or record of CSV or TSV text, holds
+// bytes no field may hold: text that is not UTF-8, or a NUL.
+func badText(b []byte) bool { return !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 }
+
+// rejectBadText rejects the current record, whose fields are not all
+// readable text (badText). It names the first field that is not, with the
+// cause, and the record's id when the id field itself is readable.
+func (r *Reader) rejectBadText(fields [][]byte) *Error {
+	field, cause := "", errBadUTF8
 	for i, f := range fields {
-		if !utf8.Valid(f) {
+		if badText(f) {
 			if i < len(r.header) {
 				field = r.header[i]
+			}
+			if bytes.IndexByte(f, 0) >= 0 {
+				cause = errNUL
 			}
 			break
 		}
 	}
-	e := r.reject(field, errBadUTF8)
+	e := r.reject(field, cause)
 	// Before the header is read colIdx does not map anything yet.
-	if i := r.colIdx[colID]; r.header != nil && i >= 0 && i < len(fields) && utf8.Valid(fields[i]) {
+	if i := r.colIdx[colID]; r.header != nil && i >= 0 && i < len(fields) && !badText(fields[i]) {
 		e.ID = trim(string(fields[i]))
 	}
 	return e
@@ -596,7 +608,10 @@ const EncodingSniffBytes = 64 << 10
 // GBK line whose bytes happen to be UTF-8 (女 is c5 ae, "Ů") makes two-byte
 // characters only and does not count against GBK.
 func looksGB18030(b []byte) bool {
-	if validUTF8Prefix(b) || !wellFormedGB18030(b) {
+	if validUTF8Prefix(b) {
+		return false
+	}
+	if ok, _ := wellFormedGB18030(b); !ok {
 		return false
 	}
 	notUTF8, chineseUTF8 := 0, 0
@@ -620,8 +635,9 @@ func looksGB18030(b []byte) bool {
 }
 
 // wellFormedGB18030 reports whether b is made of ASCII, GBK's two-byte and
-// GB18030's four-byte sequences; b may end inside one.
-func wellFormedGB18030(b []byte) bool {
+// GB18030's four-byte sequences; b may end inside one, and cut then says
+// so (a window of a longer input may, a whole text may not).
+func wellFormedGB18030(b []byte) (ok, cut bool) {
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
@@ -629,26 +645,26 @@ func wellFormedGB18030(b []byte) bool {
 			i++
 			continue
 		case c == 0x80 || c == 0xff:
-			return false
+			return false, false
 		case i+1 >= len(b):
-			return true // cut by the window
+			return true, true // cut by the window
 		}
 		switch t := b[i+1]; {
 		case t >= 0x40 && t <= 0xfe && t != 0x7f:
 			i += 2
 		case t >= 0x30 && t <= 0x39:
 			if i+3 >= len(b) {
-				return true
+				return true, true
 			}
 			if b[i+2] < 0x81 || b[i+2] > 0xfe || b[i+3] < 0x30 || b[i+3] > 0x39 {
-				return false
+				return false, false
 			}
 			i += 4
 		default:
-			return false
+			return false, false
 		}
 	}
-	return true
+	return true, false
 }
 
 // validUTF8Prefix reports whether b is UTF-8 but for a character cut at its

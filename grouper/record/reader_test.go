@@ -89,6 +89,7 @@ func TestReadRejectReasons(t *testing.T) {
 		{"too many fields", []string{okLine + ",extra"}, "syntax", "", 2, "R1"},
 		{"unterminated quote", []string{`R1,"H1,3`}, "syntax", "", 2, ""},
 		{"invalid UTF-8", []string{row(map[string]string{"hospital_id": "H\xff1"})}, "syntax", "hospital_id", 2, "R1"},
+		{"NUL", []string{row(map[string]string{"hospital_id": "H\x001"})}, "syntax", "hospital_id", 2, "R1"},
 		{"missing id", []string{row(map[string]string{"id": " "})}, "missing_id", "id", 2, ""},
 		{"duplicate id", []string{okLine, row(map[string]string{"hospital_id": "H2"})}, "duplicate_id", "id", 3, "R1"},
 		{"missing dx", []string{row(map[string]string{"principal_dx": ""})}, "missing_principal_dx", "principal_dx", 2, "R1"},
@@ -630,6 +631,95 @@ func TestBadUTF8Reject(t *testing.T) {
 	}
 }
 
+// TestNULReject pins a bug: a NUL in a CSV or TSV field, or a "\u0000" in
+// a JSON string, was accepted and written out. The record is rejected as a
+// record that is not UTF-8 is, naming its id and the field; a NUL in the
+// header fails the header.
+func TestNULReject(t *testing.T) {
+	tests := []struct {
+		name, in  string
+		format    Format
+		id, field string
+	}{
+		{"csv", "id,sex,principal_dx\nR1,1\x00,K80.0\n", FormatCSV, "R1", "sex"},
+		{"csv quoted", "id,sex,principal_dx\n\"R1\",\"\x001\",K80.0\n", FormatCSV, "R1", "sex"},
+		{"csv in the id", "id,sex,principal_dx\nR\x001,1,K80.0\n", FormatCSV, "", "id"},
+		{"csv unknown column", "id,principal_dx,note\nR1,K80.0,a\x00\n", FormatCSV, "R1", "note"},
+		{"tsv", "id\tprincipal_dx\thospital_id\nR1\tK80.0\tH\x00\n", FormatTSV, "R1", "hospital_id"},
+		{"json", `{"id":"R1","hospital_id":"H\u00001","principal_dx":"K80.0"}` + "\n", FormatJSONL, "R1", "hospital_id"},
+		{"json escaped id", `{"principal_dx":"K80.0","id":"R\u0000"}` + "\n", FormatJSONL, "", "id"},
+		{"json list item", `{"id":"R1","principal_dx":"K80.0","procedures":["51.23","\u0000"]}` + "\n", FormatJSONL, "R1", "procedures"},
+		{"json unknown key", `{"id":"R1","note":{"a":["\u0000"]},"principal_dx":"K80.0"}` + "\n", FormatJSONL, "R1", "note"},
+		{"json in a key", `{"id":"R1","x\u0000":1,"principal_dx":"K80.0"}` + "\n", FormatJSONL, "R1", `x\u0000`},
+		{"json in an object value", `{"id":"R1","sex":{"x":"\u0000"},"principal_dx":"K80.0"}` + "\n", FormatJSONL, "R1", "sex"},
+		// The NUL decides over the key given twice.
+		{"json in a repeated key's value", `{"id":"R1","principal_dx":"K80.0","Principal_DX":"\u0000"}` + "\n", FormatJSONL, "R1", "Principal_DX"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, rejects, st := readString(t, tc.in, Options{Format: tc.format})
+			require.Len(t, rejects, 1)
+			e := rejects[0]
+			assert.ErrorIs(t, e, ErrSyntax)
+			assert.Equal(t, "syntax", e.Reason())
+			assert.ErrorContains(t, e, "NUL")
+			assert.Equal(t, tc.id, e.ID)
+			assert.Equal(t, tc.field, e.Field)
+			assert.Equal(t, 2-btoi(tc.format == FormatJSONL), e.Line)
+			assert.Equal(t, Stats{Records: 1, Rejected: 1, Bytes: int64(len(tc.in))}, st)
+		})
+	}
+	// A NUL in the header (a UTF-16 file without its byte-order mark
+	// starts so) fails it, saying why.
+	_, err := NewReader(strings.NewReader("i\x00d\x00,principal_dx\nR1,K80.0\n"), Options{})
+	assert.ErrorContains(t, err, "NUL")
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestJSONLDuplicateKey pins a bug: a JSON line giving a column twice was
+// accepted with one of the values (which one depends on the reader). It is
+// rejected, naming the key; so are two spellings that name one column, as
+// two such CSV header columns are.
+func TestJSONLDuplicateKey(t *testing.T) {
+	tests := []struct {
+		name, in  string
+		keep      []string
+		id, field string
+		msg       string
+	}{
+		{"same key", `{"id":"a","principal_dx":"K80.100","principal_dx":"J18.900"}`, nil, "a", "principal_dx", `key "principal_dx" given twice`},
+		{"id twice", `{"id":"a","principal_dx":"K80.100","id":"b"}`, nil, "", "id", `key "id" given twice`},
+		{"case variants", `{"Principal_DX":"K80.100","id":"a","principal_dx":"J18.900"}`, nil, "a", "principal_dx", `keys "Principal_DX" and "principal_dx" both name column principal_dx`},
+		{"kept column", `{"id":"a","principal_dx":"K80.100","note":"x","Note ":"y"}`, []string{"note"}, "a", "note", `keys "note" and "Note " both name column note`},
+		{"list column", `{"id":"a","principal_dx":"K80.100","procedures":["51.23"],"procedures":"51.22"}`, nil, "a", "procedures", `key "procedures" given twice`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in + "\n" + `{"id":"ok","principal_dx":"K80.100","x":1,"x":2}` + "\n"
+			recs, rejects, st := readString(t, in, Options{Format: FormatJSONL, KeepColumns: tc.keep})
+			require.Len(t, rejects, 1)
+			e := rejects[0]
+			assert.ErrorIs(t, e, ErrSyntax)
+			assert.ErrorContains(t, e, tc.msg)
+			assert.Equal(t, tc.id, e.ID)
+			assert.Equal(t, tc.field, e.Field)
+			assert.Equal(t, 1, e.Line)
+			assert.Equal(t, tc.in, e.Raw)
+			// A key that names no column is ignored, twice or not, as an
+			// unknown CSV column is.
+			require.Len(t, recs, 1)
+			assert.Equal(t, "ok", recs[0].ID)
+			assert.Equal(t, Stats{Records: 2, Accepted: 1, Rejected: 1, Bytes: int64(len(in))}, st)
+		})
+	}
+}
+
 func TestAgeGiven(t *testing.T) {
 	for _, tc := range []struct {
 		rec  Record
@@ -836,6 +926,55 @@ func TestReadZstd(t *testing.T) {
 	}
 }
 
+// TestReadGzip pins a bug: gzip input was read as text and every line
+// rejected as "not UTF-8 (a GBK file?)". It is decompressed, recognised by
+// its content, as zstd is; a file of several gzip members (cat a.gz b.gz)
+// reads as their concatenation.
+func TestReadGzip(t *testing.T) {
+	plain, err := os.ReadFile("testdata/mixed.csv")
+	require.NoError(t, err)
+	want, wantRej, _ := readString(t, string(plain), Options{})
+	gz := func(b []byte) []byte { return gzipBytes(t, b) }
+	cut := bytes.IndexByte(plain, '\n') + 1 + 40 // inside the first record
+	members := append(gz(plain[:cut]), gz(plain[cut:])...)
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mixed.csv.gz")
+	require.NoError(t, os.WriteFile(path, members, 0o644))
+	rd, err := Open(path, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, FormatCSV, rd.Format())
+	got, gotRej := readAll(t, rd)
+	require.NoError(t, rd.Close())
+	assert.Equal(t, want, got)
+	assert.Equal(t, wantRej, gotRej)
+	assert.Equal(t, int64(len(plain)), rd.Stats().Bytes)
+
+	// By content, whatever the name, in every reading path.
+	got2, _, _ := readString(t, string(gz(plain)), Options{})
+	assert.Equal(t, want, got2)
+	f, err := OpenFile(path)
+	require.NoError(t, err)
+	text, err := io.ReadAll(f)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	assert.Equal(t, plain, text)
+
+	// A corrupt stream is a fatal error (from NewReader, which reads a
+	// small input at once, or from Read), not a reject.
+	bad := gz(plain)
+	bad[len(bad)-5] ^= 0xff // the CRC in the trailer
+	rd, err = NewReader(bytes.NewReader(bad), Options{})
+	if err == nil {
+		var rec Record
+		for err == nil || errors.As(err, new(*Error)) {
+			err = rd.Read(&rec)
+		}
+		rd.Close()
+	}
+	assert.ErrorContains(t, err, "checksum")
+}
+
 // failingReader returns its data, then err.
 type failingReader struct {
 	data []byte
@@ -995,6 +1134,7 @@ func TestFormatOf(t *testing.T) {
 	for path, want := range map[string]Format{
 		"a.csv": FormatCSV, "a.CSV.zst": FormatCSV, "dir/a.tsv": FormatTSV, "a.jsonl.zst": FormatJSONL,
 		"a.ndjson": FormatJSONL, "a.txt": FormatAuto, "-": FormatAuto, "a.zst": FormatAuto,
+		"a.csv.gz": FormatCSV, "a.TSV.GZ": FormatTSV, "a.gz": FormatAuto, "a.gz.zst": FormatAuto,
 	} {
 		if got := FormatOf(path); got != want {
 			t.Errorf("FormatOf(%q): got %v, want %v", path, got, want)

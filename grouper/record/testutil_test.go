@@ -5,6 +5,7 @@ import (
 	"flag"
 	"testing"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -27,6 +28,17 @@ func zstdBytes(t testing.TB, b []byte) []byte {
 	zw, err := zstdio.NewWriter(&packed)
 	require.NoError(t, err)
 	_, err = zw.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return packed.Bytes()
+}
+
+// gzipBytes compresses b as one gzip member.
+func gzipBytes(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var packed bytes.Buffer
+	zw := gzip.NewWriter(&packed)
+	_, err := zw.Write(b)
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
 	return packed.Bytes()
