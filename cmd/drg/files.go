@@ -81,12 +81,14 @@ func createLockedTemp(path string) (string, *os.File, error) {
 		if _, err := rand.Read(suffix[:]); err != nil {
 			return "", nil, err
 		}
-		// The temporary name keeps a .zst ending, which selects
+		// The temporary name keeps a .zst or .gz ending, which selects
 		// compression, and starts with a dot, so that globs over finished
 		// outputs skip it.
 		tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+hex.EncodeToString(suffix[:])+".partial")
-		if strings.HasSuffix(strings.ToLower(path), ".zst") {
-			tmp += ".zst"
+		for _, ext := range []string{".zst", ".gz"} {
+			if strings.HasSuffix(strings.ToLower(path), ext) {
+				tmp += ext
+			}
 		}
 		lock, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 		if err != nil {
@@ -190,7 +192,7 @@ func removeTemps() {
 }
 
 // removeStale removes the temporary files that runs killed outright left
-// beside path: names ".<base>.<12 hex>.partial[.zst]", as createOutputFile
+// beside path: names ".<base>.<12 hex>.partial[.zst|.gz]", as createOutputFile
 // makes them, for this target only.
 //
 // A temporary file is abandoned when no process holds its flock: every
@@ -227,7 +229,7 @@ func isTempName(name, base string) bool {
 	if !ok || len(rest) < 12 {
 		return false
 	}
-	if s := rest[12:]; s != ".partial" && s != ".partial.zst" {
+	if s := rest[12:]; s != ".partial" && s != ".partial.zst" && s != ".partial.gz" {
 		return false
 	}
 	for _, c := range rest[:12] {

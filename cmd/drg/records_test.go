@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +88,43 @@ func TestRulesExportRefusesOtherRuleSet(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(tcm); !bytes.Equal(got, edited) {
 		t.Error("the hand-edited tcm_map.tsv was overwritten")
+	}
+}
+
+// TestGzipOutput: an output named .gz is gzip, holding exactly what the
+// plain output holds. It used to be plain text under a gzip name, which
+// every reader of the name (drg itself now included) would take for a
+// broken archive.
+func TestGzipOutput(t *testing.T) {
+	dir := t.TempDir()
+	sample := filepath.Join("..", "..", "examples", "sample.csv")
+	plain, packed := filepath.Join(dir, "out.csv"), filepath.Join(dir, "out.csv.gz")
+	for _, out := range []string{plain, packed} {
+		if code, _, e := drg(t, "", "group", sample, "--out", out); code != 0 {
+			t.Fatalf("group --out %s: %s", out, e)
+		}
+	}
+	want, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(packed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s is not gzip: %v", packed, err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 || !bytes.Equal(got, want) {
+		t.Errorf("%s holds %d bytes, not the %d of the plain output", packed, len(got), len(want))
+	}
+	if ps := partials(t, dir); len(ps) != 0 {
+		t.Errorf("left %q", ps)
 	}
 }

@@ -83,6 +83,9 @@ func FormatOf(path string) Format {
 // isZstdPath reports whether path names a zstd-compressed file.
 func isZstdPath(path string) bool { return strings.HasSuffix(strings.ToLower(path), ".zst") }
 
+// isGzipPath reports whether path names a gzip-compressed file.
+func isGzipPath(path string) bool { return strings.HasSuffix(strings.ToLower(path), ".gz") }
+
 // Options configures a Reader. The zero value reads UTF-8 with the format
 // detected, keeps no extra columns and rejects duplicate ids.
 type Options struct {

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bufio"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"os"
 
@@ -9,8 +10,10 @@ import (
 )
 
 // CreateFile creates path for writing any text output (not only records):
-// "-" is standard output, and a .zst suffix compresses with zstd. Close
-// flushes, finishes the zstd frame and closes the file.
+// "-" is standard output, a .zst suffix compresses with zstd and a .gz
+// suffix with gzip (which the readers also read), so that no file is named
+// for a compression it does not have. Close flushes, finishes the
+// compressed stream and closes the file.
 func CreateFile(path string) (io.WriteCloser, error) {
 	var f *os.File
 	if path == "-" {
@@ -23,13 +26,17 @@ func CreateFile(path string) (io.WriteCloser, error) {
 	}
 	out := &fileWriter{f: f, own: path != "-"}
 	var w io.Writer = f
-	if isZstdPath(path) {
+	switch {
+	case isZstdPath(path):
 		zw, err := zstdio.NewWriter(f)
 		if err != nil {
 			out.Close()
 			return nil, err
 		}
 		out.z, w = zw, zw
+	case isGzipPath(path):
+		gw := gzip.NewWriter(f)
+		out.z, w = gw, gw
 	}
 	out.buf = bufio.NewWriterSize(w, 256<<10)
 	return out, nil
