@@ -33,6 +33,7 @@ type groupFlags struct {
 	show                                                                   int
 	cpuProfile                                                             string
 	memoryLimit, dupMemory                                                 int
+	storeWait                                                              string
 }
 
 func (g *groupFlags) register(fl interface {
@@ -43,7 +44,7 @@ func (g *groupFlags) register(fl interface {
 	fl.StringVar(&g.out, "out", "-", "output file; '-' is standard output; a .zst suffix compresses with zstd. Files are written under a temporary name and appear only when the run succeeds")
 	fl.StringVar(&g.rejects, "rejects", "", "file for rejected records with line, id, field and reason; .zst compresses (default OUT.rejects.csv, or rejects.csv when OUT is standard output)")
 	fl.StringVar(&g.rules, "rules", "", "rule set: a stored NAME or NAME@REVISION, or a directory of tables (default: the embedded SAMPLE rule set)")
-	fl.StringVar(&g.store, "store", "", "rule store directory (default $DRG_STORE, else the user's data directory)")
+	registerStoreFlags(fl, &g.store, &g.storeWait)
 	fl.IntVar(&g.workers, "workers", runtime.GOMAXPROCS(0), "grouping goroutines; the output is identical for any value")
 	fl.IntVar(&g.batchBytes, "batch-bytes", defaultBatchBytes, "input bytes per pipeline batch, cut at record boundaries (a 64 KiB batch holds about 450 records); lowered, with a warning, when the batches in flight would take more than half of --memory-limit")
 	fl.StringVar(&g.format, "format", "", "output format: csv, tsv or jsonl (default: from --out's extension, else csv)")
@@ -128,7 +129,7 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		return err
 	}
 	gf.batchBytes = boundBatchBytes(e, gf)
-	g, err := loadGrouper(gf.rules, gf.store)
+	g, err := loadGrouper(gf.rules, storeFlags{dir: gf.store, wait: gf.storeWait, stderr: e.stderr})
 	if err != nil {
 		return err
 	}

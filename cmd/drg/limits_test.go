@@ -153,3 +153,25 @@ func TestRulesRefRevisionNotNumber(t *testing.T) {
 		t.Errorf("--rules %s (a table directory): exit %d: %s", tables, code, errOut)
 	}
 }
+
+// TestRulesRefImportHint: a stored rule set that is missing is to be
+// imported under its name; an import numbers the revision, so the hint
+// used to suggest an impossible --name nat@7.
+func TestRulesRefImportHint(t *testing.T) {
+	dir := t.TempDir()
+	in := sampleCopy(t, dir)
+	emptyStore := filepath.Join(dir, "empty")
+	if code, _, errOut := drg(t, "", "rules", "import", filepath.Join("..", "..", "grouper", "sample"), "--name", "other", "--store", emptyStore); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errOut)
+	}
+	for _, tc := range []struct{ store, ref string }{
+		{filepath.Join(dir, "nostore"), "nat@7"}, // no store at all
+		{emptyStore, "nat@7"},                    // a store without it
+		{emptyStore, "nat"},
+	} {
+		code, _, errOut := drg(t, "", "group", in, "--out", filepath.Join(dir, "o.csv"), "--rules", tc.ref, "--store", tc.store)
+		if code != 1 || !strings.Contains(errOut, "import it with 'drg rules import DIR --name nat'") {
+			t.Errorf("--rules %s --store %s: exit %d, stderr %q; want the hint --name nat", tc.ref, tc.store, code, errOut)
+		}
+	}
+}

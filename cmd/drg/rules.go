@@ -5,8 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -36,7 +40,7 @@ func rulesRecover(ctx context.Context, e *env, args []string) error {
 		fl.Usage()
 		return errUsage
 	}
-	dir, err := storeDir(*dirFlag)
+	dir, err := storeDir(dirFlag.dir)
 	if err != nil {
 		return err
 	}
@@ -47,9 +51,81 @@ func rulesRecover(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// storeFlag adds --store to fs.
-func storeFlag(fs *flag.FlagSet) *string {
-	return fs.String("store", "", "rule store directory (default $DRG_STORE, else the user's data directory, e.g. ~/.local/share/drg/store)")
+// storeFlags are the flags that find and open the rule store, --store and
+// --store-wait, and where a wait for the store is announced.
+type storeFlags struct {
+	dir, wait string
+	stderr    io.Writer
+}
+
+// storeFlag adds --store and --store-wait to fs; a wait is announced on
+// fs's output, standard error.
+func storeFlag(fs *flag.FlagSet) *storeFlags {
+	f := &storeFlags{stderr: fs.Output()}
+	registerStoreFlags(fs, &f.dir, &f.wait)
+	return f
+}
+
+// registerStoreFlags adds --store and --store-wait to fl (a *flag.FlagSet,
+// or what 'drg group' registers its flags with), into dir and wait.
+func registerStoreFlags(fl interface {
+	StringVar(p *string, name, value, usage string)
+}, dir, wait *string) {
+	fl.StringVar(dir, "store", "", "rule store directory (default $DRG_STORE, else the user's data directory, e.g. ~/.local/share/drg/store)")
+	fl.StringVar(wait, "store-wait", "", "how long to wait while another drg process holds the rule store (a reader waits for an import, an import for readers), e.g. 30s; 0 fails at once (default $DRG_STORE_WAIT, else "+defaultStoreWait.String()+")")
+}
+
+// defaultStoreWait is --store-wait's default: an import of the national
+// tables holds the store for about a second, and a batch for the tenth of a
+// second it takes to load its rule set, so that a wait this long ends only
+// when a process holds the store for far longer than drg ever does.
+const defaultStoreWait = 2 * time.Minute
+
+// lockWait returns --store-wait, else $DRG_STORE_WAIT, else the default.
+func (f storeFlags) lockWait() (time.Duration, error) {
+	v, src := f.wait, "--store-wait"
+	if v == "" {
+		v, src = os.Getenv("DRG_STORE_WAIT"), "DRG_STORE_WAIT"
+	}
+	if v == "" {
+		return defaultStoreWait, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s %q: not a duration such as 30s, 2m or 0", src, v)
+	}
+	return d, nil
+}
+
+// open opens the store in dir, as the flags say: when another drg process
+// holds it, it says so on standard error and waits up to --store-wait for
+// it, then opens what that process committed. A stop signal ends the wait:
+// the helpers that open the store are called without the command's
+// context.
+func (f storeFlags) open(dir string, readOnly bool) (*store.Store, error) {
+	wait, err := f.lockWait()
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	var sigs []os.Signal
+	for _, s := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		if !signal.Ignored(s) { // a nohup'd job keeps ignoring them
+			sigs = append(sigs, s)
+		}
+	}
+	if len(sigs) > 0 { // none would mean every signal
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, sigs...)
+		defer stop()
+	}
+	stderr := f.stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	return store.OpenContext(ctx, dir, store.Options{ReadOnly: readOnly, LockWait: wait, Waiting: func() {
+		fmt.Fprintf(stderr, "drg: the rule store %s is in use by another process; waiting up to %s for it (--store-wait)\n", dir, wait)
+	}})
 }
 
 func storeDir(flagValue string) (string, error) {
@@ -123,11 +199,11 @@ func rulesImport(ctx context.Context, e *env, args []string) error {
 	if *name != "" {
 		rs.Name = *name
 	}
-	dir, err := storeDir(*dirFlag)
+	dir, err := storeDir(dirFlag.dir)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := dirFlag.open(dir, false)
 	if err != nil {
 		return err
 	}
@@ -152,14 +228,14 @@ func rulesList(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tREVISION\tVERSION\tIMPORTED\tMDCs\tADRGs\tDRGs\tDESCRIPTION")
 	fmt.Fprintf(tw, "%s\t(embedded)\t\t\t\t\t\t%s\n", grouper.SampleName, "built-in SAMPLE rule set, used when --rules is not given")
-	dir, err := storeDir(*dirFlag)
+	dir, err := storeDir(dirFlag.dir)
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return tw.Flush()
 	}
-	st, err := store.Open(dir, store.Options{ReadOnly: true})
+	st, err := dirFlag.open(dir, true)
 	if err != nil {
 		return err
 	}
@@ -203,39 +279,42 @@ const fullScaleRef = "fullscale"
 
 // loadRulesSeed is loadRules that also knows the synthetic full-scale rule
 // set, generated from seed.
-func loadRulesSeed(ref, storeFlagValue string, seed uint64) (*grouper.RuleSet, error) {
+func loadRulesSeed(ref string, sf storeFlags, seed uint64) (*grouper.RuleSet, error) {
 	if ref == fullScaleRef || ref == bench.FullScaleName {
 		return bench.FullScaleRuleSet(seed), nil
 	}
-	return loadRules(ref, storeFlagValue)
+	return loadRules(ref, sf)
 }
 
 // loadGrouper finds and compiles a rule set, compiling it once: a table
 // directory, a stored NAME[@REVISION], "fullscale", or the embedded sample.
-func loadGrouper(ref, storeFlagValue string) (*grouper.Grouper, error) {
+func loadGrouper(ref string, sf storeFlags) (*grouper.Grouper, error) {
 	if fi, err := os.Stat(ref); err == nil && fi.IsDir() && !chs11.Detect(os.DirFS(ref)) {
 		g, _, err := grouper.LoadTables(os.DirFS(ref))
 		return g, err
 	}
 	if ref != "" && ref != grouper.SampleName && ref != fullScaleRef && ref != bench.FullScaleName {
 		if _, err := os.Stat(ref); err != nil {
-			dir, err := storeDir(storeFlagValue)
+			dir, err := storeDir(sf.dir)
 			if err != nil {
 				return nil, err
 			}
-			st, err := store.Open(dir, store.Options{ReadOnly: true})
+			st, err := sf.open(dir, true)
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("rule set %q: %w (import it with 'drg rules import DIR --name %s')", ref, err, ref)
+				return nil, fmt.Errorf("rule set %q: %w (%s)", ref, err, importHint(ref))
 			}
 			if err != nil {
 				return nil, fmt.Errorf("rule set %q: %w", ref, err)
 			}
 			defer st.Close()
 			g, _, err := st.Load(ref)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, fmt.Errorf("%w (%s)", err, importHint(ref))
+			}
 			return g, err
 		}
 	}
-	rs, err := loadRulesSeed(ref, storeFlagValue, 1)
+	rs, err := loadRulesSeed(ref, sf, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +323,7 @@ func loadGrouper(ref, storeFlagValue string) (*grouper.Grouper, error) {
 
 // loadRules finds a rule set: a directory of tables, a stored rule set
 // (NAME or NAME@REVISION), or the embedded sample.
-func loadRules(ref, storeFlagValue string) (*grouper.RuleSet, error) {
+func loadRules(ref string, sf storeFlags) (*grouper.RuleSet, error) {
 	if ref == "" {
 		return grouper.Sample()
 	}
@@ -252,12 +331,12 @@ func loadRules(ref, storeFlagValue string) (*grouper.RuleSet, error) {
 		rs, _, err := readRuleDir(ref)
 		return rs, err
 	}
-	dir, err := storeDir(storeFlagValue)
+	dir, err := storeDir(sf.dir)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(dir); err == nil {
-		st, err := store.Open(dir, store.Options{ReadOnly: true})
+		st, err := sf.open(dir, true)
 		if err != nil {
 			if ref == grouper.SampleName && errors.Is(err, fs.ErrNotExist) {
 				return grouper.Sample()
@@ -276,5 +355,12 @@ func loadRules(ref, storeFlagValue string) (*grouper.RuleSet, error) {
 	if ref == "" || ref == grouper.SampleName {
 		return grouper.Sample()
 	}
-	return nil, fmt.Errorf("rule set %q: not in store %s (import it with 'drg rules import DIR --name %s')", ref, dir, ref)
+	return nil, fmt.Errorf("rule set %q: not in store %s (%s)", ref, dir, importHint(ref))
+}
+
+// importHint says how to store the rule set ref names: under its name
+// alone, since an import numbers the revision itself.
+func importHint(ref string) string {
+	name, _, _ := strings.Cut(ref, "@")
+	return "import it with 'drg rules import DIR --name " + name + "'"
 }

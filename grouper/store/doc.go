@@ -21,11 +21,40 @@
 //
 // One read-write opener (imports, deletes) or any number of read-only
 // openers (batch grouping) may hold a directory at a time; otherwise Open
-// fails with ErrLocked. A read-only Open needs a store that was closed
+// fails with ErrLocked, at once or, with Options.LockWait, after waiting
+// that long for the other opener (a batch started beside an import then
+// reads what the import committed). A batch job loads its rule set and
+// closes the store before it groups, so that it holds the store for a
+// fraction of a second. A read-only Open needs a store that was closed
 // cleanly: after a writer was killed it fails with ErrUnclean until
 // Recover (or any read-write Open) has replayed the writer's log.
-// Badger's memory use is kept small (no block cache, 8 MB memtables, two
+// Badger's memory use is kept small (no block cache, 4 MB memtables, two
 // compactors), as a store holds a few rule sets of a few MB.
+//
+// # Faults
+//
+// Badger memory-maps its files and runs goroutines of its own, where a
+// panic or a memory fault kills the process. The store keeps Badger away
+// from both:
+//
+//   - A full disk: Badger writes through memory maps, and a write that
+//     finds no free block is a SIGBUS, not an error. A read-write Open, Put
+//     and Delete first check that the file system has room for every file
+//     Badger maps, at full size, plus the data (about 20 MB, space.go), and
+//     fail with ErrNoSpace, having written nothing.
+//   - A writer that died (of a full disk, or killed) leaves a memtable log,
+//     sparse where it had not written; read through Badger's map on a full
+//     tmpfs, a hole faults. A read-only Open refuses such a store with
+//     ErrUnclean before Badger maps anything.
+//   - Damage: before Badger opens them, every block and index checksum of
+//     every table the MANIFEST lists is verified, and the MANIFEST must
+//     parse to its end; Badger then verifies each block it reads and each
+//     value it reads from the value log. A damaged store fails with
+//     ErrCorrupt naming the store and what to do (another revision, a new
+//     import, a backup), never with a panic, "not found" or a rule set that
+//     differs. A panic or fault that still happens inside Badger on the
+//     caller's goroutine is recovered (debug.SetPanicOnFault) into
+//     ErrCorrupt, and the Store is not used again.
 //
 // # Key layout
 //
@@ -48,15 +77,17 @@
 // one key each rather than as one blob: per-table compression is as good
 // (the national CHS-DRG 1.1 tables: 4.85 MB to 0.86 MB either way) and
 // tables decompress in parallel on load; see BenchmarkLayout. Badger's own
-// block compression is off. Values over 64 KiB go to Badger's value log, the
+// block compression is off. Values over 16 KiB go to Badger's value log, the
 // rest into its LSM tree.
 //
 // Get, Load and Tables check a revision's tables against its checksums:
 // a damaged value, or a damaged key that hides a table or adds one, is
 // ErrCorrupt naming the table, never a rule set that silently differs.
 // (Badger checks its own block checksums only on request, and a flipped
-// byte in a small uncompressed table once changed a data check unnoticed.)
-// Revisions written before the checksums existed are loaded unchecked.
+// byte in a small uncompressed table once changed a data check unnoticed;
+// it now checks them, see Faults, and the table checksums stay, covering
+// the value log too.) Revisions written before the checksums existed are
+// loaded unchecked.
 //
 // Space of deleted revisions is reclaimed by Badger's compaction and value-
 // log garbage collection, not at once.

@@ -76,12 +76,30 @@ func (i Info) Ref() string { return i.Name + "@" + strconv.Itoa(i.Revision) }
 // update runs fn in a read-write transaction, retrying it when it conflicts
 // with a concurrent writer of this process, at most maxAttempts times.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
-	for attempt := 1; ; attempt++ {
-		err := s.db.Update(fn)
-		if !errors.Is(err, badger.ErrConflict) || attempt == maxAttempts {
-			return err
+	return s.guard(func() error {
+		for attempt := 1; ; attempt++ {
+			err := s.db.Update(fn)
+			if !errors.Is(err, badger.ErrConflict) || attempt == maxAttempts {
+				return err
+			}
 		}
+	})
+}
+
+// view runs fn in a read transaction, under guard.
+func (s *Store) view(fn func(txn *badger.Txn) error) error {
+	return s.guard(func() error { return s.db.View(fn) })
+}
+
+// checkWrite fails with ErrNoSpace unless the store's file system has room
+// for writing payload bytes (spaceNeeded): Badger writes on its own
+// goroutines, where a full disk is a SIGBUS that nothing can recover.
+func (s *Store) checkWrite(payload int64, what string) error {
+	need, err := spaceNeeded(s.dir, payload, false)
+	if err != nil {
+		return err
 	}
+	return checkSpace(s.dir, need, what)
 }
 
 // maxAttempts bounds retries of a write transaction that conflicts with a
@@ -136,6 +154,11 @@ func (s *Store) Put(rs *grouper.RuleSet) (Info, error) {
 		info.Bytes += int64(len(data))
 		info.Stored += int64(len(values[file]))
 		sums[file] = crc32.Checksum(data, castagnoli)
+	}
+	// The keys and the metadata (under 100 bytes a table) are counted
+	// generously with Badger's per-entry overhead.
+	if err := s.checkWrite(info.Stored+int64(len(values))*256+4096, "importing "+rs.Name); err != nil {
+		return fail(err)
 	}
 
 	err = s.update(func(txn *badger.Txn) error {
@@ -277,7 +300,7 @@ func resolve(txn *badger.Txn, ref string) (revMeta, error) {
 // revision.
 func (s *Store) List() ([]Info, error) {
 	var out []Info
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(rsPrefix)})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -294,7 +317,7 @@ func (s *Store) List() ([]Info, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: list: %w", err)
+		return nil, fmt.Errorf("store: list: %w", unreadable(s.dir, err))
 	}
 	// Key order differs from name order when a name is a prefix of another
 	// followed by a byte below '/'.
@@ -309,7 +332,7 @@ func (s *Store) List() ([]Info, error) {
 // (its warnings were reported by Put and are dropped here); compile it with
 // grouper.Compile. The result is the caller's.
 func (s *Store) Get(ref string) (*grouper.RuleSet, Info, error) {
-	files, info, err := s.load(ref)
+	files, info, err := s.loadChecked(ref)
 	if err != nil {
 		return nil, Info{}, &RefError{Op: "get", Ref: ref, Err: err}
 	}
@@ -323,7 +346,7 @@ func (s *Store) Get(ref string) (*grouper.RuleSet, Info, error) {
 // Load is Get followed by compilation, without compiling twice: the
 // compiled Grouper's RuleSet method returns the rule set. Batch jobs use it.
 func (s *Store) Load(ref string) (*grouper.Grouper, Info, error) {
-	files, info, err := s.load(ref)
+	files, info, err := s.loadChecked(ref)
 	if err != nil {
 		return nil, Info{}, &RefError{Op: "load", Ref: ref, Err: err}
 	}
@@ -338,29 +361,47 @@ func (s *Store) Load(ref string) (*grouper.Grouper, Info, error) {
 // as Put received them from RuleSet.EncodeTables: for export, or for
 // grouper.ReadTables over any fs.FS. The map and its slices are the caller's.
 func (s *Store) Tables(ref string) (map[string][]byte, Info, error) {
-	files, info, err := s.load(ref)
+	files, info, err := s.loadChecked(ref)
 	if err != nil {
 		return nil, Info{}, &RefError{Op: "tables", Ref: ref, Err: err}
 	}
 	return files, info, nil
 }
 
-// load reads and decompresses one revision's tables.
+// loadChecked is load, adding to a corruption error what the user can do
+// about it, with the intact revisions of the rule set.
+func (s *Store) loadChecked(ref string) (map[string][]byte, Info, error) {
+	files, info, err := s.load(ref)
+	if err == nil || !errors.Is(err, ErrCorrupt) || s.broken.Load() != nil {
+		return files, info, err
+	}
+	name, rev, perr := parseRef(ref)
+	if perr != nil {
+		return nil, Info{}, err
+	}
+	if info.Name != "" {
+		rev = info.Revision
+	}
+	return nil, Info{}, s.damaged(err, name, s.intactRevisions(name, rev))
+}
+
+// load reads and decompresses one revision's tables. On an error after
+// the revision was resolved, the Info names it (and nothing else is set).
 func (s *Store) load(ref string) (map[string][]byte, Info, error) {
 	meta, names, vals, err := s.read(ref)
 	if err != nil {
-		return nil, Info{}, err
+		return nil, Info{Name: meta.Name, Revision: meta.Revision}, err
 	}
 	data, err := decompressAll(vals, runtime.GOMAXPROCS(0))
 	if err != nil {
-		return nil, Info{}, err
+		return nil, Info{Name: meta.Name, Revision: meta.Revision}, err
 	}
 	files := make(map[string][]byte, len(names))
 	for i, n := range names {
 		files[n] = data[i]
 	}
 	if err := meta.verify(files); err != nil {
-		return nil, Info{}, err
+		return nil, Info{Name: meta.Name, Revision: meta.Revision}, err
 	}
 	return files, meta.Info, nil
 }
@@ -368,7 +409,7 @@ func (s *Store) load(ref string) (map[string][]byte, Info, error) {
 // read copies one revision's stored table values out of a read transaction,
 // so that they can be decompressed outside it.
 func (s *Store) read(ref string) (info revMeta, names []string, vals [][]byte, err error) {
-	err = s.db.View(func(txn *badger.Txn) error {
+	err = s.view(func(txn *badger.Txn) error {
 		var err error
 		if info, err = resolve(txn, ref); err != nil {
 			return err
@@ -380,7 +421,14 @@ func (s *Store) read(ref string) (info revMeta, names []string, vals [][]byte, e
 			item := it.Item()
 			v, err := item.ValueCopy(nil)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w: table %s: %w", ErrCorrupt, item.Key()[len(prefix):], err)
+			}
+			if len(v) == 0 {
+				// Every stored value has its codec byte. Badger returns no
+				// value, and no error, for a value-log entry it cannot
+				// read (one failing its checksum, or pointing past its
+				// file).
+				return fmt.Errorf("%w: table %s: its value cannot be read from the value log", ErrCorrupt, item.Key()[len(prefix):])
 			}
 			names = append(names, string(item.Key()[len(prefix):]))
 			vals = append(vals, v)
@@ -431,6 +479,10 @@ func (s *Store) Delete(ref string) error {
 	fail := func(err error) error { return &RefError{Op: "delete", Ref: ref, Err: err} }
 	if s.readOnly {
 		return fail(ErrReadOnly)
+	}
+	// A deletion writes a tombstone a key: a few KB.
+	if err := s.checkWrite(64<<10, "deleting "+ref); err != nil {
+		return fail(err)
 	}
 	err := s.update(func(txn *badger.Txn) error {
 		info, err := resolve(txn, ref)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -28,12 +33,19 @@ var (
 	// holds it for writing (or, when opening for writing, any other opener
 	// holds it).
 	ErrLocked = errors.New("store: directory in use by another process")
-	// ErrCorrupt: stored data does not decode (a damaged or foreign store).
+	// ErrCorrupt: stored data does not decode or fails a checksum (a
+	// damaged or foreign store). The message names the store and what can
+	// be done: another revision, a new import, a backup.
 	ErrCorrupt = errors.New("store: corrupt data")
 	// ErrUnclean: a read-only Open found a store whose last read-write
-	// opener never closed it (it was killed or crashed). A read-only opener
-	// cannot tidy up after it; Recover, or any read-write Open, does.
+	// opener never closed it (it was killed, crashed, or died of a full
+	// disk). A read-only opener cannot tidy up after it; Recover, or any
+	// read-write Open, does.
 	ErrUnclean = errors.New("store: not closed cleanly by its last writer")
+	// ErrNoSpace: a read-write Open, Put or Delete found too little free
+	// space on the store's file system for what Badger may write, and
+	// wrote nothing.
+	ErrNoSpace = errors.New("store: not enough free disk space")
 )
 
 // RefError is an error about one rule-set reference, like os.PathError for
@@ -49,13 +61,25 @@ func (e *RefError) Error() string { return e.Op + " " + e.Ref + ": " + e.Err.Err
 // Unwrap returns the cause.
 func (e *RefError) Unwrap() error { return e.Err }
 
-// Options configure Open. The zero value opens for reading and writing.
+// Options configure Open. The zero value opens for reading and writing,
+// and fails at once when another process holds the directory.
 type Options struct {
 	// ReadOnly opens the store without writing to it: Put and Delete fail
 	// with ErrReadOnly. Any number of read-only openers, in one process or
 	// several, may share a directory, but not with a read-write opener. The
 	// directory must hold a store that was closed cleanly.
 	ReadOnly bool
+
+	// LockWait is how long Open waits for the directory when another
+	// opener holds it (a reader started beside an import waits for the
+	// import, then reads what it committed). Open polls, at intervals
+	// growing from 10 ms to 1 s; after LockWait it fails with ErrLocked.
+	// Zero fails at once.
+	LockWait time.Duration
+
+	// Waiting, if set, is called once when Open finds the directory in use
+	// and starts to wait for it, so that a command can say why it pauses.
+	Waiting func()
 }
 
 // Store is a directory of versioned rule sets. Its methods are safe for
@@ -64,6 +88,11 @@ type Store struct {
 	db       *badger.DB
 	dir      string
 	readOnly bool
+	unlock   func() error // releases the directory lock (lockDir)
+
+	// broken holds the error of a panic or memory fault recovered inside
+	// Badger (guard); the Store then only returns it.
+	broken atomic.Pointer[error]
 }
 
 // formatKey holds the store's format version; formatVersion is the only
@@ -75,39 +104,58 @@ const (
 
 // badgerOptions are small settings for a store of a few rule sets, each a
 // few MB: no block cache (values are already zstd-compressed, so Badger's
-// own compression is off, which is what permits a zero cache), small
-// memtables, two compactors and goroutines (the target machines have two
-// cores), and values over 64 KiB in the value log, so that one transaction
-// holding all tables of a large rule set stays far below Badger's batch
-// limit (15% of MemTableSize). Writes are synced: a Put that returned
+// own compression is off, which is what permits a zero cache), memtables,
+// value-log files and value threshold as small as the largest rule set
+// allows (space.go says why), two compactors and goroutines (the target
+// machines have two cores). Writes are synced: a Put that returned
 // survives a power loss, not only a killed process, and rule sets are
 // written rarely enough that the sync costs nothing that matters.
+//
+// Badger verifies each table block it reads (OnBlockRead) and each value
+// it reads from the value log; the tables as a whole are verified before
+// it opens them (verifyTables), not by OnTableRead, which Badger runs on
+// goroutines where its panic on a bad block cannot be recovered. Where
+// this package locks the directory itself (ownLock), Badger's lock is
+// bypassed, being the same flock(2).
 func badgerOptions(dir string, readOnly bool) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithLogger(nil).
 		WithSyncWrites(!readOnly).
 		WithReadOnly(readOnly).
+		WithBypassLockGuard(ownLock).
 		WithMetricsEnabled(false).
 		WithCompression(options.None).
 		WithBlockCacheSize(0).
 		WithIndexCacheSize(0).
-		WithMemTableSize(8 << 20).
+		WithChecksumVerificationMode(options.OnBlockRead).
+		WithVerifyValueChecksum(true).
+		WithMemTableSize(memTableSize).
 		WithNumMemtables(2).
 		WithNumCompactors(2).
 		WithNumGoroutines(2).
-		WithValueThreshold(64 << 10).
-		WithValueLogFileSize(64 << 20)
+		WithValueThreshold(valueThreshold).
+		WithValueLogFileSize(valueLogFileSize)
 }
 
 // Open opens the store in dir. For reading and writing it creates dir and
 // an empty store as needed; read-only, dir must hold a store (else the error
 // wraps fs.ErrNotExist). Opening fails with ErrLocked while the directory is
-// held by a read-write opener, or, for a read-write open, by any opener,
-// and with ErrCorrupt when dir holds a store of another format or some other
-// program's Badger database. It adds no key to such a directory, but a
-// read-write open is Badger's: it may add a log file, and it replays the log
-// of a database whose writer never closed it before the check can run.
+// held by a read-write opener, or, for a read-write open, by any opener
+// (after waiting Options.LockWait); with ErrUnclean, read-only, when the
+// last writer never closed the store; with ErrCorrupt when a table fails
+// its checksums, or dir holds a store of another format or some other
+// program's Badger database; and, for reading and writing, with ErrNoSpace
+// when the file system lacks the space Badger may need (space.go). It adds
+// no key to a foreign directory, but a read-write open is Badger's: it may
+// add a log file, and it replays the log of a database whose writer never
+// closed it before the check can run.
 func Open(dir string, opts Options) (*Store, error) {
+	return OpenContext(context.Background(), dir, opts)
+}
+
+// OpenContext is Open, giving up waiting for the directory (LockWait) when
+// ctx is done.
+func OpenContext(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("store: open: empty directory name")
 	}
@@ -115,29 +163,165 @@ func Open(dir string, opts Options) (*Store, error) {
 		if err := mustHoldStore("open", dir); err != nil {
 			return nil, err
 		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("store: open: %w", err)
+	} else {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			// Before creating it: on a full disk, fail leaving no trace.
+			// (An existing store is checked under its lock, where the
+			// logs of a writer at work are not mistaken for a dead one's.)
+			if err := checkWritable(dir); err != nil {
+				return nil, fmt.Errorf("store: open %s: %w", dir, err)
+			}
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
 	}
-	db, err := badger.Open(badgerOptions(dir, opts.ReadOnly))
+	deadline := time.Now().Add(opts.LockWait)
+	delay := 10 * time.Millisecond
+	for waited := false; ; waited = true {
+		s, err := openOnce(dir, opts.ReadOnly)
+		if !errors.Is(err, ErrLocked) || opts.LockWait <= 0 {
+			return s, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("%w (still, after waiting %s)", err, opts.LockWait)
+		}
+		if !waited && opts.Waiting != nil {
+			opts.Waiting()
+		}
+		t := time.NewTimer(min(delay, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w (gave up waiting: %w)", err, context.Cause(ctx))
+		case <-t.C:
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
+
+// checkWritable is checkSpace for a read-write open of dir.
+func checkWritable(dir string) error {
+	need, err := spaceNeeded(dir, 0, true)
+	if err != nil {
+		return err
+	}
+	return checkSpace(dir, need, "opening the store for writing")
+}
+
+// openOnce is one attempt of OpenContext: lock, check, open.
+func openOnce(dir string, readOnly bool) (_ *Store, err error) {
+	fail := func(err error) (*Store, error) { return nil, fmt.Errorf("store: open %s: %w", dir, err) }
+	unlock, err := lockDir(dir, !readOnly)
+	if err != nil {
+		return fail(err)
+	}
+	unlock = sync.OnceValue(unlock) // Close may be called twice, as Badger's
+	keepLock := false
+	defer func() {
+		if err != nil && !keepLock {
+			unlock()
+		}
+	}()
+	unclean, err := hasMemtableLog(dir)
+	if err != nil {
+		return fail(err)
+	}
+	if readOnly && unclean {
+		// Badger would replay the log through a memory map, which faults
+		// on a full tmpfs; and it refuses it anyway.
+		return nil, uncleanError(dir)
+	}
+	if !readOnly {
+		if err := checkWritable(dir); err != nil {
+			return fail(err)
+		}
+	}
+	if err := verifyTables(dir, unclean); err != nil {
+		return fail(unreadable(dir, err))
+	}
+	var db *badger.DB
+	faulted, err := protect(dir, func() (err error) {
+		db, err = badger.Open(badgerOptions(dir, readOnly))
+		return err
+	})
+	if faulted {
+		// Badger may have started writing: keep other writers out until
+		// this process exits.
+		keepLock = !readOnly
+		return fail(unreadable(dir, err))
+	}
 	if err != nil {
 		// Badger formats the flock error with %v, so it cannot be matched
-		// with errors.Is; TestErrLocked pins the message.
+		// with errors.Is; TestErrLocked pins the message (where Badger
+		// locks, !ownLock).
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("store: open %s: %w (%v)", dir, ErrLocked, err)
 		}
-		// Likewise for the write-ahead log a writer left behind; TestUnclean
-		// pins it.
-		if opts.ReadOnly && strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error()) {
-			return nil, fmt.Errorf("store: open %s: %w: recover it with 'drg rules recover --store %s'", dir, ErrUnclean, dir)
+		// Likewise for the write-ahead log a writer left behind, where
+		// hasMemtableLog did not see it first.
+		if readOnly && strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error()) {
+			return nil, uncleanError(dir)
 		}
-		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+		return fail(unreadable(dir, badgerOpenError(err)))
 	}
-	s := &Store{db: db, dir: dir, readOnly: opts.ReadOnly}
-	if err := s.checkFormat(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	s := &Store{db: db, dir: dir, readOnly: readOnly, unlock: unlock}
+	if err := s.guard(s.checkFormat); err != nil {
+		if s.broken.Load() == nil {
+			db.Close()
+		} else {
+			keepLock = !readOnly
+		}
+		return fail(err)
 	}
 	return s, nil
+}
+
+// systemErrors are the errors of the system that badgerOpenError reports
+// as they are.
+var systemErrors = []error{syscall.EACCES, syscall.EPERM, syscall.EROFS, syscall.EMFILE,
+	syscall.ENFILE, syscall.ENOMEM, syscall.EIO, syscall.ENOSPC, syscall.ENOENT}
+
+// badgerOpenError classifies an error of badger.Open that the checks
+// before it did not foresee. Badger formats its causes with %+v, so only
+// the message is left to go by: one that names a system error (a file it
+// may not open or map) is returned as it is; any other, such as a
+// value-log header or a key registry that does not read ("Invalid datakey
+// id", "Encryption key mismatch") or a MANIFEST of another Badger version,
+// is damage, or a foreign directory, and wraps ErrCorrupt.
+func badgerOpenError(err error) error {
+	msg := err.Error()
+	for _, e := range systemErrors {
+		if strings.Contains(msg, e.Error()) {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: %w", ErrCorrupt, err)
+}
+
+// uncleanError is ErrUnclean with the way out. Recover writes, so after a
+// writer that died of a full disk it needs space first; it says so itself
+// (ErrNoSpace) when there is too little.
+func uncleanError(dir string) error {
+	return fmt.Errorf("store: open %s: %w: recover it with 'drg rules recover --store %s' (if the disk filled up, free space first)", dir, ErrUnclean, dir)
+}
+
+// hasMemtableLog reports whether dir holds a memtable log (*.mem). A
+// read-write opener keeps one while it runs and removes it when it closes
+// (flushed into a table, or empty); under the directory lock, one that is
+// there was left by a writer that never closed the store.
+func hasMemtableLog(dir string) (bool, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".mem") {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Recover makes a store whose last writer never closed it (ErrUnclean)
@@ -146,9 +330,11 @@ func Open(dir string, opts Options) (*Store, error) {
 // a Put or Delete that had not returned when its process died either
 // completed or left no trace, as a transaction does. Recover fails with
 // ErrLocked while another process holds the store, with an error wrapping
-// fs.ErrNotExist when dir holds no store, and with ErrCorrupt, as Open, when
-// it holds another format or another program's database; on a clean store
-// it changes nothing a reader can see.
+// fs.ErrNotExist when dir holds no store, with ErrNoSpace, as Open, when
+// the file system is too full to write (after a writer died of a full
+// disk: free space, then recover), and with ErrCorrupt, as Open, when it
+// holds another format or another program's database, or a damaged table;
+// on a clean store it changes nothing a reader can see.
 func Recover(dir string) error {
 	if err := mustHoldStore("recover", dir); err != nil {
 		return err
@@ -226,8 +412,25 @@ func (s *Store) ReadOnly() bool { return s.readOnly }
 // Close releases the directory and Badger's goroutines. A read-write store
 // writes its in-memory table to disk first. The Store must not be used
 // afterwards.
+//
+// A Store broken by a fault inside Badger (its methods returned an error
+// wrapping ErrCorrupt that says Badger failed) is not closed: Badger's
+// state is unknown, and closing it could wait forever on a lock the fault
+// left held. Its memory maps stay until the process exits; a read-only
+// Store releases the directory, a read-write one keeps it locked so that
+// no other writer starts beside Badger's goroutines.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	if p := s.broken.Load(); p != nil {
+		if s.readOnly {
+			s.unlock()
+		}
+		return fmt.Errorf("store: close %s: not closed after a fault: %w", s.dir, *p)
+	}
+	err := s.db.Close()
+	if uerr := s.unlock(); err == nil && uerr != nil {
+		err = uerr
+	}
+	if err != nil {
 		return fmt.Errorf("store: close %s: %w", s.dir, err)
 	}
 	return nil

@@ -419,7 +419,8 @@ func TestConcurrentReadOnly(t *testing.T) {
 	wg.Wait()
 }
 
-// TestErrLocked pins Badger's lock message, which Open translates to ErrLocked.
+// TestErrLocked: a second opener that conflicts gets ErrLocked, from this
+// package's lock (ownLock) or from Badger's message, which Open translates.
 func TestErrLocked(t *testing.T) {
 	dir := t.TempDir()
 	open(t, dir, false)
