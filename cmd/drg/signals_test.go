@@ -193,7 +193,7 @@ func noStackTrace(t *testing.T, stderr string) {
 	t.Helper()
 	for _, s := range []string{"panic:", "goroutine ", "SIGSEGV", "runtime."} {
 		if strings.Contains(stderr, s) {
-			t.Errorf("stderr holds a stack trace (%q): %s", s, stderr)
+			t.Errorf("stderr holds a stack trace (%q): %s", s, clip(stderr))
 		}
 	}
 }
