@@ -8,9 +8,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
 )
 
 // Name is the rule-set name the converter gives the scheme.
@@ -53,6 +55,10 @@ func (r *reader) table(file string, want []string, fn func(line int, c []string)
 		r.errs = append(r.errs, err)
 		return
 	}
+	if err := notUTF8(file, data); err != nil {
+		r.errs = append(r.errs, err)
+		return
+	}
 	lines := bytes.Split(data, []byte{'\n'})
 	header := strings.Split(strings.TrimRight(string(lines[0]), "\r"), "\t")
 	if len(header) < len(want) || strings.Join(header[:len(want)], "\t") != strings.Join(want, "\t") {
@@ -71,6 +77,27 @@ func (r *reader) table(file string, want []string, fn func(line int, c []string)
 		}
 		fn(i+2, c)
 	}
+}
+
+// notUTF8 refuses a national table that is not UTF-8, naming its encoding
+// as record.DecodeText judges it. The national tables are published in
+// UTF-8; a copy saved as GBK by a spreadsheet imported silently and stored
+// every name as mojibake. Unlike the project's own tables, which are
+// decoded with a warning, this converter has no warnings to give, so it
+// asks for the file to be converted.
+func notUTF8(file string, data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	_, enc, err := record.DecodeText(data)
+	var te *record.TextError
+	switch {
+	case errors.As(err, &te):
+		return fmt.Errorf("%s:%d: %s", file, te.Line, te.Detail())
+	case err != nil:
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return fmt.Errorf("%s: in %s, not UTF-8: convert it (iconv -f GB18030 -t UTF-8) and import again", file, strings.ToUpper(enc))
 }
 
 // code returns s normalised as a code of sys (upper case, one dot in

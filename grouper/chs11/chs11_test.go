@@ -14,6 +14,7 @@ import (
 	"github.com/medpay/drg/grouper/chs11"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/race"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // dataDir is the national scheme beside the project; tests skip without it.
@@ -246,6 +247,35 @@ func TestCondition(t *testing.T) {
 		}
 		if _, err := grouper.ParseExpr(chs11.Condition(in)); err != nil {
 			t.Errorf("converted %q does not parse: %v", in, err)
+		}
+	}
+}
+
+// TestGBKTableRefused: a national table saved as GBK used to import without
+// a word, storing every name as mojibake. It is refused naming the file,
+// its encoding and the fix; a GBK line in a UTF-8 table, naming the line.
+func TestGBKTableRefused(t *testing.T) {
+	gbk := func(s string) []byte {
+		b, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"whole file", gbk("code\tname\nK80.100\t胆囊结石伴急性胆囊炎\nJ18.900\t肺炎\n"),
+			"diagnoses.tsv: in GB18030, not UTF-8: convert it (iconv -f GB18030 -t UTF-8)"},
+		{"one line", append([]byte("code\tname\nK80.100\t胆囊结石伴急性胆囊炎\nJ18.000\t支气管肺炎\n"), gbk("J18.900\t肺炎\n")...),
+			"diagnoses.tsv:4: GBK, not UTF-8"},
+	} {
+		fsys := fstest.MapFS{"diagnoses.tsv": &fstest.MapFile{Data: tc.data}}
+		_, err := chs11.Read(fsys)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Read: %v; want an error with %q", tc.name, err, tc.want)
 		}
 	}
 }
