@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medpay/drg/bench"
-	"github.com/medpay/drg/bench/reference"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/reference"
+	"github.com/medpay/drg/internal/synth"
 )
 
 // benchSet is a rule set with records generated for it, built once.
@@ -28,7 +28,7 @@ var benchSets = sync.OnceValues(func() ([]*benchSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	sets := []*benchSet{{name: "sample", rs: sample}, {name: "full-scale", rs: bench.FullScaleRuleSet(1)}}
+	sets := []*benchSet{{name: "sample", rs: sample}, {name: "full-scale", rs: synth.FullScaleRuleSet(1)}}
 	if _, err := os.Stat(nationalDir); err == nil {
 		rs, err := chs11.Read(os.DirFS(nationalDir))
 		if err != nil {
@@ -37,7 +37,7 @@ var benchSets = sync.OnceValues(func() ([]*benchSet, error) {
 		sets = append(sets, &benchSet{name: "national", rs: rs})
 	}
 	for _, s := range sets {
-		if s.recs, err = bench.RecordSlice(s.rs, 1, benchRecords); err != nil {
+		if s.recs, err = synth.RecordSlice(s.rs, 1, benchRecords); err != nil {
 			return nil, err
 		}
 	}
@@ -157,7 +157,7 @@ func BenchmarkCompile(b *testing.B) {
 func BenchmarkFullScaleRuleSet(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		bench.FullScaleRuleSet(1)
+		synth.FullScaleRuleSet(1)
 	}
 }
 
@@ -165,7 +165,7 @@ func BenchmarkFullScaleRuleSet(b *testing.B) {
 func BenchmarkRecords(b *testing.B) {
 	for _, s := range loadSets(b) {
 		b.Run(s.name+"/generate", func(b *testing.B) {
-			gen, err := bench.NewGenerator(s.rs, 1)
+			gen, err := synth.NewGenerator(s.rs, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -179,7 +179,7 @@ func BenchmarkRecords(b *testing.B) {
 			reportRate(b, n)
 		})
 		b.Run(s.name+"/csv", func(b *testing.B) {
-			gen, err := bench.NewGenerator(s.rs, 1)
+			gen, err := synth.NewGenerator(s.rs, 1)
 			if err != nil {
 				b.Fatal(err)
 			}

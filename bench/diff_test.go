@@ -9,11 +9,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/medpay/drg/bench"
-	"github.com/medpay/drg/bench/reference"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/reference"
+	"github.com/medpay/drg/internal/synth"
 )
+
+// nationalDir holds the CHS-DRG 1.1 tables, when the shared data is present.
+const nationalDir = "../../shared/data/chs-drg-1.1"
 
 // TestDiffFullScale compares the compiled grouper with the reference
 // grouper on generated records of the full-scale rule set and the national
@@ -23,7 +27,7 @@ func TestDiffFullScale(t *testing.T) {
 	if testing.Short() {
 		n = 500
 	}
-	t.Run("full-scale", func(t *testing.T) { diffGenerated(t, bench.FullScaleRuleSet(4), n) })
+	t.Run("full-scale", func(t *testing.T) { diffGenerated(t, synth.FullScaleRuleSet(4), n) })
 	t.Run("national", func(t *testing.T) {
 		if _, err := os.Stat(nationalDir); err != nil {
 			t.Skipf("national tables not present: %v", err)
@@ -39,7 +43,7 @@ func diffGenerated(t *testing.T, rs *grouper.RuleSet, n int) {
 	require.NoError(t, err)
 	ref, err := reference.New(rs)
 	require.NoError(t, err)
-	recs, err := bench.RecordSlice(rs, 9, n)
+	recs, err := synth.RecordSlice(rs, 9, n)
 	require.NoError(t, err)
 
 	diffs := make([]string, n)
@@ -75,4 +79,12 @@ func diffGenerated(t *testing.T, rs *grouper.RuleSet, n int) {
 func key(r grouper.Result) string {
 	return fmt.Sprintf("status=%s reason=%q mdc=%q adrg=%q drg=%q pdx=%q tcm=%q/%d cc=%s/%q",
 		r.Status, r.Reason, r.MDC, r.ADRG, r.DRG, r.PrincipalDx, r.TCMSource, r.TCMLine, r.CCLevel, r.CCCode)
+}
+
+// show prints every field of r, for a failure message.
+func show(r *record.Record) string {
+	return fmt.Sprintf("%s %s %d %s %d %d/%d/%d %s..%s %d %d %s %q %s/%s %q %g %g %g %t",
+		r.ID, r.HospitalID, r.HospitalLevel, r.HospitalKind, r.Sex, r.AgeYears, r.AgeDays, r.BirthWeightG,
+		r.AdmitDate, r.DischargeDate, r.LOSDays, r.DischargeMethod, r.PrincipalDx, r.SecondaryDx,
+		r.TCMPrincipalDx, r.TCMSyndrome, r.Procedures, r.VentHours, r.TotalCost, r.TCMCost, r.DayWard)
 }

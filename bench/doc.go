@@ -1,39 +1,22 @@
-// Package bench generates synthetic data at production scale, for
-// benchmarks and tests of the grouping engine.
-//
-//   - FullScaleRuleSet builds a rule set with the shape and size of the
-//     national CHS-DRG 1.1 scheme (26 MDCs, ~400 ADRGs, ~630 DRGs, ~30 000
-//     diagnosis and ~12 000 procedure codes, CC/MCC lists with exclusion
-//     tables, a TCM mapping, a DIP catalogue and weights.tsv) from invented
-//     codes. It compiles with grouper.Compile.
-//   - Generator, Records and RecordSlice produce realistic discharge records
-//     for any rule set: principal diagnoses skewed towards frequent ADRGs and
-//     codes, secondaries with CCs and MCCs, procedures, age and sex
-//     consistent with the MDC, TCM-coded principals, day-ward stays,
-//     hospitals, dates and log-normal costs.
-//   - DirtyRecords spoils a few percent of those records the way real
-//     exports are spoilt (lower case, missing dots, full-width characters,
-//     padding) or makes them invalid (no id, bad codes, discharge before
-//     admission), reporting each Defect; WriteRecords writes either kind with
-//     record.Create.
-//
-// Everything is deterministic: the same seed gives the same rule set and the
-// same records, byte for byte.
-//
-// The subpackage reference is a deliberately simple grouper that interprets
-// a rule set directly; the tests compare it with the compiled grouper and
-// the benchmarks (bench_timing_test.go) measure both:
+// Package bench measures the grouping engine at production scale: Run is
+// everything `drg bench` prints (the grouping core on in-memory records,
+// end-to-end `drg group` as a child process, the reference grouper on the
+// same records, rule-set open + compile from the store), and the package's
+// Go benchmarks measure each stage:
 //
 //	go test ./bench/ -run '^$' -bench . -benchtime 2s
 //
+// The data is synthetic and deterministic (internal/synth: the full-scale
+// rule set, records, dirty records); the reference grouper
+// (internal/reference) is the deliberately simple twin that the tests here
+// and there hold the compiled grouper to.
+//
 // Example:
 //
-//	rs := bench.FullScaleRuleSet(1)
-//	g, err := grouper.Compile(rs)
+//	r, err := bench.Run(ctx, bench.Config{Records: 2_000_000, Seed: 1, DRGExe: exe})
 //	...
-//	err = bench.Records(rs, 42, 1_000_000, func(rec *record.Record) error {
-//		res := g.Group(rec)
-//		...
-//		return nil
-//	})
+//	fmt.Println(r.Core.RecordsPerSecCore, r.EndToEnd.RecordsPerSec)
+//
+// Layer: benchmarks, above everything they measure and below only the
+// command (drg bench).
 package bench

@@ -17,10 +17,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/medpay/drg/bench/reference"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/grouper/store"
+	"github.com/medpay/drg/internal/reference"
+	"github.com/medpay/drg/internal/synth"
 )
 
 // Config configures Run, the measurement behind `drg bench`.
@@ -119,7 +120,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	// Rule set: build, store, open + compile.
 	t0 := time.Now()
-	rs := FullScaleRuleSet(cfg.Seed)
+	rs := synth.FullScaleRuleSet(cfg.Seed)
 	r.Compile.BuildMS = ms(time.Since(t0))
 	r.RuleSet.MDCs, r.RuleSet.ADRGs, r.RuleSet.DRGs = len(rs.MDCs), len(rs.ADRGs), len(rs.DRGs)
 	r.RuleSet.Diagnoses, r.RuleSet.Procedures, r.RuleSet.ListCodes = len(rs.Diagnoses), len(rs.Procedures), len(rs.Lists)
@@ -161,7 +162,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	// Core: records in memory.
 	coreN := min(cfg.Records, 500_000)
-	recs, err := RecordSlice(rs, cfg.Seed+1, coreN)
+	recs, err := synth.RecordSlice(rs, cfg.Seed+1, coreN)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +226,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return r, nil
 	}
 	in := filepath.Join(dir, "in.csv.zst")
-	if _, err := WriteRecords(in, rs, cfg.Seed+2, cfg.Records, &DirtyOptions{Dirty: 0.02, Invalid: 0.01}); err != nil {
+	if _, err := synth.WriteRecords(in, rs, cfg.Seed+2, cfg.Records, &synth.DirtyOptions{Dirty: 0.02, Invalid: 0.01}); err != nil {
 		return nil, err
 	}
 	fi, err := os.Stat(in)

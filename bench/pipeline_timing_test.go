@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/medpay/drg/bench"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/synth"
 	"github.com/medpay/drg/weights"
 )
 
@@ -30,7 +30,7 @@ type pipelineInput struct {
 }
 
 var pipelineData = sync.OnceValues(func() (*pipelineInput, error) {
-	rs := bench.FullScaleRuleSet(1)
+	rs := synth.FullScaleRuleSet(1)
 	g, err := grouper.Compile(rs)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ var pipelineData = sync.OnceValues(func() (*pipelineInput, error) {
 		dst  *[]byte
 	}{{"in.csv", &in.csv}, {"in.csv.zst", &in.zst}} {
 		path := filepath.Join(dir, f.name)
-		if _, err := bench.WriteRecords(path, rs, 1, pipelineRecords, &bench.DirtyOptions{Dirty: 0.02, Invalid: 0.01}); err != nil {
+		if _, err := synth.WriteRecords(path, rs, 1, pipelineRecords, &synth.DirtyOptions{Dirty: 0.02, Invalid: 0.01}); err != nil {
 			return nil, err
 		}
 		if *f.dst, err = os.ReadFile(path); err != nil {

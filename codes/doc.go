@@ -22,4 +22,7 @@
 //	if hit, ok := m.Map("A07.01.01", "B02.03.05"); ok {
 //		fmt.Println(hit.Western, hit.Line) // I63.900 7
 //	}
+//
+// Layer: the vocabulary, above only the machinery of internal/. It imports
+// no other package of this module, and every domain package speaks it.
 package codes

@@ -154,7 +154,7 @@ func Compile(rs *RuleSet) (*Grouper, error) {
 	c := &compiler{g: g, rs: rs, listIdx: map[listKey]int32{}, entries: map[listKey][]int{}, owners: map[string]bool{"*": true}}
 	c.intern()
 	if err := c.tcm(); err != nil {
-		c.errorf(FileTCM, 0, "%v", err)
+		c.errorf(FileTCM, 0, err, "%v", err)
 	}
 	c.structure()
 	c.collectLists()
@@ -175,8 +175,25 @@ func Compile(rs *RuleSet) (*Grouper, error) {
 	return g, nil
 }
 
-func (c *compiler) errorf(file string, line int, format string, args ...any) {
-	c.errs = append(c.errs, &Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+// errorf records an error-level problem; cause becomes Problem.Err.
+func (c *compiler) errorf(file string, line int, cause error, format string, args ...any) {
+	c.errs = append(c.errs, &Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Err: cause})
+}
+
+// causeError is an error whose text is msg and whose cause, for errors.Is,
+// is err: list gives the words that messages and tests pin ("no list
+// \"zd\"") and still names the kind of problem.
+type causeError struct {
+	msg string
+	err error
+}
+
+func (e *causeError) Error() string { return e.msg }
+func (e *causeError) Unwrap() error { return e.err }
+
+// causef returns a causeError with cause err and the formatted text.
+func causef(err error, format string, args ...any) error {
+	return &causeError{msg: fmt.Sprintf(format, args...), err: err}
 }
 
 // intern gives every code of the rule set an ID: dictionaries first, so that
@@ -238,7 +255,7 @@ func (c *compiler) tcm() error {
 func (c *compiler) structure() {
 	g, rs := c.g, c.rs
 	if len(rs.MDCs) > maxMDCs {
-		c.errorf(FileMDC, 0, "%d MDCs, at most %d", len(rs.MDCs), maxMDCs)
+		c.errorf(FileMDC, 0, ErrRuleSet, "%d MDCs, at most %d", len(rs.MDCs), maxMDCs)
 		return
 	}
 	// MDCs are tried by their order column, whatever the row order.
@@ -250,10 +267,10 @@ func (c *compiler) structure() {
 	mdcPos := map[string]int{}
 	for i, m := range mdcOrder {
 		if i > 0 && mdcOrder[i-1].Order == m.Order {
-			c.errorf(FileMDC, m.Line, "MDC %s has order %d, like MDC %s", m.Code, m.Order, mdcOrder[i-1].Code)
+			c.errorf(FileMDC, m.Line, ErrRuleSet, "MDC %s has order %d, like MDC %s", m.Code, m.Order, mdcOrder[i-1].Code)
 		}
 		if _, dup := mdcPos[m.Code]; dup {
-			c.errorf(FileMDC, m.Line, "MDC %s defined twice", m.Code)
+			c.errorf(FileMDC, m.Line, ErrRuleSet, "MDC %s defined twice", m.Code)
 			continue
 		}
 		mdcPos[m.Code] = len(g.mdcs)
@@ -267,10 +284,10 @@ func (c *compiler) structure() {
 		mi, ok := mdcPos[a.MDC]
 		switch {
 		case !ok:
-			c.errorf(FileADRG, a.Line, "ADRG %s names MDC %q, which is not defined", a.Code, a.MDC)
+			c.errorf(FileADRG, a.Line, ErrUnknownReference, "ADRG %s names MDC %q, which is not defined", a.Code, a.MDC)
 			continue
 		case seen[a.Code]:
-			c.errorf(FileADRG, a.Line, "ADRG %s defined twice", a.Code)
+			c.errorf(FileADRG, a.Line, ErrRuleSet, "ADRG %s defined twice", a.Code)
 			continue
 		}
 		seen[a.Code] = true
@@ -283,10 +300,10 @@ func (c *compiler) structure() {
 		d := &rs.DRGs[i]
 		switch {
 		case !seen[d.ADRG]:
-			c.errorf(FileDRG, d.Line, "DRG %s names ADRG %q, which is not defined", d.Code, d.ADRG)
+			c.errorf(FileDRG, d.Line, ErrUnknownReference, "DRG %s names ADRG %q, which is not defined", d.Code, d.ADRG)
 			continue
 		case seenDRG[d.Code]:
-			c.errorf(FileDRG, d.Line, "DRG %s defined twice", d.Code)
+			c.errorf(FileDRG, d.Line, ErrRuleSet, "DRG %s defined twice", d.Code)
 			continue
 		}
 		seenDRG[d.Code] = true
@@ -300,7 +317,7 @@ func (c *compiler) structure() {
 		m.qyAt = -1
 		for k, a := range as {
 			if k > 0 && as[k-1].Order == a.Order {
-				c.errorf(FileADRG, a.Line, "ADRG %s has order %d, like ADRG %s of MDC %s", a.Code, a.Order, as[k-1].Code, m.code)
+				c.errorf(FileADRG, a.Line, ErrRuleSet, "ADRG %s has order %d, like ADRG %s of MDC %s", a.Code, a.Order, as[k-1].Code, m.code)
 			}
 			if m.qyAt < 0 && a.Kind() == KindMedical {
 				m.qyAt = len(g.adrgs)
@@ -309,11 +326,11 @@ func (c *compiler) structure() {
 			ds := drgsOf[a.Code]
 			slices.SortStableFunc(ds, func(x, y *DRG) int { return x.Order - y.Order })
 			if len(ds) == 0 {
-				c.errorf(FileADRG, a.Line, "ADRG %s has no DRG", a.Code)
+				c.errorf(FileADRG, a.Line, ErrRuleSet, "ADRG %s has no DRG", a.Code)
 			}
 			for j, d := range ds {
 				if j > 0 && ds[j-1].Order == d.Order {
-					c.errorf(FileDRG, d.Line, "DRG %s has order %d, like DRG %s of ADRG %s", d.Code, d.Order, ds[j-1].Code, a.Code)
+					c.errorf(FileDRG, d.Line, ErrRuleSet, "DRG %s has order %d, like DRG %s of ADRG %s", d.Code, d.Order, ds[j-1].Code, a.Code)
 				}
 				g.drgs = append(g.drgs, cdrg{code: d.Code, src: d})
 			}
@@ -326,7 +343,7 @@ func (c *compiler) structure() {
 		}
 	}
 	if len(g.adrgs) > 1<<16 {
-		c.errorf(FileADRG, 0, "%d ADRGs, at most %d", len(g.adrgs), 1<<16)
+		c.errorf(FileADRG, 0, ErrRuleSet, "%d ADRGs, at most %d", len(g.adrgs), 1<<16)
 	}
 }
 
@@ -335,7 +352,7 @@ func (c *compiler) collectLists() {
 	for i := range c.rs.Lists {
 		l := &c.rs.Lists[i]
 		if !c.owners[l.Owner] {
-			c.errorf(FileLists, l.Line, "list %s owned by %q, which is neither an MDC, an ADRG nor *", l.List, l.Owner)
+			c.errorf(FileLists, l.Line, ErrUnknownReference, "list %s owned by %q, which is neither an MDC, an ADRG nor *", l.List, l.Owner)
 			continue
 		}
 		k := listKey{l.Owner, l.List, 0}
@@ -345,10 +362,10 @@ func (c *compiler) collectLists() {
 			c.entries[k] = append(c.entries[k], i)
 		}
 	}
-	if c.rs.Options.QY {
-		idx, err := c.list([]string{"*"}, c.rs.Options.QYList, 0, codes.SystemProcedure)
+	if c.rs.Behaviour.QY {
+		idx, err := c.list([]string{"*"}, c.rs.Behaviour.QYList, 0, codes.SystemProcedure)
 		if err != nil {
-			c.errorf(FileRuleSet, 0, "option qy_list: %v", err)
+			c.errorf(FileRuleSet, 0, err, "option qy_list: %v", err)
 		}
 		c.g.qyList = idx
 	}
@@ -361,7 +378,7 @@ func (c *compiler) list(scopes []string, name string, group int, sys codes.Syste
 		k := listKey{owner, name, group}
 		if idx, ok := c.listIdx[k]; ok {
 			if c.g.lists[idx].system != sys {
-				return 0, fmt.Errorf("list %s holds %s codes, the condition needs %s codes", name, c.g.lists[idx].system, sys)
+				return 0, causef(ErrRuleSet, "list %s holds %s codes, the condition needs %s codes", name, c.g.lists[idx].system, sys)
 			}
 			return idx, nil
 		}
@@ -374,13 +391,13 @@ func (c *compiler) list(scopes []string, name string, group int, sys codes.Syste
 			cl.name += fmt.Sprintf("[%d]", group)
 		}
 		if cl.system != sys {
-			return 0, fmt.Errorf("list %s holds %s codes, the condition needs %s codes", name, cl.system, sys)
+			return 0, causef(ErrRuleSet, "list %s holds %s codes, the condition needs %s codes", name, cl.system, sys)
 		}
 		regionIdx := map[string]int{}
 		for _, ei := range ents {
 			e := &c.rs.Lists[ei]
 			if e.System != cl.system {
-				return 0, fmt.Errorf("line %d: list %s mixes %s and %s codes", e.Line, cl.name, cl.system, e.System)
+				return 0, causef(ErrRuleSet, "line %d: list %s mixes %s and %s codes", e.Line, cl.name, cl.system, e.System)
 			}
 			ids := c.expand(e.System, e.Code)
 			cl.codes.AddMany(ids)
@@ -410,7 +427,7 @@ func (c *compiler) list(scopes []string, name string, group int, sys codes.Syste
 		c.listIdx[k] = idx
 		return idx, nil
 	}
-	return 0, fmt.Errorf("no list %q", name)
+	return 0, causef(ErrUnknownReference, "no list %q", name)
 }
 
 // expand returns the IDs a list entry matches: the code and, for diagnoses,
@@ -438,7 +455,7 @@ func (c *compiler) conditions() {
 	for _, ch := range checks {
 		n, err := c.compileCond(ch.Condition, []string{"*"})
 		if err != nil {
-			c.errorf(FileChecks, ch.Line, "check %q: %v", ch.Reason, err)
+			c.errorf(FileChecks, ch.Line, err, "check %q: %v", ch.Reason, err)
 		}
 		g.checks = append(g.checks, ccheck{cond: n, reason: ch.Reason, src: ch})
 	}
@@ -446,7 +463,7 @@ func (c *compiler) conditions() {
 		m := &g.mdcs[i]
 		n, err := c.compileCond(m.src.Condition, []string{m.code, "*"})
 		if err != nil {
-			c.errorf(FileMDC, m.src.Line, "MDC %s: %v", m.code, err)
+			c.errorf(FileMDC, m.src.Line, err, "MDC %s: %v", m.code, err)
 		}
 		m.cond = n
 	}
@@ -454,14 +471,14 @@ func (c *compiler) conditions() {
 		a := &g.adrgs[i]
 		n, err := c.compileCond(a.src.Condition, []string{a.code, g.mdcs[a.mdc].code, "*"})
 		if err != nil {
-			c.errorf(FileADRG, a.src.Line, "ADRG %s: %v", a.code, err)
+			c.errorf(FileADRG, a.src.Line, err, "ADRG %s: %v", a.code, err)
 		}
 		a.cond = n
 		for j := a.first; j < a.end; j++ {
 			d := &g.drgs[j]
 			n, err := c.compileCond(d.src.Condition, []string{a.code, g.mdcs[a.mdc].code, "*"})
 			if err != nil {
-				c.errorf(FileDRG, d.src.Line, "DRG %s: %v", d.code, err)
+				c.errorf(FileDRG, d.src.Line, err, "DRG %s: %v", d.code, err)
 			}
 			d.cond = n
 		}

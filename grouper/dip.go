@@ -88,7 +88,7 @@ func (c *compiler) dip() error {
 		cg := &cat.Core[i]
 		key := cg.Dx + "\x00" + strings.Join(cg.Procedures, "|")
 		if prev, dup := seen[key]; dup {
-			errs = append(errs, &Problem{File: FileDIPCore, Line: cg.Line, Msg: fmt.Sprintf("group %s repeats the diagnosis and procedures of line %d", cg.Code, prev)})
+			errs = append(errs, &Problem{File: FileDIPCore, Line: cg.Line, Msg: fmt.Sprintf("group %s repeats the diagnosis and procedures of line %d", cg.Code, prev), Err: ErrRuleSet})
 			continue
 		}
 		seen[key] = cg.Line
@@ -121,7 +121,7 @@ func (c *compiler) dip() error {
 			d.comp[id] = slot
 		}
 		if slot[cl] != 0 {
-			errs = append(errs, &Problem{File: FileDIPComprehend, Line: cg.Line, Msg: fmt.Sprintf("group %s repeats category %s class %s", cg.Code, cg.Category, cg.Class)})
+			errs = append(errs, &Problem{File: FileDIPComprehend, Line: cg.Line, Msg: fmt.Sprintf("group %s repeats category %s class %s", cg.Code, cg.Category, cg.Class), Err: ErrRuleSet})
 			continue
 		}
 		d.compG = append(d.compG, cg)

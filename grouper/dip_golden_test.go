@@ -132,12 +132,12 @@ func TestSampleDIPGolden(t *testing.T) {
 	reached := map[string]bool{}
 	for _, c := range cases {
 		rec := c.rec
-		res := g.GroupScheme(&rec, grouper.SchemeDIP, false)
+		res := g.GroupScheme(&rec, grouper.SchemeDIP, nil)
 		d := res.DIP
 		got := []string{d.Group, d.Kind.String(), strconv.FormatFloat(d.Score, 'f', -1, 64), d.Severity.String(), d.Reason}
 		want := []string{c.group, c.kind, strconv.FormatFloat(c.score, 'f', -1, 64), c.severity, c.reason}
 		if strings.Join(got, "|") != strings.Join(want, "|") {
-			tr := g.GroupScheme(&rec, grouper.SchemeDIP, true).Trace
+			tr := g.GroupScheme(&rec, grouper.SchemeDIP, new(grouper.Trace)).Trace
 			t.Errorf("line %d %s: got group|kind|score|severity|reason %q, want %q\n  why: %s\n  trace:\n%s", c.line, rec.ID, got, want, c.why, tr)
 		}
 		if e, ok := cat[c.group]; c.group != "" && (!ok || e.score != c.score || e.kind != c.kind) {
@@ -157,7 +157,7 @@ func TestSampleDIPGolden(t *testing.T) {
 			t.Errorf("line %d %s: DIP-only grouping set DRG fields: drg=%q status=%s reason=%q", c.line, rec.ID, res.DRG, res.Status, res.Reason)
 		}
 
-		both := g.GroupScheme(&rec, grouper.SchemeBoth, false)
+		both := g.GroupScheme(&rec, grouper.SchemeBoth, nil)
 		if both.DIP != d {
 			t.Errorf("line %d %s: DIP under both = %+v, under dip = %+v", c.line, rec.ID, both.DIP, d)
 		}
@@ -167,7 +167,7 @@ func TestSampleDIPGolden(t *testing.T) {
 			t.Errorf("line %d %s: DRG under both = %s %s %s %s, alone = %s %s %s %s", c.line, rec.ID,
 				both.Status, both.Reason, both.DRG, both.CCLevel, drgOnly.Status, drgOnly.Reason, drgOnly.DRG, drgOnly.CCLevel)
 		}
-		if ex := g.GroupScheme(&rec, grouper.SchemeBoth, true); ex.DIP != d || ex.DRG != drgOnly.DRG {
+		if ex := g.GroupScheme(&rec, grouper.SchemeBoth, new(grouper.Trace)); ex.DIP != d || ex.DRG != drgOnly.DRG {
 			t.Errorf("line %d %s: traced grouping differs: DIP %+v DRG %s, want %+v %s", c.line, rec.ID, ex.DIP, ex.DRG, d, drgOnly.DRG)
 		}
 		// The DIP severity is the DRG complication level.

@@ -75,7 +75,7 @@ func TestGroupDIP(t *testing.T) {
 		{"no group", "J18.900", nil, nil, "", DIPNone, 0, CCNone},
 	} {
 		rec := record.Record{ID: tc.name, Sex: 1, AgeYears: 50, PrincipalDx: tc.pdx, SecondaryDx: tc.sdx, Procedures: tc.procs}
-		res := g.GroupScheme(&rec, SchemeDIP, false)
+		res := g.GroupScheme(&rec, SchemeDIP, nil)
 		d := res.DIP
 		if d.Group != tc.group || d.Kind != tc.kind || d.Score != tc.score || d.Severity != tc.sev {
 			t.Errorf("%s: got %s %s %g %s, want %s %s %g %s", tc.name, d.Group, d.Kind, d.Score, d.Severity, tc.group, tc.kind, tc.score, tc.sev)
@@ -86,7 +86,7 @@ func TestGroupDIP(t *testing.T) {
 		if res.DRG != "" || res.Status != 0 {
 			t.Errorf("%s: DIP-only grouping set DRG fields: %s %s", tc.name, res.DRG, res.Status)
 		}
-		both := g.GroupScheme(&rec, SchemeBoth, true)
+		both := g.GroupScheme(&rec, SchemeBoth, new(Trace))
 		if both.DIP != d {
 			t.Errorf("%s: DIP under both = %+v, under dip = %+v", tc.name, both.DIP, d)
 		}
@@ -100,9 +100,12 @@ func TestDIPDoesNotAllocate(t *testing.T) {
 	if race.Enabled {
 		t.Skip(race.SkipAllocs)
 	}
+	if invariants {
+		t.Skip("allocation counts are not meaningful under -tags invariants: GroupScheme also runs the traced full walk")
+	}
 	g := dipFixture(t)
 	rec := record.Record{ID: "x", Sex: 1, AgeYears: 50, PrincipalDx: "K80.100", SecondaryDx: []string{"J18.900"}, Procedures: []string{"51.2300", "51.1000"}}
-	if n := testing.AllocsPerRun(1000, func() { g.GroupScheme(&rec, SchemeBoth, false) }); n != 0 {
+	if n := testing.AllocsPerRun(1000, func() { g.GroupScheme(&rec, SchemeBoth, nil) }); n != 0 {
 		t.Errorf("GroupScheme(both) allocates %.1f times", n)
 	}
 }
@@ -151,7 +154,7 @@ func TestDIPCategoryCore(t *testing.T) {
 	}
 	for pdx, want := range map[string]string{"I10.x00": "I10-C", "I10.x00x002": "I10-C", "I10": "I10-C", "K80.100": "K80.1-C"} {
 		rec := record.Record{ID: "1", Sex: 1, AgeYears: 60, PrincipalDx: pdx}
-		if got := g.GroupScheme(&rec, SchemeDIP, false).DIP.Group; got != want {
+		if got := g.GroupScheme(&rec, SchemeDIP, nil).DIP.Group; got != want {
 			t.Errorf("%s: DIP group %q, want %q", pdx, got, want)
 		}
 	}
@@ -193,7 +196,7 @@ func TestDIPWrongLevelWarn(t *testing.T) {
 	}
 	for pdx, want := range map[string]string{"K80.100": "K80-C", "K80.200": "C", "J18.900": "D"} {
 		rec := record.Record{ID: "r", Sex: 1, AgeYears: 40, PrincipalDx: pdx}
-		if res := g.GroupScheme(&rec, SchemeDIP, false); res.DIP.Group != want {
+		if res := g.GroupScheme(&rec, SchemeDIP, nil); res.DIP.Group != want {
 			t.Errorf("%s: DIP group %q, want %q", pdx, res.DIP.Group, want)
 		}
 	}

@@ -8,7 +8,8 @@
 // example "pdx in zd AND main_proc in ss" or "has_mcc OR has_cc". Rule sets
 // are read from and written to directories of TSV tables (ReadTables,
 // RuleSet.EncodeTables), which round-trip byte for byte; problems are
-// reported with file, line and column.
+// reported with file, line and column, and a cause that errors.Is can test
+// (ErrTableSyntax, ErrUnknownReference, ErrSyntax, ErrRuleSet).
 //
 // Compile turns a RuleSet into a Grouper: every code is interned to a dense
 // integer ID, every list becomes a roaring bitmap of IDs (flattened once more
@@ -22,10 +23,22 @@
 //	g, err := grouper.Compile(rs)
 //	res := g.Group(&rec)        // res.DRG, res.MDC, res.ADRG, res.CCLevel ...
 //	res = g.Explain(&rec)       // the same, with res.Trace: every decision in order
-//	res = g.GroupScheme(&rec, grouper.SchemeBoth, false) // also res.DIP
+//	res = g.GroupScheme(&rec, grouper.SchemeBoth, nil) // also res.DIP; a *Trace instead of nil traces
 //
 // The embedded Sample rule set is self-authored for demos and tests; it is
 // not the official scheme. Package grouper/chs11 converts the national
 // CHS-DRG 1.1 tables, grouper/store keeps rule sets versioned in Badger, and
 // grouper/batch runs files through a Grouper in parallel.
+//
+// Built with -tags invariants (as CI runs the grouper's tests; after
+// pebble's invariants builds), GroupScheme checks its own shortcut on every
+// call: without a trace it tries only the MDCs and ADRGs the record's codes
+// can trigger, so it then groups the record again by the full walk a trace
+// takes, and panics, naming the record and both results, if they differ
+// (invariants.go). In an ordinary build the check is compiled out.
+//
+// Layer: the grouping core, above the input model (grouper/record) and
+// codes; it imports neither pricing (weights), the pipeline (grouper/batch)
+// nor the store (Badger), and is the only user of the roaring bitmaps
+// (internal/lint checks each).
 package grouper

@@ -120,3 +120,75 @@ func TestExplainBothPrincipals(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceReuse: GroupScheme fills a caller's Trace, resetting it first, so
+// one Trace serves record after record and gives each the trace Explain
+// gives it alone; a nil Trace traces nothing.
+func TestTraceReuse(t *testing.T) {
+	g := compiledSample(t)
+	recs := []record.Record{
+		{ID: "long", Sex: 1, AgeYears: 60, PrincipalDx: "K80.100", SecondaryDx: []string{"J18.900", "Z99.999"}, Procedures: []string{"51.2300"}},
+		{ID: "short", Sex: 1, AgeYears: 60, PrincipalDx: "I63.900"},
+		{ID: "tcm", Sex: 1, AgeYears: 60, TCMPrincipalDx: "A07.01.01", TCMSyndrome: "B04.02.03"},
+	}
+	var tr Trace
+	for _, scheme := range []Scheme{SchemeDRG, SchemeBoth} {
+		for i := range recs {
+			rec := &recs[i]
+			res := g.GroupScheme(rec, scheme, &tr)
+			if res.Trace != &tr {
+				t.Fatalf("%s: Result.Trace is %p, want the caller's %p", rec.ID, res.Trace, &tr)
+			}
+			fresh := g.GroupScheme(rec, scheme, new(Trace))
+			if got, want := tr.String(), fresh.Trace.String(); got != want {
+				t.Errorf("%s %s: reused trace\n%s\nwant, as with a new Trace,\n%s", rec.ID, scheme, got, want)
+			}
+			plain := g.GroupScheme(rec, scheme, nil)
+			if plain.Trace != nil || plain.DRG != res.DRG || plain.DIP != res.DIP {
+				t.Errorf("%s %s: without a trace got %s %+v trace %v, want %s %+v and no trace", rec.ID, scheme, plain.DRG, plain.DIP, plain.Trace, res.DRG, res.DIP)
+			}
+		}
+	}
+	c := cap(tr.Steps)
+	tr.Reset()
+	if len(tr.Steps) != 0 || cap(tr.Steps) != c {
+		t.Errorf("Reset: len %d cap %d, want 0 and the capacity %d kept", len(tr.Steps), cap(tr.Steps), c)
+	}
+	var none *Trace
+	none.Reset() // nil means not tracing: a no-op, not a panic
+}
+
+// TestParseScheme: the scheme names, in any case and with white space
+// around them (a pay_scheme column written by a spreadsheet), and nothing else.
+func TestParseScheme(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Scheme
+		ok   bool
+	}{
+		{"drg", SchemeDRG, true},
+		{"dip", SchemeDIP, true},
+		{"both", SchemeBoth, true},
+		{"DRG", SchemeDRG, true},
+		{"Dip", SchemeDIP, true},
+		{" BOTH\t", SchemeBoth, true},
+		{"", 0, false},
+		{"dipx", 0, false},
+		{"drg,dip", 0, false},
+		{"none", 0, false},
+	} {
+		got, err := ParseScheme(tc.in)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("ParseScheme(%q) = %v, %v; want %v, ok %t", tc.in, got, err, tc.want, tc.ok)
+		}
+		if tc.ok && got.String() != strings.ToLower(strings.TrimSpace(tc.in)) {
+			t.Errorf("%v.String() = %q, want the name %q parses from", got, got.String(), tc.in)
+		}
+	}
+	if s := Scheme(0).String(); s != "unknown" {
+		t.Errorf("Scheme(0).String() = %q, want unknown", s)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = ParseScheme(" Dip ") }); n != 0 {
+		t.Errorf("ParseScheme allocates %.1f times", n)
+	}
+}

@@ -40,8 +40,8 @@ func TestSampleTables(t *testing.T) {
 	if !rs.Sample || !strings.Contains(rs.Description, "SAMPLE") {
 		t.Errorf("sample=%t description=%q: must be marked as a sample", rs.Sample, rs.Description)
 	}
-	if !rs.Options.QY || rs.Options.QYList != "or_procedures" || rs.Options.FallThrough {
-		t.Errorf("options = %+v, want qy=true qy_list=or_procedures fall_through=false", rs.Options)
+	if !rs.Behaviour.QY || rs.Behaviour.QYList != "or_procedures" || rs.Behaviour.FallThrough {
+		t.Errorf("options = %+v, want qy=true qy_list=or_procedures fall_through=false", rs.Behaviour)
 	}
 	if _, err := Compile(rs); err != nil {
 		t.Fatalf("Compile: %v", err)
@@ -285,7 +285,7 @@ func TestSampleGoldenCoverage(t *testing.T) {
 
 // ---- examples/sample.csv -------------------------------------------------
 
-// -gen rewrites ../examples/sample.csv from sampleCSV. Without it,
+// -gen rewrites ../examples/sample.csv from generateSample. Without it,
 // TestSampleCSV checks that the file is up to date.
 var genSampleCSV = flag.Bool("gen", false, "rewrite ../examples/sample.csv from the deterministic generator")
 

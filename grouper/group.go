@@ -42,7 +42,7 @@ const (
 const Ungroupable = "0000"
 
 // AmbiguousGroup returns the ambiguous group (歧义组) of an MDC, "BQY" for
-// MDC B: its ADRG and DRG when Options.QY is on.
+// MDC B: its ADRG and DRG when Behaviour.QY is on.
 func AmbiguousGroup(mdc string) string { return mdc + "QY" }
 
 // Result is the grouping of one record. Its strings point into the rule set or
@@ -67,14 +67,27 @@ type Result struct {
 	CCLevel CCLevel // worst complication among the counted secondary diagnoses
 	CCCode  string  // first secondary diagnosis at that level
 
-	DIP DIPResult // filled by GroupDIP and GroupBoth
+	DIP DIPResult // filled when the scheme given to GroupScheme includes SchemeDIP
 
-	Trace *Trace // non-nil from Explain
+	Trace *Trace // the Trace given to GroupScheme (Explain's own); nil when not tracing
 }
 
-// Trace is the ordered explanation of a grouping.
+// Trace is the ordered explanation of a grouping. GroupScheme fills a
+// caller's Trace, so one Trace can serve record after record; Explain
+// allocates a new one.
 type Trace struct {
 	Steps []Step
+}
+
+// Reset empties t, keeping the capacity of Steps so that a reused Trace
+// stops allocating once it has held the longest trace. A nil t is a no-op,
+// as for every method that fills a Trace: nil means "not tracing".
+func (t *Trace) Reset() {
+	if t == nil {
+		return
+	}
+	clear(t.Steps) // drop the Detail strings of the last record
+	t.Steps = t.Steps[:0]
 }
 
 // Step is one decision in a Trace.
@@ -147,29 +160,40 @@ func (g *Grouper) newState() any {
 	return &state{sdx: make([]uint32, 0, 32), procs: make([]uint32, 0, 16), cand: make([]uint64, g.words), dipProcs: make([]uint32, 0, 16)}
 }
 
-// Scheme selects the payment scheme(s) a record is grouped under.
+// Scheme selects the payment scheme(s) a record is grouped under, and, as
+// SchemeDRG or SchemeDIP, the one scheme a payment is under (package
+// weights prices and settles each case under one scheme). It is a bit set so
+// that SchemeBoth is one value a batch can group by; SchemeDRG is 1 and
+// SchemeDIP 2, which package weights relies on to index per-scheme arrays.
 type Scheme uint8
 
 // Grouping schemes.
 const (
-	SchemeDRG  Scheme = 1 << iota // CHS-DRG: MDC, ADRG, DRG
-	SchemeDIP                     // DIP: core or comprehensive group
+	SchemeDRG  Scheme = 1 << iota // CHS-DRG: MDC, ADRG, DRG; paid by relative weight (RW) and base rate
+	SchemeDIP                     // DIP: core or comprehensive group; paid by score (分值) and point value
 	SchemeBoth = SchemeDRG | SchemeDIP
 )
 
-// ParseScheme parses "drg", "dip" or "both".
+// ParseScheme parses "drg", "dip" or "both", in any case and ignoring
+// white space around it: the names come from flags, the scheme column of
+// weights.tsv and the pay_scheme column of priced files, which people type
+// and spreadsheets re-case, and "DRG" is not another scheme. It does not
+// allocate. A caller that needs one payment scheme rejects SchemeBoth itself.
 func ParseScheme(s string) (Scheme, error) {
-	switch s {
-	case "drg":
+	switch t := strings.TrimSpace(s); {
+	case strings.EqualFold(t, "drg"):
 		return SchemeDRG, nil
-	case "dip":
+	case strings.EqualFold(t, "dip"):
 		return SchemeDIP, nil
-	case "both":
+	case strings.EqualFold(t, "both"):
 		return SchemeBoth, nil
 	}
 	return 0, fmt.Errorf("grouper: scheme %q is not drg, dip or both", s)
 }
 
+// String returns the name ParseScheme reads, "drg", "dip" or "both": the
+// spelling of the pay_scheme output column and of messages. Any other value
+// is "unknown".
 func (s Scheme) String() string {
 	switch s {
 	case SchemeDRG:
@@ -179,30 +203,34 @@ func (s Scheme) String() string {
 	case SchemeBoth:
 		return "both"
 	}
-	return "none"
+	return "unknown"
 }
 
 // Group assigns rec its MDC, ADRG and DRG. It is safe for concurrent use and
 // does not allocate. rec's codes must be canonical, as a record.Reader returns them.
 func (g *Grouper) Group(rec *record.Record) Result {
-	return g.GroupScheme(rec, SchemeDRG, false)
+	return g.GroupScheme(rec, SchemeDRG, nil)
 }
 
 // Explain groups rec like Group and also returns the trace of every decision:
 // each MDC and ADRG tried, why its condition held or failed, and which
-// secondary diagnoses set or were excluded from the complication level.
+// secondary diagnoses set or were excluded from the complication level. It
+// allocates a new Trace each call, for one-off use (drg explain, a test, a
+// disagreement to show); a loop that traces many records passes its own
+// Trace to GroupScheme instead.
 func (g *Grouper) Explain(rec *record.Record) Result {
-	return g.GroupScheme(rec, SchemeDRG, true)
+	return g.GroupScheme(rec, SchemeDRG, new(Trace))
 }
 
-// GroupScheme groups rec under the given scheme(s); with explain, the
-// Result carries a Trace. Without explain it does not allocate.
-func (g *Grouper) GroupScheme(rec *record.Record, scheme Scheme, explain bool) Result {
+// GroupScheme groups rec under the given scheme(s). With a nil tr it does
+// not trace and does not allocate. With a non-nil tr it resets tr, records
+// every decision in it and sets Result.Trace to tr: the caller owns tr and
+// may reuse it for the next record (keeping its capacity), which
+// invalidates the earlier Result's Trace. A Trace must not be shared by
+// concurrent calls.
+func (g *Grouper) GroupScheme(rec *record.Record, scheme Scheme, tr *Trace) Result {
 	st := g.pool.Get().(*state)
-	var tr *Trace
-	if explain {
-		tr = &Trace{}
-	}
+	tr.Reset()
 	res := g.prepare(st, rec, tr)
 	if res.Reason == "" {
 		if scheme&SchemeDRG != 0 {
@@ -219,6 +247,7 @@ func (g *Grouper) GroupScheme(rec *record.Record, scheme Scheme, explain bool) R
 	}
 	res.Trace = tr
 	g.pool.Put(st)
+	g.checkFullWalk(rec, scheme, tr, res) // invariants.go: a no-op without -tags invariants
 	return res
 }
 
@@ -346,7 +375,7 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 		if !qyDone && g.qy(st, tr, m) {
 			return g.qyResult(res, m)
 		}
-		if !g.rs.Options.FallThrough {
+		if !g.rs.Behaviour.FallThrough {
 			if tr != nil {
 				tr.add("result", m.code, false, "no ADRG of MDC %s matched; fall-through is off", m.code)
 			}
@@ -368,19 +397,19 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 }
 
 func (g *Grouper) qy(st *state, tr *Trace, m *cmdc) bool {
-	if !g.rs.Options.QY {
+	if !g.rs.Behaviour.QY {
 		return false
 	}
 	for _, p := range st.procs {
 		if g.lists[g.qyList].has(p) {
 			if tr != nil {
-				tr.add("qy", m.qyGroup, true, "procedure %s is in %s and no procedure ADRG of MDC %s matched", g.proc.Code(p), g.rs.Options.QYList, m.code)
+				tr.add("qy", m.qyGroup, true, "procedure %s is in %s and no procedure ADRG of MDC %s matched", g.proc.Code(p), g.rs.Behaviour.QYList, m.code)
 			}
 			return true
 		}
 	}
 	if tr != nil {
-		tr.add("qy", m.qyGroup, false, "no procedure in %s", g.rs.Options.QYList)
+		tr.add("qy", m.qyGroup, false, "no procedure in %s", g.rs.Behaviour.QYList)
 	}
 	return false
 }

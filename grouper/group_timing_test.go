@@ -60,7 +60,7 @@ func BenchmarkGroupSample(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
-				g.GroupScheme(&recs[n%len(recs)], scheme, false)
+				g.GroupScheme(&recs[n%len(recs)], scheme, nil)
 				n++
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")

@@ -12,7 +12,7 @@ type RuleSet struct {
 	Description string
 	Sample      bool // true for self-authored sample sets, never official schemes
 
-	Options Options
+	Behaviour Behaviour // how the grouping logic treats this rule set where schemes differ
 
 	Checks     []Check // pre-grouping data checks, in order
 	MDCs       []MDC   // in assignment order
@@ -41,8 +41,14 @@ type RuleSet struct {
 	Tables map[string][]byte
 }
 
-// Options are rule-set-wide switches that real schemes set differently.
-type Options struct {
+// Behaviour is how a rule set groups where real schemes differ: whether
+// the ambiguous group xQY exists, which list decides it, and whether a
+// record falls through to the next MDC. It is rule-set data, not a
+// caller's options: it is read from ruleset.tsv (qy, qy_list,
+// fall_through), stored, versioned and exported with the rule set's tables,
+// and two rule sets whose Behaviour differs group the same record
+// differently, so a caller cannot choose it per run.
+type Behaviour struct {
 	// QY enables the ambiguous group xQY: a record whose MDC has no procedure
 	// ADRG for it but which has a procedure in QYList goes to xQY.
 	QY     bool

@@ -58,15 +58,42 @@ var ErrStaleTable = errors.New("grouper: directory holds tables the export would
 // ErrImport is wrapped by *ImportError.
 var ErrImport = errors.New("grouper: rule-set tables have errors")
 
-// Problem is one finding about a rule set's tables.
+// Causes of a Problem (Problem.Err) that a caller may branch on: a tool
+// that edits tables points at the text for the first, at the missing
+// definition for the second.
+var (
+	// ErrTableSyntax: a table's text is not in the table format: a header,
+	// a column count, a value that does not parse as its column's kind
+	// (number, true/false, MDC letter, level, system), an encoding, or a
+	// non-canonical spelling (a warning).
+	ErrTableSyntax = errors.New("grouper: table syntax")
+	// ErrUnknownReference: a row names something the rule set does not
+	// define: an ADRG's MDC, a DRG's ADRG, a list's owner, a list named in
+	// a condition or as qy_list; as a warning, a code missing from the
+	// dictionaries.
+	ErrUnknownReference = errors.New("grouper: unknown reference")
+)
+
+// Problem is one finding about a rule set's tables. It is an error so that
+// errors.Is and errors.As reach its cause (Unwrap).
 type Problem struct {
 	File    string
 	Line    int // 1-based; 0 when the problem is not tied to a line
 	Column  int // 1-based table column; 0 when not tied to a column
 	Warning bool
-	Msg     string
+	Msg     string // the finding in words; Error adds the file, line and column
+	// Err is the cause, never nil: ErrTableSyntax or ErrUnknownReference as
+	// documented there; an error wrapping ErrSyntax for a condition; the
+	// package codes error (wrapping its sentinel) for a code that does not
+	// normalise; the file system's error for a table that cannot be read
+	// (fs.ErrNotExist for a missing required table); ErrRuleSet for the
+	// rest (duplicates, orders, limits, rows that never match). Msg already
+	// says what Err says: Error does not repeat it.
+	Err error
 }
 
+// Error renders the problem as "file:line:column: error: Msg" (or
+// "warning:"), leaving out a line or column of 0.
 func (p *Problem) Error() string {
 	var b strings.Builder
 	b.WriteString(p.File)
@@ -84,6 +111,9 @@ func (p *Problem) Error() string {
 	b.WriteString(p.Msg)
 	return b.String()
 }
+
+// Unwrap returns the cause, Err.
+func (p *Problem) Unwrap() error { return p.Err }
 
 // ImportError lists every error found in a rule set's tables.
 type ImportError struct {
@@ -105,16 +135,27 @@ func (e *ImportError) Error() string {
 	return b.String()
 }
 
-// Unwrap lets errors.Is(err, ErrImport) and errors.Is(err, ErrRuleSet) hold.
-func (e *ImportError) Unwrap() []error { return []error{ErrImport, ErrRuleSet} }
+// Unwrap lets errors.Is(err, ErrImport) and errors.Is(err, ErrRuleSet)
+// hold, and reaches every problem (errors.Is(err, ErrUnknownReference),
+// errors.As(err, &problem) for the first).
+func (e *ImportError) Unwrap() []error {
+	errs := make([]error, 0, 2+len(e.Problems))
+	errs = append(errs, ErrImport, ErrRuleSet)
+	for _, p := range e.Problems {
+		errs = append(errs, p)
+	}
+	return errs
+}
 
 type tableReader struct {
 	problems []*Problem
 	errs     int
 }
 
-func (t *tableReader) add(file string, line, col int, warning bool, format string, args ...any) {
-	t.problems = append(t.problems, &Problem{File: file, Line: line, Column: col, Warning: warning, Msg: fmt.Sprintf(format, args...)})
+// add records a problem; cause becomes Problem.Err (see there for which
+// cause each kind of problem gets).
+func (t *tableReader) add(file string, line, col int, warning bool, cause error, format string, args ...any) {
+	t.problems = append(t.problems, &Problem{File: file, Line: line, Column: col, Warning: warning, Msg: fmt.Sprintf(format, args...), Err: cause})
 	if !warning {
 		t.errs++
 	}
@@ -130,13 +171,13 @@ func (t *tableReader) text(file string, data []byte) ([]byte, bool) {
 	var te *record.TextError
 	switch {
 	case errors.As(err, &te):
-		t.add(file, te.Line, 0, false, "%s", te.Detail())
+		t.add(file, te.Line, 0, false, fmt.Errorf("%w: %w", ErrTableSyntax, te), "%s", te.Detail())
 		return nil, false
 	case err != nil:
-		t.add(file, 0, 0, false, "%v", err)
+		t.add(file, 0, 0, false, err, "%v", err)
 		return nil, false
 	case enc != "utf-8":
-		t.add(file, 0, 0, true, "read as GBK (GB18030): the file is not UTF-8; save it as UTF-8 to silence this")
+		t.add(file, 0, 0, true, ErrTableSyntax, "read as GBK (GB18030): the file is not UTF-8; save it as UTF-8 to silence this")
 	}
 	return text, true
 }
@@ -147,7 +188,7 @@ func (t *tableReader) rows(fsys fs.FS, file string, required bool, fn func(line 
 	data, err := fs.ReadFile(fsys, file)
 	if err != nil {
 		if required || !errors.Is(err, fs.ErrNotExist) {
-			t.add(file, 0, 0, false, "%v", err)
+			t.add(file, 0, 0, false, err, "%v", err)
 		}
 		return
 	}
@@ -169,11 +210,14 @@ func (t *tableReader) rows(fsys fs.FS, file string, required bool, fn func(line 
 		} else {
 			l, text = text, ""
 		}
-		l = strings.TrimSuffix(l, "\r")
+		// Every \r before the \n ends the line: \r\r\n is a CRLF file whose
+		// line ends were converted once more, and a \r kept in the last
+		// column was written back as a line end (found by FuzzReadTables).
+		l = strings.TrimRight(l, "\r")
 		if line == 1 {
 			l = strings.TrimPrefix(l, "\ufeff")
 			if got := strings.Split(l, "\t"); !slices.Equal(got, want) {
-				t.add(file, 1, 0, false, "header is %q, want %q", got, want)
+				t.add(file, 1, 0, false, ErrTableSyntax, "header is %q, want %q", got, want)
 				return
 			}
 			continue
@@ -183,7 +227,7 @@ func (t *tableReader) rows(fsys fs.FS, file string, required bool, fn func(line 
 		}
 		n := strings.Count(l, "\t") + 1
 		if n != len(want) {
-			t.add(file, line, 0, false, "%d columns, want %d (%s)", n, len(want), strings.Join(want, ", "))
+			t.add(file, line, 0, false, ErrTableSyntax, "%d columns, want %d (%s)", n, len(want), strings.Join(want, ", "))
 			continue
 		}
 		for i := range cols {
@@ -203,11 +247,11 @@ func (t *tableReader) rows(fsys fs.FS, file string, required bool, fn func(line 
 func (t *tableReader) code(file string, line, col int, sys codes.System, raw string) (string, bool) {
 	c, err := codes.Normalize(sys, raw)
 	if err != nil {
-		t.add(file, line, col, false, "%v", err)
+		t.add(file, line, col, false, err, "%v", err)
 		return "", false
 	}
 	if c != raw {
-		t.add(file, line, col, true, "%s code %q is not canonical; read as %q", sys, raw, c)
+		t.add(file, line, col, true, ErrTableSyntax, "%s code %q is not canonical; read as %q", sys, raw, c)
 	}
 	return c, true
 }
@@ -219,7 +263,7 @@ func (t *tableReader) code(file string, line, col int, sys codes.System, raw str
 func (t *tableReader) name(file string, line, col int, raw string) string {
 	s := strings.TrimSpace(raw)
 	if s != raw {
-		t.add(file, line, col, true, "name %q has spaces around it; read as %q", raw, s)
+		t.add(file, line, col, true, ErrTableSyntax, "name %q has spaces around it; read as %q", raw, s)
 	}
 	return s
 }
@@ -230,7 +274,7 @@ func (t *tableReader) int(file string, line, col int, raw string, blankOK bool) 
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil {
-		t.add(file, line, col, false, "%q is not a whole number", raw)
+		t.add(file, line, col, false, ErrTableSyntax, "%q is not a whole number", raw)
 	}
 	return n
 }
@@ -290,45 +334,45 @@ func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 		case "description":
 			rs.Description = c[1]
 		case "qy_list":
-			rs.Options.QYList = c[1]
+			rs.Behaviour.QYList = c[1]
 		case "sample", "qy", "fall_through":
 			v, ok := parseBool(c[1])
 			if !ok {
-				t.add(FileRuleSet, line, 2, false, "%s: %q is not true or false", c[0], c[1])
+				t.add(FileRuleSet, line, 2, false, ErrTableSyntax, "%s: %q is not true or false", c[0], c[1])
 			}
 			switch c[0] {
 			case "sample":
 				rs.Sample = v
 			case "qy":
-				rs.Options.QY = v
+				rs.Behaviour.QY = v
 			default:
-				rs.Options.FallThrough = v
+				rs.Behaviour.FallThrough = v
 			}
 		default:
-			t.add(FileRuleSet, line, 1, false, "unknown key %q", c[0])
+			t.add(FileRuleSet, line, 1, false, ErrTableSyntax, "unknown key %q", c[0])
 		}
 	})
 	if rs.Name == "" {
-		t.add(FileRuleSet, 0, 0, false, "no name")
+		t.add(FileRuleSet, 0, 0, false, ErrRuleSet, "no name")
 	}
 	t.rows(fsys, FileChecks, false, func(line int, c []string) {
 		rs.Checks = append(rs.Checks, Check{Order: t.int(FileChecks, line, 1, c[0], false), Condition: c[1], Reason: c[2], Line: line})
 	})
 	t.rows(fsys, FileMDC, true, func(line int, c []string) {
 		if len(c[0]) != 1 || c[0][0] < 'A' || c[0][0] > 'Z' {
-			t.add(FileMDC, line, 1, false, "MDC code %q is not one capital letter", c[0])
+			t.add(FileMDC, line, 1, false, ErrTableSyntax, "MDC code %q is not one capital letter", c[0])
 		}
 		rs.MDCs = append(rs.MDCs, MDC{Code: c[0], Order: t.int(FileMDC, line, 2, c[1], false), Condition: c[2], Name: c[3], Line: line})
 	})
 	t.rows(fsys, FileADRG, true, func(line int, c []string) {
 		if len(c[0]) != 3 || !strings.HasPrefix(c[0], c[1]) {
-			t.add(FileADRG, line, 1, false, "ADRG code %q must have 3 characters and start with its MDC %q", c[0], c[1])
+			t.add(FileADRG, line, 1, false, ErrTableSyntax, "ADRG code %q must have 3 characters and start with its MDC %q", c[0], c[1])
 		}
 		rs.ADRGs = append(rs.ADRGs, ADRG{Code: c[0], MDC: c[1], Order: t.int(FileADRG, line, 3, c[2], false), Condition: c[3], Name: c[4], Line: line})
 	})
 	t.rows(fsys, FileDRG, true, func(line int, c []string) {
 		if len(c[0]) != 4 || !strings.HasPrefix(c[0], c[1]) {
-			t.add(FileDRG, line, 1, false, "DRG code %q must be its ADRG %q plus one character", c[0], c[1])
+			t.add(FileDRG, line, 1, false, ErrTableSyntax, "DRG code %q must be its ADRG %q plus one character", c[0], c[1])
 		}
 		rs.DRGs = append(rs.DRGs, DRG{Code: c[0], ADRG: c[1], Order: t.int(FileDRG, line, 3, c[2], false), Condition: c[3], Name: c[4], Line: line})
 	})
@@ -348,7 +392,7 @@ func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 	t.rows(fsys, FileLists, true, func(line int, c []string) {
 		sys, ok := parseSystem(c[2])
 		if !ok {
-			t.add(FileLists, line, 3, false, "system %q is neither dx nor proc", c[2])
+			t.add(FileLists, line, 3, false, ErrTableSyntax, "system %q is neither dx nor proc", c[2])
 			return
 		}
 		code, ok := t.code(FileLists, line, 4, sys, c[3])
@@ -370,7 +414,7 @@ func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 		case "CC":
 			e.Level = CCLevelCC
 		default:
-			t.add(FileCC, line, 2, false, "level %q is neither MCC nor CC", c[1])
+			t.add(FileCC, line, 2, false, ErrTableSyntax, "level %q is neither MCC nor CC", c[1])
 			return
 		}
 		rs.CC = append(rs.CC, e)
@@ -409,7 +453,7 @@ func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 				t.problems = append(t.problems, ie.Problems...)
 				t.errs += len(ie.Problems)
 			} else {
-				t.add(FileRuleSet, 0, 0, false, "%v", err)
+				t.add(FileRuleSet, 0, 0, false, err, "%v", err)
 			}
 		}
 	}
@@ -443,7 +487,7 @@ func (t *tableReader) dipTables(fsys fs.FS, rs *RuleSet) {
 			g.Procedures = append(g.Procedures, code)
 		}
 		if !slices.IsSorted(g.Procedures) || len(slices.Compact(slices.Clone(g.Procedures))) != len(g.Procedures) {
-			t.add(FileDIPCore, line, 3, false, "procedures must be sorted and distinct")
+			t.add(FileDIPCore, line, 3, false, ErrTableSyntax, "procedures must be sorted and distinct")
 		}
 		g.Score = t.float(FileDIPCore, line, 4, c[3])
 		rs.DIP.Core = append(rs.DIP.Core, g)
@@ -455,10 +499,10 @@ func (t *tableReader) dipTables(fsys fs.FS, rs *RuleSet) {
 			return
 		}
 		if _, ok := ParseProcedureClass(c[2]); !ok {
-			t.add(FileDIPComprehend, line, 3, false, "class %q is not conservative, diagnostic, therapeutic or surgical", c[2])
+			t.add(FileDIPComprehend, line, 3, false, ErrTableSyntax, "class %q is not conservative, diagnostic, therapeutic or surgical", c[2])
 		}
 		if len(g.Category) != 3 {
-			t.add(FileDIPComprehend, line, 2, true, "category %s is not a 3-character category: a comprehensive group matches by the principal's category, so this row never matches", g.Category)
+			t.add(FileDIPComprehend, line, 2, true, ErrRuleSet, "category %s is not a 3-character category: a comprehensive group matches by the principal's category, so this row never matches", g.Category)
 		}
 		g.Score = t.float(FileDIPComprehend, line, 4, c[3])
 		rs.DIP.Comprehensive = append(rs.DIP.Comprehensive, g)
@@ -484,7 +528,7 @@ func (t *tableReader) shadowedCore(rs *RuleSet) {
 				continue
 			}
 			if keys[k] {
-				t.add(FileDIPCore, g.Line, 2, true, "core group %s on the full code %s never matches: principals %s take the core groups of %s (key core groups by subcategory or category)", g.Code, g.Dx, g.Dx, k)
+				t.add(FileDIPCore, g.Line, 2, true, ErrRuleSet, "core group %s on the full code %s never matches: principals %s take the core groups of %s (key core groups by subcategory or category)", g.Code, g.Dx, g.Dx, k)
 				break
 			}
 		}
@@ -494,7 +538,7 @@ func (t *tableReader) shadowedCore(rs *RuleSet) {
 func (t *tableReader) float(file string, line, col int, raw string) float64 {
 	v, err := record.ParseNumber(raw)
 	if err != nil || v < 0 {
-		t.add(file, line, col, false, "%q is not a non-negative number", raw)
+		t.add(file, line, col, false, ErrTableSyntax, "%q is not a non-negative number", raw)
 		return 0
 	}
 	return v
@@ -504,7 +548,7 @@ func (t *tableReader) float(file string, line, col int, raw string) float64 {
 func (t *tableReader) extraTables(fsys fs.FS, rs *RuleSet) {
 	ents, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		t.add(".", 0, 0, false, "%v", err)
+		t.add(".", 0, 0, false, err, "%v", err)
 		return
 	}
 	for _, e := range ents {
@@ -514,7 +558,7 @@ func (t *tableReader) extraTables(fsys fs.FS, rs *RuleSet) {
 		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			t.add(name, 0, 0, false, "%v", err)
+			t.add(name, 0, 0, false, err, "%v", err)
 			continue
 		}
 		// Other packages parse these (weights.tsv): as UTF-8, like the rest.
@@ -537,27 +581,27 @@ func (t *tableReader) checkCodes(rs *RuleSet) {
 		}
 		for _, l := range rs.Lists {
 			if l.System == codes.SystemDiagnosis && !known[l.Code] {
-				t.add(FileLists, l.Line, 4, true, "diagnosis %s is not in %s", l.Code, FileDiagnoses)
+				t.add(FileLists, l.Line, 4, true, ErrUnknownReference, "diagnosis %s is not in %s", l.Code, FileDiagnoses)
 			}
 		}
 		for _, e := range rs.CC {
 			if !known[e.Code] {
-				t.add(FileCC, e.Line, 1, true, "diagnosis %s is not in %s", e.Code, FileDiagnoses)
+				t.add(FileCC, e.Line, 1, true, ErrUnknownReference, "diagnosis %s is not in %s", e.Code, FileDiagnoses)
 			}
 		}
 		for _, e := range rs.Exclusions {
 			if !known[e.Principal] {
-				t.add(FileExclusions, e.Line, 2, true, "diagnosis %s is not in %s", e.Principal, FileDiagnoses)
+				t.add(FileExclusions, e.Line, 2, true, ErrUnknownReference, "diagnosis %s is not in %s", e.Principal, FileDiagnoses)
 			}
 		}
 		for _, d := range rs.DIP.Core {
 			if !known[d.Dx] {
-				t.add(FileDIPCore, d.Line, 2, true, "diagnosis %s is not in %s, nor a subcategory or category of a code there", d.Dx, FileDiagnoses)
+				t.add(FileDIPCore, d.Line, 2, true, ErrUnknownReference, "diagnosis %s is not in %s, nor a subcategory or category of a code there", d.Dx, FileDiagnoses)
 			}
 		}
 		for _, d := range rs.DIP.Comprehensive {
 			if !known[d.Category] {
-				t.add(FileDIPComprehend, d.Line, 2, true, "category %s is not a category of any code in %s", d.Category, FileDiagnoses)
+				t.add(FileDIPComprehend, d.Line, 2, true, ErrUnknownReference, "category %s is not a category of any code in %s", d.Category, FileDiagnoses)
 			}
 		}
 	}
@@ -568,13 +612,13 @@ func (t *tableReader) checkCodes(rs *RuleSet) {
 		}
 		for _, l := range rs.Lists {
 			if l.System == codes.SystemProcedure && !known[l.Code] {
-				t.add(FileLists, l.Line, 4, true, "procedure %s is not in %s", l.Code, FileProcedures)
+				t.add(FileLists, l.Line, 4, true, ErrUnknownReference, "procedure %s is not in %s", l.Code, FileProcedures)
 			}
 		}
 		for _, d := range rs.DIP.Core {
 			for _, p := range d.Procedures {
 				if !known[p] {
-					t.add(FileDIPCore, d.Line, 3, true, "procedure %s is not in %s", p, FileProcedures)
+					t.add(FileDIPCore, d.Line, 3, true, ErrUnknownReference, "procedure %s is not in %s", p, FileProcedures)
 				}
 			}
 		}
@@ -582,7 +626,7 @@ func (t *tableReader) checkCodes(rs *RuleSet) {
 	seen := map[string]int{}
 	for _, e := range rs.CC {
 		if prev, dup := seen[e.Code]; dup {
-			t.add(FileCC, e.Line, 1, false, "diagnosis %s listed twice (first on line %d)", e.Code, prev)
+			t.add(FileCC, e.Line, 1, false, ErrRuleSet, "diagnosis %s listed twice (first on line %d)", e.Code, prev)
 		}
 		seen[e.Code] = e.Line
 	}
@@ -606,8 +650,8 @@ func (rs *RuleSet) EncodeTables() map[string][]byte {
 	itoa := strconv.Itoa
 	ftoa := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 	opt := [][]string{{"name", rs.Name}, {"version", rs.Version}, {"description", rs.Description},
-		{"sample", strconv.FormatBool(rs.Sample)}, {"qy", strconv.FormatBool(rs.Options.QY)},
-		{"qy_list", rs.Options.QYList}, {"fall_through", strconv.FormatBool(rs.Options.FallThrough)}}
+		{"sample", strconv.FormatBool(rs.Sample)}, {"qy", strconv.FormatBool(rs.Behaviour.QY)},
+		{"qy_list", rs.Behaviour.QYList}, {"fall_through", strconv.FormatBool(rs.Behaviour.FallThrough)}}
 	w(FileRuleSet, opt)
 	var rows [][]string
 	for _, c := range rs.Checks {

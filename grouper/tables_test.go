@@ -2,6 +2,7 @@ package grouper
 
 import (
 	"errors"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper/record"
 )
 
@@ -355,5 +357,69 @@ func TestReadTablesGBK(t *testing.T) {
 		if joined := strings.Join(all, "\n"); !strings.Contains(joined, tc.want) {
 			t.Errorf("%q: problems:\n%s\nwant one containing %q", tc.data, joined, tc.want)
 		}
+	}
+}
+
+// TestProblemCause: errors.Is reaches the cause of a problem, from the
+// Problem and from the ImportError listing it, while Error keeps the words
+// TestReadTablesProblems pins. Before Problem had Err, a caller could only
+// match message text.
+func TestProblemCause(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		file string
+		data string // "" removes the file
+		want string // Error of the problem
+		is   error
+	}{
+		{"column count", FileCC, "code\tlevel\texclusion_table\nJ18.900\tMCC\n", "cc.tsv:2: error: 2 columns, want 3 (code, level, exclusion_table)", ErrTableSyntax},
+		{"bad header", FileMDC, "mdc\tordr\tcondition\tname\n", `mdc.tsv:1: error: header is ["mdc" "ordr" "condition" "name"], want ["mdc" "order" "condition" "name"]`, ErrTableSyntax},
+		{"undefined MDC", FileADRG, "adrg\tmdc\torder\tcondition\tname\nAH1\tA\t1\ttrue\tvent\nHC2\tH\t1\tmain_proc in ss\tx\nHS2\tH\t2\tpdx in zd\tx\nQS1\tQ\t1\ttrue\tx\n", `adrg.tsv:5: error: ADRG QS1 names MDC "Q", which is not defined`, ErrUnknownReference},
+		{"unknown list", FileADRG, "adrg\tmdc\torder\tcondition\tname\nAH1\tA\t1\ttrue\tvent\nHC2\tH\t1\tmain_proc in nosuch\tx\nHS2\tH\t2\tpdx in zd\tx\n", `adrg.tsv:3: error: ADRG HC2: no list "nosuch"`, ErrUnknownReference},
+		{"condition syntax", FileADRG, "adrg\tmdc\torder\tcondition\tname\nAH1\tA\t1\ttrue\tvent\nHC2\tH\t1\tmain_proc ss\tx\nHS2\tH\t2\tpdx in zd\tx\n", "", ErrSyntax},
+		{"invalid code", FileLists, "owner\tlist\tsystem\tcode\tgroup\tregion\n*\tor\tproc\t51.2200\t\t\nH\tmdc_dx\tdx\tK8\t\t\nHC2\tss\tproc\t51.2300\t\t\nHS2\tzd\tdx\tK80.1\t\t\n", "", codes.ErrFormat},
+		{"duplicate", FileCC, "code\tlevel\texclusion_table\nJ18.900\tMCC\tresp\nJ18.900\tCC\tresp\n", "cc.tsv:3:1: error: diagnosis J18.900 listed twice (first on line 2)", ErrRuleSet},
+		{"missing table", FileMDC, "", "", fs.ErrNotExist},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := tinyTables()
+			fsys[tc.file] = &fstest.MapFile{Data: []byte(tc.data)}
+			if tc.data == "" {
+				delete(fsys, tc.file)
+			}
+			_, _, err := ReadTables(fsys)
+			var ie *ImportError
+			if !errors.As(err, &ie) {
+				t.Fatalf("got %v, want an *ImportError", err)
+			}
+			if !errors.Is(err, tc.is) {
+				t.Errorf("errors.Is(ImportError, %v) = false", tc.is)
+			}
+			var found []string
+			for _, p := range ie.Problems {
+				if p.Err == nil {
+					t.Errorf("%v has no cause", p)
+				}
+				if errors.Is(p, tc.is) {
+					found = append(found, p.Error())
+				}
+			}
+			if len(found) == 0 {
+				t.Fatalf("no problem wraps %v among %v", tc.is, ie.Problems)
+			}
+			if tc.want != "" && found[0] != tc.want {
+				t.Errorf("got %q, want %q", found[0], tc.want)
+			}
+		})
+	}
+	// A warning has a cause too; its words are unchanged.
+	fsys := tinyTables()
+	fsys[FileLists] = &fstest.MapFile{Data: []byte("owner\tlist\tsystem\tcode\tgroup\tregion\n*\tor\tproc\t51.2200\t\t\nH\tmdc_dx\tdx\tk80\t\t\nHC2\tss\tproc\t51.2300\t\t\nHS2\tzd\tdx\tK80.1\t\t\n")}
+	_, problems, err := ReadTables(fsys)
+	if err != nil || len(problems) != 1 || !errors.Is(problems[0], ErrTableSyntax) || !problems[0].Warning {
+		t.Fatalf("non-canonical code: err %v, problems %v; want one ErrTableSyntax warning", err, problems)
+	}
+	if got, want := problems[0].Error(), `lists.tsv:3:4: warning: diagnosis code "k80" is not canonical; read as "K80"`; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

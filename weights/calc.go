@@ -81,10 +81,10 @@ type Adjustment struct {
 // completely, so one Payment can be reused for every record. Its strings
 // point into the Calculator, the Result or the weight table.
 type Payment struct {
-	Scheme Scheme
-	Group  string // the group the record was grouped to
-	PaidAs string // the group whose weight is paid: Group, or the same_efficacy target
-	Level  int8   // hospital level used (the record's, or default_level)
+	Scheme grouper.Scheme // paid under: grouper.SchemeDRG or SchemeDIP, as given to Compute (another value: unpaid, no_scheme)
+	Group  string         // the group the record was grouped to
+	PaidAs string         // the group whose weight is paid: Group, or the same_efficacy target
+	Level  int8           // hospital level used (the record's, or default_level)
 
 	BaseWeight     float64 // weight (RW) or score of Group, from the table or the DIP catalogue
 	AdjustedWeight float64 // after steps 1-3
@@ -268,7 +268,8 @@ type band struct {
 }
 
 // groupInfo is what Compute needs of a group, kept small so that one
-// lookup touches one cache line.
+// lookup touches one cache line. Compute passes it by pointer, into the
+// Calculator (or notInTable): read-only.
 type groupInfo struct {
 	weight    float64 // valid when hasWeight
 	std       float64 // table standard cost; 0 when blank or not in the table
@@ -276,6 +277,10 @@ type groupInfo struct {
 	sameLevel int32 // index in same_level_groups, -1 when not listed
 	advGroup  int32 // index in tcm_advantaged_groups, -1 when not listed
 }
+
+// notInTable is the groupInfo of a group the weight table lacks: no
+// weight, in no policy list. Read-only.
+var notInTable = groupInfo{sameLevel: -1, advGroup: -1}
 
 type schemeCalc struct {
 	ok        bool
@@ -295,6 +300,9 @@ type schemeCalc struct {
 	lowSource string
 	sameEff   []seEntry
 	advGroups []advGroupEntry
+	// sameEffList is the matcher list of sameEff: listSameEffDRG or
+	// listSameEffDIP.
+	sameEffList int
 }
 
 // advGroupEntry is a compiled tcm_advantaged_groups entry.
@@ -345,9 +353,9 @@ func New(p *Policy, t *Table) (*Calculator, error) {
 		c.addCode(listFixedPrice, i, e.Code, e.System)
 	}
 	var errs []error
-	for _, s := range []Scheme{DRG, DIP} {
+	for _, s := range []grouper.Scheme{grouper.SchemeDRG, grouper.SchemeDIP} {
 		sp := p.DRG
-		if s == DIP {
+		if s == grouper.SchemeDIP {
 			sp = p.DIP
 		}
 		if sp == nil {
@@ -370,10 +378,12 @@ func (c *Calculator) addCode(list, i int, code, system string) {
 	c.match.add(list, i, norm, system)
 }
 
-func (c *Calculator) compileScheme(s Scheme, sp *SchemePolicy) (*schemeCalc, error) {
-	sc := &schemeCalc{ok: true, name: s.String(), scale: 1, groups: newCodeMap[groupInfo](), sameCoef: 1}
-	if s == DRG {
+func (c *Calculator) compileScheme(s grouper.Scheme, sp *SchemePolicy) (*schemeCalc, error) {
+	sc := &schemeCalc{ok: true, name: s.String(), scale: 1, groups: newCodeMap[groupInfo](), sameCoef: 1, sameEffList: listSameEffDRG}
+	if s == grouper.SchemeDRG {
 		sc.scale = 100
+	} else {
+		sc.sameEffList = listSameEffDIP
 	}
 	for l := 1; l <= 3; l++ {
 		sc.rate[l], sc.coef[l] = sp.Rate.At(l), sp.LevelCoefficients.At(l)
@@ -415,11 +425,7 @@ func (c *Calculator) compileScheme(s Scheme, sp *SchemePolicy) (*schemeCalc, err
 			continue
 		}
 		sc.sameEff = append(sc.sameEff, seEntry{tcmOnly: e.TCMOnly, group: row.Group, info: *sc.lookup(row.Group), source: path})
-		list := listSameEffDRG
-		if s == DIP {
-			list = listSameEffDIP
-		}
-		c.addCode(list, i, e.Code, e.System)
+		c.addCode(sc.sameEffList, i, e.Code, e.System)
 	}
 	if o := sp.Outliers; o != nil {
 		if o.High != nil {
@@ -448,8 +454,8 @@ func (c *Calculator) compileScheme(s Scheme, sp *SchemePolicy) (*schemeCalc, err
 // there without a weight (such cases are unpaid, so the entry never
 // applies). DIP groups are exempt: a DIP catalogue may price a group by its
 // standard cost alone.
-func (c *Calculator) warnUnpaid(s Scheme, src, group string) {
-	if s != DRG {
+func (c *Calculator) warnUnpaid(s grouper.Scheme, src, group string) {
+	if s != grouper.SchemeDRG {
 		return
 	}
 	switch row, ok := c.table.Lookup(s, group); {
@@ -527,34 +533,87 @@ func atLeastShare(rec *record.Record, share float64) bool {
 	return rec.TotalCost > 0 && geCents(rec.TCMCost, share*rec.TotalCost)
 }
 
-// Compute weights and pays one grouped record under scheme (DRG or DIP),
-// writing every field of out. It applies the policy in the documented order:
+// Compute weights and pays one grouped record under scheme
+// (grouper.SchemeDRG or grouper.SchemeDIP), writing every field of out. It
+// applies the policy in the documented order, one function per step:
 //
-//  1. same_efficacy: the group weight is replaced by the target group's;
+//  1. same_efficacy: the group weight is replaced by the target group's
+//     (sameEfficacy);
 //  2. tcm_advantaged: × factor (when the TCM cost share is reached); else
 //     tcm_advantaged_groups of the paid group: × factor (when TCM-treated
-//     or the share is reached, as the entry asks);
-//  3. tcm_day_ward: × factor for day-ward records → AdjustedWeight;
-//  4. outlier class on the adjusted standard cost (a day-ward entry may
-//     waive the low-cost rule);
+//     or the share is reached, as the entry asks) (tcmAdvantaged);
+//  3. tcm_day_ward: × factor for day-ward records → AdjustedWeight
+//     (dayWardFactor);
+//  4. outlier class on the paid group's standard cost (a day-ward entry may
+//     waive the low-cost rule) (outlierClass);
 //  5. amount = AdjustedWeight × rate × level coefficient (same-level groups:
 //     the common coefficient and rate) × kind coefficient, then the outlier
-//     formula;
-//  6. tcm_fixed_price replaces the amount.
+//     formula (amount; the rate is chosen before step 4, whose standard
+//     cost defaults to weight × rate: rateFor);
+//  6. tcm_fixed_price replaces the amount (fixedPrice).
 //
-// Records without a weight are unpaid: Amount 0, Reason and a flag say why.
+// Before step 1, groupAndLevel finds the group, its weight and the level;
+// records without them are unpaid: Amount 0, Reason and a flag say why.
 // Compute is safe for concurrent use and does not allocate.
-func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Scheme, out *Payment) {
+func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme grouper.Scheme, out *Payment) {
 	out.reset(scheme)
-	if !scheme.valid() || !c.schemes[scheme].ok {
+	if !payable(scheme) || !c.schemes[scheme].ok {
 		out.unpaid(AdjNoScheme, scheme.String())
 		return
 	}
 	sc := &c.schemes[scheme]
+	gi, ok := c.groupAndLevel(sc, rec, res, out)
+	if !ok {
+		return
+	}
+	// The steps take and return their values (the group's info by
+	// pointer) rather than share a state struct, and steps 1, 2, 3 and 6,
+	// which apply only to records a policy list names, are called only for
+	// those. Split around a state struct, Compute ran a sixth more
+	// instructions than in one piece (callgrind, BenchmarkCompute); split
+	// this way it runs slightly fewer.
+	h := c.match.match(res.PrincipalDx, rec.TCMPrincipalDx)
+	w := out.BaseWeight
+	if h[sc.sameEffList] >= 0 {
+		w, gi = c.sameEfficacy(sc, rec, res, &h, w, gi, out)
+	}
+	w1 := w // the paid group's weight: selects the outlier band, and the standard cost
+	if h[listAdvantaged] >= 0 || gi.advGroup >= 0 {
+		w = c.tcmAdvantaged(sc, rec, res, &h, gi, w, out)
+	}
+	var day *dayEntry // the day-ward entry applied: its exemption is step 4's
+	if rec.DayWard && h[listDayWard] >= 0 {
+		day = &c.dayWard[h[listDayWard]]
+		w = dayWardFactor(day, w, out)
+	}
+	out.AdjustedWeight = w
+	out.Points = w * sc.scale
+	rate := sc.rateFor(out.Level, gi.sameLevel >= 0)
+	hb := outlierClass(sc, rec, gi, w1, rate, day, out)
+	pay := c.amount(sc, rec, gi, w, rate, hb, out)
+	if i := h[listFixedPrice]; i >= 0 {
+		pay = fixedPrice(&c.fixed[i], out)
+	}
+	out.Amount = roundCents(pay)
+	if !finite(out.Amount) || !finite(out.SettlementPoints) || !finite(out.Points) || !finite(out.StandardCost) {
+		// Only absurd table or policy values get here (a weight of 1e308):
+		// an infinite or NaN amount must not reach the output or a
+		// settlement, where it would poison every total.
+		group, paidAs, level := out.Group, out.PaidAs, out.Level
+		out.reset(scheme)
+		out.Group, out.PaidAs, out.Level = group, paidAs, level
+		out.unpaid(AdjOutOfRange, sourceWeightTable)
+	}
+}
 
-	// The group and its base weight.
+// groupAndLevel finds the group paid (out.Group, out.PaidAs), its base
+// weight (out.BaseWeight) and the hospital level (out.Level), and returns
+// the group's info. It returns false, with out unpaid, when the record has
+// no group, the group no weight, or the hospital no level (step 0 of the
+// package documentation).
+func (c *Calculator) groupAndLevel(sc *schemeCalc, rec *record.Record, res *grouper.Result, out *Payment) (*groupInfo, bool) {
 	var group string
-	if scheme == DRG {
+	if out.Scheme == grouper.SchemeDRG {
 		group = res.DRG
 		out.Group = group
 		if (res.Status != grouper.StatusOK && res.Status != grouper.StatusQY) || group == "" || group == grouper.Ungroupable {
@@ -563,113 +622,161 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 				src = grouper.Ungroupable
 			}
 			out.unpaid(AdjNoGroup, src)
-			return
+			return nil, false
 		}
 	} else {
 		group = res.DIP.Group
 		out.Group = group
 		if group == "" {
 			out.unpaid(AdjNoGroup, "dip")
-			return
+			return nil, false
 		}
 	}
-	gi := groupInfo{sameLevel: -1, advGroup: -1}
-	if p := sc.lookup(group); p != nil {
-		gi = *p
+	gi := sc.lookup(group)
+	if gi == nil {
+		gi = &notInTable
 	}
 	var baseW float64
 	switch {
 	case gi.hasWeight:
 		baseW = gi.weight
-	case scheme == DIP:
+	case out.Scheme == grouper.SchemeDIP:
 		baseW = res.DIP.Score // catalogue score
 	}
 	if !(baseW > 0) || math.IsInf(baseW, 0) {
 		out.unpaid(AdjNoWeight, sourceWeightTable)
-		return
+		return nil, false
 	}
 	out.BaseWeight = baseW
-
-	// The hospital level.
 	level := rec.HospitalLevel
 	if level < 1 || level > 3 {
 		if c.defaultLevel == 0 {
 			out.unpaid(AdjNoLevel, "hospital_level")
-			return
+			return nil, false
 		}
 		level = c.defaultLevel
 		out.addOp(AdjDefaultLevel, OpFlag, 0, 0, c.defaultSrc)
 	}
 	out.Level = level
+	out.PaidAs = group
+	return gi, true
+}
 
-	h := c.match.match(res.PrincipalDx, rec.TCMPrincipalDx)
-
-	// (1) Same efficacy, same price: pay as the target group.
-	w, paidAs := baseW, group
-	seList := listSameEffDRG
-	if scheme == DIP {
-		seList = listSameEffDIP
-	}
+// sameEfficacy is step 1, same efficacy, same price: the first
+// same_efficacy entry of h whose condition the case meets pays it as its
+// target group (out.PaidAs). It returns that group's weight and info, or w
+// and gi as they were when no entry applies.
+func (c *Calculator) sameEfficacy(sc *schemeCalc, rec *record.Record, res *grouper.Result, h *hits, w float64, gi *groupInfo, out *Payment) (float64, *groupInfo) {
+	list := sc.sameEffList
 	// An entry whose condition fails gives way to the next matching one (a
 	// less specific code, or the Western entry behind a TCM one).
-	sameEffOK := func(i int32) bool { return !sc.sameEff[i].tcmOnly || c.tcmTreated(rec) }
-	if i := h[seList]; i >= 0 && !sameEffOK(i) {
-		h[seList] = c.match.first(seList, res.PrincipalDx, rec.TCMPrincipalDx, sameEffOK)
+	ok := func(i int32) bool { return !sc.sameEff[i].tcmOnly || c.tcmTreated(rec) }
+	if i := h[list]; i >= 0 && !ok(i) {
+		h[list] = c.match.first(list, res.PrincipalDx, rec.TCMPrincipalDx, ok)
 	}
-	if i := h[seList]; i >= 0 {
-		e := &sc.sameEff[i]
-		w, paidAs, gi = e.info.weight, e.group, e.info
-		if a := out.next(); a != nil {
-			a.Name, a.Op, a.Group, a.Factor, a.Source = AdjSameEfficacy, OpGroup, e.group, w/baseW, e.source
-		}
+	i := h[list]
+	if i < 0 {
+		return w, gi
 	}
-	out.PaidAs = paidAs
-	w1 := w // the paid group's weight: selects the outlier band
+	e := &sc.sameEff[i]
+	out.PaidAs = e.group
+	if a := out.next(); a != nil {
+		a.Name, a.Op, a.Group, a.Factor, a.Source = AdjSameEfficacy, OpGroup, e.group, e.info.weight/w, e.source
+	}
+	return e.info.weight, &e.info
+}
 
-	// (2) TCM-advantaged uplift: by disease, else by the paid group.
-	advantaged := false
-	advOK := func(i int32) bool { e := &c.advantaged[i]; return !e.hasShare || atLeastShare(rec, e.minShare) }
-	if i := h[listAdvantaged]; i >= 0 && !advOK(i) {
-		h[listAdvantaged] = c.match.first(listAdvantaged, res.PrincipalDx, rec.TCMPrincipalDx, advOK)
+// tcmAdvantaged is step 2, the TCM-advantaged uplift of the paid group's
+// weight w: by disease (h), else by the paid group (gi); at most one. It
+// returns the weight, uplifted or not.
+func (c *Calculator) tcmAdvantaged(sc *schemeCalc, rec *record.Record, res *grouper.Result, h *hits, gi *groupInfo, w float64, out *Payment) float64 {
+	ok := func(i int32) bool { e := &c.advantaged[i]; return !e.hasShare || atLeastShare(rec, e.minShare) }
+	if i := h[listAdvantaged]; i >= 0 && !ok(i) {
+		h[listAdvantaged] = c.match.first(listAdvantaged, res.PrincipalDx, rec.TCMPrincipalDx, ok)
 	}
 	if i := h[listAdvantaged]; i >= 0 {
 		e := &c.advantaged[i]
-		w *= e.factor
-		advantaged = true
 		out.addOp(AdjTCMAdvantaged, OpFactor, e.factor, 0, e.source)
+		return w * e.factor
 	}
-	if !advantaged && gi.advGroup >= 0 {
+	if gi.advGroup >= 0 {
 		e := &sc.advGroups[gi.advGroup]
 		if (!e.tcmOnly || c.tcmTreated(rec)) && (!e.hasShare || atLeastShare(rec, e.minShare)) {
-			w *= e.factor
 			out.addOp(AdjTCMAdvantaged, OpFactor, e.factor, 0, e.source)
+			return w * e.factor
 		}
 	}
+	return w
+}
 
-	// (3) Day-ward factor.
-	exemptLow, exemptSrc := false, ""
-	if rec.DayWard {
-		if i := h[listDayWard]; i >= 0 {
-			e := &c.dayWard[i]
-			w *= e.factor
-			exemptLow, exemptSrc = e.exempt, e.source
-			out.addOp(AdjDayWard, OpFactor, e.factor, 0, e.source)
+// dayWardFactor is step 3: a day-ward record's weight w times the factor
+// of its tcm_day_ward entry e.
+func dayWardFactor(e *dayEntry, w float64, out *Payment) float64 {
+	out.addOp(AdjDayWard, OpFactor, e.factor, 0, e.source)
+	return w * e.factor
+}
+
+// rateFor is the base rate (DRG) or point value (DIP) a case at a
+// hospital of level is paid at: same_level_rate, when the policy sets one,
+// for a same-level group. Step 5 pays at it, and step 4's standard cost
+// defaults to the paid group's weight × it.
+func (sc *schemeCalc) rateFor(level int8, sameLevel bool) float64 {
+	if sameLevel && sc.sameRate > 0 {
+		return sc.sameRate
+	}
+	return sc.rate[level]
+}
+
+// outlierClass is step 4: the outlier class (out.Outlier) against the paid
+// group's standard cost (out.StandardCost), w1 being the paid group's
+// weight, rate the rate it is paid at and day the day-ward entry applied,
+// if any. The TCM and day-ward factors change what a case is paid, not
+// what its group costs: scaling the thresholds with them once pushed an
+// uplifted case just above the low-cost line below it, to be paid less
+// than without the uplift. It returns the high-cost band of w1, nil when
+// none applies.
+func outlierClass(sc *schemeCalc, rec *record.Record, gi *groupInfo, w1, rate float64, day *dayEntry, out *Payment) *band {
+	std := w1 * rate
+	if gi.std > 0 {
+		std = gi.std
+	}
+	out.StandardCost = std
+	cost := rec.TotalCost
+	if !(cost > 0 && std > 0) {
+		return nil
+	}
+	var hb *band
+	for i := range sc.high {
+		b := &sc.high[i]
+		if (w1 > b.over || (b.first && w1 >= b.over)) && (b.open || w1 <= b.upTo) {
+			hb = b
+			break
 		}
 	}
-	out.AdjustedWeight = w
-	out.Points = w * sc.scale
+	switch {
+	case hb != nil && geCents(cost, hb.k*std):
+		out.Outlier = OutlierHigh
+	case sc.low && geCents(sc.lowK*std, cost):
+		if day != nil && day.exempt {
+			out.addOp(AdjLowExempt, OpFlag, 0, 0, day.source)
+		} else {
+			out.Outlier = OutlierLow
+		}
+	}
+	return hb
+}
 
-	// Rate and coefficients.
-	rate, coef := sc.rate[level], sc.coef[level]
-	sameLevel := gi.sameLevel >= 0
-	if sameLevel {
+// amount is step 5: the group amount of the adjusted weight w at rate,
+// the level coefficient (a same-level group's common one) and the
+// hospital kind's coefficient, then the outlier formula (hb: the high-cost
+// band of step 4), and the case's settlement points. It returns the
+// amount, unrounded.
+func (c *Calculator) amount(sc *schemeCalc, rec *record.Record, gi *groupInfo, w, rate float64, hb *band, out *Payment) float64 {
+	coef := sc.coef[out.Level]
+	if gi.sameLevel >= 0 {
 		coef = sc.sameCoef
-		if sc.sameRate > 0 {
-			rate = sc.sameRate
-		}
 	}
-	kind := 1.0
-	kindSrc := ""
+	kind, kindSrc := 1.0, ""
 	for i := range c.kinds {
 		if c.kinds[i].kind == rec.HospitalKind {
 			kind, kindSrc = c.kinds[i].coef, c.kinds[i].source
@@ -677,41 +784,7 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 		}
 	}
 	out.Rate, out.LevelCoefficient, out.KindCoefficient = rate, coef, kind
-
-	// (4) Outlier class on the paid group's standard cost. The TCM and
-	// day-ward factors change what a case is paid, not what its group
-	// costs: scaling the thresholds with them once pushed an uplifted case
-	// just above the low-cost line below it, to be paid less than without
-	// the uplift.
-	std := w1 * rate
-	if gi.std > 0 {
-		std = gi.std
-	}
-	out.StandardCost = std
-	cost := rec.TotalCost
-	var hb *band
-	if cost > 0 && std > 0 {
-		for i := range sc.high {
-			b := &sc.high[i]
-			if (w1 > b.over || (b.first && w1 >= b.over)) && (b.open || w1 <= b.upTo) {
-				hb = b
-				break
-			}
-		}
-		switch {
-		case hb != nil && geCents(cost, hb.k*std):
-			out.Outlier = OutlierHigh
-		case sc.low && geCents(sc.lowK*std, cost):
-			if exemptLow {
-				out.addOp(AdjLowExempt, OpFlag, 0, 0, exemptSrc)
-			} else {
-				out.Outlier = OutlierLow
-			}
-		}
-	}
-
-	// (5) Amount.
-	if sameLevel {
+	if gi.sameLevel >= 0 {
 		out.addOp(AdjSameLevel, OpFactor, coef, 0, sc.sameSrc[gi.sameLevel])
 	}
 	if kindSrc != "" {
@@ -719,6 +792,7 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 	}
 	pay := w * rate * coef * kind
 	out.GroupAmount = pay
+	cost, std := rec.TotalCost, out.StandardCost
 	switch out.Outlier {
 	case OutlierHigh:
 		extra := max(0, cost-hb.k*std) * sc.highRatio // ≥ 0: the cents comparison may admit a cost a fraction of a cent below k × S
@@ -735,29 +809,21 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme Sch
 		}
 	}
 	out.SettlementPoints = pay * sc.scale / rate
+	return pay
+}
 
-	// (6) Per-disease fixed price.
-	if i := h[listFixedPrice]; i >= 0 {
-		e := &c.fixed[i]
-		pay = e.price
-		out.FixedPrice, out.SettlementPoints = true, 0
-		out.addOp(AdjFixedPrice, OpSet, 0, e.price, e.source)
-	}
-	out.Amount = roundCents(pay)
-	if !finite(out.Amount) || !finite(out.SettlementPoints) || !finite(out.Points) || !finite(out.StandardCost) {
-		// Only absurd table or policy values get here (a weight of 1e308):
-		// an infinite or NaN amount must not reach the output or a
-		// settlement, where it would poison every total.
-		group, paidAs, level := out.Group, out.PaidAs, out.Level
-		out.reset(scheme)
-		out.Group, out.PaidAs, out.Level = group, paidAs, level
-		out.unpaid(AdjOutOfRange, sourceWeightTable)
-	}
+// fixedPrice is step 6: the price of the record's tcm_fixed_price entry e
+// replaces the amount, and the case leaves the settlement pool. It returns
+// the price.
+func fixedPrice(e *fixedEntry, out *Payment) float64 {
+	out.FixedPrice, out.SettlementPoints = true, 0
+	out.addOp(AdjFixedPrice, OpSet, 0, e.price, e.source)
+	return e.price
 }
 
 // reset clears p for a new record: every field, and the adjustments that
 // were in use (the rest are already zero).
-func (p *Payment) reset(s Scheme) {
+func (p *Payment) reset(s grouper.Scheme) {
 	clear(p.Adjustments[:min(max(p.NumAdjustments, 0), MaxAdjustments)])
 	p.Scheme, p.Group, p.PaidAs, p.Level = s, "", "", 0
 	p.BaseWeight, p.AdjustedWeight, p.Points, p.SettlementPoints = 0, 0, 0, 0

@@ -20,7 +20,7 @@ func TestCompute(t *testing.T) {
 		policy  func(*Policy) // changes to testPolicy, or nil
 		rec     *record.Record
 		res     *grouper.Result
-		scheme  Scheme
+		scheme  grouper.Scheme
 		amount  float64
 		weight  float64 // AdjustedWeight
 		outlier Outlier
@@ -261,11 +261,11 @@ func TestCompute(t *testing.T) {
 			policy: func(p *Policy) {
 				p.DIP.TCMAdvantagedGroups = []TCMAdvantagedGroup{{Group: "K80.1:51.2300", Factor: 1.05}}
 			},
-			rec: mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K81.000"), scheme: DIP, amount: 12600, weight: 1260,
+			rec: mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K81.000"), scheme: grouper.SchemeDIP, amount: 12600, weight: 1260,
 			adj: "tcm_advantaged×1.05(dip.tcm_advantaged_groups[0])"},
 		{name: "drg advantaged group does not apply under dip", // the record's DRG is HC25 but DIP pays K80.1:51.2300: 12000
 			policy: advGroups(TCMAdvantagedGroup{Group: "HC25", Factor: 1.1}),
-			rec:    mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K81.000"), scheme: DIP, amount: 12000, weight: 1200},
+			rec:    mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K81.000"), scheme: grouper.SchemeDIP, amount: 12000, weight: 1200},
 
 		// --- records without a weight --------------------------------------
 		{name: "ungroupable 0000", // no group: 0
@@ -284,22 +284,22 @@ func TestCompute(t *testing.T) {
 
 		// --- DIP -----------------------------------------------------------
 		{name: "dip score override", // table score 1200 (not catalogue 999) × 10 = 12000
-			rec: mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 999, "K81.000"), scheme: DIP, amount: 12000, weight: 1200},
+			rec: mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 999, "K81.000"), scheme: grouper.SchemeDIP, amount: 12000, weight: 1200},
 		{name: "dip catalogue score", // K80.1 blank in table: catalogue 850 × 10 = 8500
-			rec: mkRec(cost(8500)), res: dipRes("K80.1", 850, "K81.000"), scheme: DIP, amount: 8500, weight: 850},
+			rec: mkRec(cost(8500)), res: dipRes("K80.1", 850, "K81.000"), scheme: grouper.SchemeDIP, amount: 8500, weight: 850},
 		{name: "dip group absent from table", // K81.0 not listed: catalogue 640 × 10 = 6400
-			rec: mkRec(cost(6400)), res: dipRes("K81.0", 640, "K81.000"), scheme: DIP, amount: 6400, weight: 640},
+			rec: mkRec(cost(6400)), res: dipRes("K81.0", 640, "K81.000"), scheme: grouper.SchemeDIP, amount: 6400, weight: 640},
 		{name: "dip tcm-advantaged", // K80.100: 1200 × 1.08 = 1296; × 10 = 12960
-			rec: mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K80.100"), scheme: DIP, amount: 12960, weight: 1296,
+			rec: mkRec(cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K80.100"), scheme: grouper.SchemeDIP, amount: 12960, weight: 1296,
 			adj: "tcm_advantaged×1.08(tcm_advantaged[3])"},
 		{name: "dip tcm hospital", // 1200 × 10 × 1 × 1.05 = 12600
-			rec: mkRec(kind("tcm"), cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K81.000"), scheme: DIP, amount: 12600, weight: 1200,
+			rec: mkRec(kind("tcm"), cost(12000)), res: dipRes("K80.1:51.2300", 1200, "K81.000"), scheme: grouper.SchemeDIP, amount: 12600, weight: 1200,
 			adj: "kind_coefficient×1.05(kind_coefficients.tcm)"},
 		{name: "dip no group", // 0
-			rec: mkRec(), res: dipRes("", 0, "K81.000"), scheme: DIP, amount: 0, adj: "no_group(dip)", reason: AdjNoGroup},
+			rec: mkRec(), res: dipRes("", 0, "K81.000"), scheme: grouper.SchemeDIP, amount: 0, adj: "no_group(dip)", reason: AdjNoGroup},
 		{name: "dip not configured", // policy without dip: 0
 			policy: func(p *Policy) { p.DIP = nil },
-			rec:    mkRec(), res: dipRes("K80.1", 850, "K81.000"), scheme: DIP, amount: 0, adj: "no_scheme(dip)", reason: AdjNoScheme},
+			rec:    mkRec(), res: dipRes("K80.1", 850, "K81.000"), scheme: grouper.SchemeDIP, amount: 0, adj: "no_scheme(dip)", reason: AdjNoScheme},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -314,7 +314,7 @@ func TestCompute(t *testing.T) {
 			calc := mustCalc(t, p, mustTable(t, tsv))
 			scheme := c.scheme
 			if scheme == 0 {
-				scheme = DRG
+				scheme = grouper.SchemeDRG
 			}
 			var pay Payment
 			calc.Compute(c.rec, c.res, scheme, &pay)
@@ -355,7 +355,7 @@ func TestComputeFields(t *testing.T) {
 	// 12474; extra (40000 − 30000) × 0.9 = 9000; Amount 21474.
 	// SettlementPoints = 21474 × 100 / 10000 = 214.74.
 	rec := mkRec(level(3), kind("tcm"), cost(40000), tcmCost(20000), dayWard())
-	calc.Compute(rec, drgRes("HC25", "M54.500"), DRG, &pay)
+	calc.Compute(rec, drgRes("HC25", "M54.500"), grouper.SchemeDRG, &pay)
 	checks := []struct {
 		name      string
 		got, want float64
@@ -376,7 +376,7 @@ func TestComputeFields(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if pay.Outlier != OutlierHigh || pay.Group != "HC25" || pay.PaidAs != "HC25" || pay.Level != 3 || pay.Scheme != DRG {
+	if pay.Outlier != OutlierHigh || pay.Group != "HC25" || pay.PaidAs != "HC25" || pay.Level != 3 || pay.Scheme != grouper.SchemeDRG {
 		t.Errorf("got outlier %v group %s paid as %s level %d scheme %v", pay.Outlier, pay.Group, pay.PaidAs, pay.Level, pay.Scheme)
 	}
 	want := "tcm_advantaged×1.10(tcm_advantaged[0]);day_ward×0.90(tcm_day_ward[0]);kind_coefficient×1.05(kind_coefficients.tcm);high_outlier+9000.00(drg.outliers.high.bands[0])"
@@ -389,7 +389,7 @@ func TestComputeFields(t *testing.T) {
 
 	// Same efficacy: Group stays the grouped one, PaidAs is the target, and
 	// BaseWeight is the grouped group's weight.
-	calc.Compute(mkRec(cost(12000), tcmDx("A11.01.02")), drgRes("IS15", "S52.500"), DRG, &pay)
+	calc.Compute(mkRec(cost(12000), tcmDx("A11.01.02")), drgRes("IS15", "S52.500"), grouper.SchemeDRG, &pay)
 	if pay.Group != "IS15" || pay.PaidAs != "IF19" || pay.BaseWeight != 0.5 || pay.AdjustedWeight != 2.5 {
 		t.Errorf("same efficacy: group %s paid as %s base %v adjusted %v", pay.Group, pay.PaidAs, pay.BaseWeight, pay.AdjustedWeight)
 	}
@@ -398,13 +398,13 @@ func TestComputeFields(t *testing.T) {
 	}
 
 	// A fixed-price case carries no settlement points.
-	calc.Compute(mkRec(), drgRes("HC25", "K60.300"), DRG, &pay)
+	calc.Compute(mkRec(), drgRes("HC25", "K60.300"), grouper.SchemeDRG, &pay)
 	if !pay.FixedPrice || pay.SettlementPoints != 0 || pay.Points != 100 {
 		t.Errorf("fixed price: FixedPrice %v SettlementPoints %v Points %v", pay.FixedPrice, pay.SettlementPoints, pay.Points)
 	}
 
 	// An invalid scheme is unpaid, not a panic.
-	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), Scheme(9), &pay)
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), grouper.Scheme(9), &pay)
 	if pay.Reason != AdjNoScheme || pay.Amount != 0 {
 		t.Errorf("scheme 9: reason %q amount %v", pay.Reason, pay.Amount)
 	}
@@ -440,21 +440,21 @@ func TestSamplePolicy(t *testing.T) {
 	var pay Payment
 	// BR25 is a 基础病组: 1.2 × 10000 × 1.02 at every level = 12240.
 	for l := int8(1); l <= 3; l++ {
-		calc.Compute(mkRec(level(l), cost(12000)), drgRes("BR25", "I63.900"), DRG, &pay)
+		calc.Compute(mkRec(level(l), cost(12000)), drgRes("BR25", "I63.900"), grouper.SchemeDRG, &pay)
 		if pay.Amount != 12240 {
 			t.Errorf("BR25 level %d: got %.2f, want 12240 (%s)", l, pay.Amount, pay.AdjustmentsString())
 		}
 	}
 	// HC25 is not: 1.4 × 10000 × 0.75 / 1.02 / 1.2 = 10500 / 14280 / 16800.
 	for l, want := range map[int8]float64{1: 10500, 2: 14280, 3: 16800} {
-		calc.Compute(mkRec(level(l), cost(13500)), drgRes("HC25", "K80.100"), DRG, &pay)
+		calc.Compute(mkRec(level(l), cost(13500)), drgRes("HC25", "K80.100"), grouper.SchemeDRG, &pay)
 		if pay.Amount != want {
 			t.Errorf("HC25 level %d: got %.2f, want %.2f", l, pay.Amount, want)
 		}
 	}
 	// 项痹病 day ward at a TCM hospital, level 2, cost 1000: IU25 0.8 × 0.9 =
 	// 0.72 × 10000 × 1.02 × 1.05 = 7711.20; low cost waived.
-	calc.Compute(mkRec(kind("tcm"), cost(1000), tcmDx("A03.06.03"), dayWard()), drgRes("IU25", "M47.801"), DRG, &pay)
+	calc.Compute(mkRec(kind("tcm"), cost(1000), tcmDx("A03.06.03"), dayWard()), drgRes("IU25", "M47.801"), grouper.SchemeDRG, &pay)
 	if pay.Amount != 7711.2 || pay.Outlier != OutlierNone || !pay.Has(AdjLowExempt) {
 		t.Errorf("day ward: got %.2f %v %s", pay.Amount, pay.Outlier, pay.AdjustmentsString())
 	}
@@ -466,14 +466,14 @@ func TestComputeOutOfRange(t *testing.T) {
 	tab := mustTable(t, strings.Replace(testTable, "drg\tHC25\t1.0\t", "drg\tHC25\t1e308\t", 1))
 	calc := mustCalc(t, mustPolicy(t, testPolicy), tab)
 	var pay Payment
-	calc.Compute(mkRec(level(3), cost(1000)), drgRes("HC25", "K81.000"), DRG, &pay)
+	calc.Compute(mkRec(level(3), cost(1000)), drgRes("HC25", "K81.000"), grouper.SchemeDRG, &pay)
 	if pay.Reason != AdjOutOfRange || pay.Amount != 0 || pay.Points != 0 || pay.SettlementPoints != 0 || pay.Group != "HC25" || pay.Level != 3 {
 		t.Errorf("got reason %q amount %v points %v settlement points %v group %q level %d", pay.Reason, pay.Amount, pay.Points, pay.SettlementPoints, pay.Group, pay.Level)
 	}
 	if got := string(pay.AppendAdjustments(nil)); got != "out_of_range(weights.tsv)" {
 		t.Errorf("adjustments %q", got)
 	}
-	calc.Compute(mkRec(level(3), cost(1000)), drgRes("IU25", "M54.500"), DRG, &pay)
+	calc.Compute(mkRec(level(3), cost(1000)), drgRes("IU25", "M54.500"), grouper.SchemeDRG, &pay)
 	if pay.Reason != "" || !(pay.Amount > 0) {
 		t.Errorf("the next record is paid normally: %+v", pay)
 	}

@@ -11,7 +11,7 @@
 //	calc, err := weights.New(pol, tab)
 //	var pay weights.Payment                           // reuse one per goroutine
 //	res := g.Group(rec)
-//	calc.Compute(rec, &res, weights.DRG, &pay)        // no allocation
+//	calc.Compute(rec, &res, grouper.SchemeDRG, &pay)  // no allocation
 //	fmt.Println(pay.Amount, pay.AdjustmentsString())
 //
 //	st := weights.NewSettlement()
@@ -20,8 +20,13 @@
 //	rep, err = st.Settle(budget, func(i int, c *weights.SettledCase) error {
 //		return writeCase(i, c)                        // or stream the cases
 //	})
-//	reps, err := st.SettlePools(map[weights.Scheme]float64{ // a pool per scheme
-//		weights.DRG: drgBudget, weights.DIP: dipBudget}, nil)
+//	reps, err := st.SettlePools(map[grouper.Scheme]float64{ // a pool per scheme
+//		grouper.SchemeDRG: drgBudget, grouper.SchemeDIP: dipBudget}, nil)
+//
+// A payment is under one scheme, grouper.SchemeDRG or grouper.SchemeDIP:
+// the grouper's Scheme, so that a scheme has one name from the --scheme
+// flag to the pay_scheme column. grouper.SchemeBoth, and any other value,
+// is no payment scheme: Compute leaves such a case unpaid (no_scheme).
 //
 // A Calculator is immutable and safe for concurrent use; Compute does not
 // allocate. Group codes and the disease codes of the policy lists are
@@ -238,4 +243,8 @@
 // exempt from the low-cost rule, M54.5 下背痛 × 0.9. Fixed prices: K60.3 肛瘘
 // 6800 yuan, K64 痔 5200 yuan. testdata/weights.tsv is a matching sample
 // table.
+//
+// Layer: pricing, above the grouping core (it reads grouper.Result and
+// grouper.Scheme) and the rule I/O layer, below the pipeline. It never
+// groups a record and never imports grouper/batch.
 package weights

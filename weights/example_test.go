@@ -35,7 +35,7 @@ func Example() {
 		TCMPrincipalDx: "A03.06.01", TotalCost: 6000, TCMCost: 2400, DayWard: true}
 	res := grouper.Result{Status: grouper.StatusOK, DRG: "IU25", PrincipalDx: "M54.500", TCMSource: "A03.06.01"}
 	var pay weights.Payment
-	calc.Compute(rec, &res, weights.DRG, &pay)
+	calc.Compute(rec, &res, grouper.SchemeDRG, &pay)
 	// 0.8 × 1.1 × 0.9 = 0.792; × 10000 × 1.02 × 1.05 = 8482.32
 	fmt.Printf("%.3f %.2f\n", pay.AdjustedWeight, pay.Amount)
 	fmt.Println(pay.AdjustmentsString())
@@ -53,7 +53,7 @@ func ExampleSettlement() {
 	var pay weights.Payment
 	for _, c := range []struct{ hosp, group string }{{"H1", "A"}, {"H1", "B"}, {"H2", "A"}} {
 		res := grouper.Result{Status: grouper.StatusOK, DRG: c.group}
-		calc.Compute(&record.Record{HospitalLevel: 3}, &res, weights.DRG, &pay)
+		calc.Compute(&record.Record{HospitalLevel: 3}, &res, grouper.SchemeDRG, &pay)
 		st.Add(c.hosp, &pay)
 	}
 	// 500 points share 40000 yuan: 80 yuan a point (a year-end base rate of 8000).

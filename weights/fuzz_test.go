@@ -64,7 +64,7 @@ func FuzzParseTable(f *testing.F) {
 			}
 			return
 		}
-		for _, s := range []Scheme{DRG, DIP} {
+		for _, s := range []grouper.Scheme{grouper.SchemeDRG, grouper.SchemeDIP} {
 			for i := range tab.Rows(s) {
 				r := &tab.Rows(s)[i]
 				got, ok := tab.Lookup(s, r.Group)

@@ -3,6 +3,8 @@ package weights
 import (
 	"fmt"
 	"testing"
+
+	"github.com/medpay/drg/grouper"
 )
 
 func TestCodeMap(t *testing.T) {
@@ -52,7 +54,7 @@ func TestPaymentReuse(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	for _, c := range computeCases() {
 		var dirty, fresh Payment
-		calc.Compute(mkRec(level(1), kind("tcm"), cost(12000), tcmDx("A11.02.03"), dayWard()), drgRes("IS15", "S52.500"), DRG, &dirty)
+		calc.Compute(mkRec(level(1), kind("tcm"), cost(12000), tcmDx("A11.02.03"), dayWard()), drgRes("IS15", "S52.500"), grouper.SchemeDRG, &dirty)
 		calc.Compute(c.rec, c.res, c.s, &dirty)
 		calc.Compute(c.rec, c.res, c.s, &fresh)
 		if dirty != fresh {

@@ -6,15 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/strictjson"
 )
 
 // PolicyVersion is the policy_version this package reads.
@@ -300,33 +302,11 @@ func ReadPolicy(r io.Reader) (*Policy, error) {
 // ParsePolicy is ReadPolicy on a byte slice.
 func ParsePolicy(data []byte) (*Policy, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	// First pass: structure, with JSON paths in the messages.
-	var tree any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&tree); err != nil {
-		return nil, &PolicyError{Err: syntaxError(data, err)}
-	}
-	if dec.More() {
-		return nil, &PolicyError{Err: errors.New("trailing data after the policy object")}
-	}
-	if _, ok := tree.(map[string]any); !ok {
-		return nil, &PolicyError{Err: fmt.Errorf("the policy must be a JSON object, not %s", treeKind(tree))}
-	}
-	if err := checkDuplicateKeys(data); err != nil {
-		return nil, err
-	}
-	if err := checkShape(tree, reflect.TypeOf(Policy{}), ""); err != nil {
-		return nil, err
-	}
-	// Second pass: the typed decode, strict as well.
 	var p Policy
-	dec = json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, &PolicyError{Path: te.Field, Err: fmt.Errorf("%s is not a valid %s", te.Value, te.Type)}
+	if err := strictjson.Decode(data, &p, policyJSON); err != nil {
+		var se *strictjson.Error
+		if errors.As(err, &se) {
+			return nil, &PolicyError{Path: se.Path, Err: se.Err}
 		}
 		return nil, &PolicyError{Err: err}
 	}
@@ -336,236 +316,30 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	return &p, nil
 }
 
-func syntaxError(data []byte, err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := 1, 1
-		for _, c := range data[:min(int(se.Offset), len(data))] {
-			if c == '\n' {
-				line, col = line+1, 1
-			} else {
-				col++
-			}
-		}
-		return fmt.Errorf("line %d, column %d: %v", line, col, se)
-	}
-	if errors.Is(err, io.EOF) {
-		return errors.New("empty file")
-	}
-	return err
+// policyJSON is how a policy file is decoded: strictly (see
+// internal/strictjson), with Levels given as a number or a per-level
+// object.
+var policyJSON = strictjson.Options{
+	Name:         "policy",
+	ErrDuplicate: ErrDuplicate,
+	Custom:       map[reflect.Type]func(any, string) error{reflect.TypeFor[Levels](): checkLevels},
 }
 
-// checkDuplicateKeys reports the first key that appears twice in one object
-// of data, which is valid JSON. encoding/json keeps the last value (and
-// merges repeated objects), so a policy edited by hand could otherwise pay
-// by a value its reader never saw.
-func checkDuplicateKeys(data []byte) error {
-	type frame struct {
-		object  bool
-		keys    map[string]bool
-		path    string
-		next    int    // arrays: the index of the next element
-		key     string // objects: the key whose value comes next
-		wantKey bool   // objects: the next token is a key ("" is a key too)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber() // 1e400 is for checkShape to report, with its path
-	var stack []frame
-	// at returns the path of the value about to be read.
-	at := func() string {
-		if len(stack) == 0 {
-			return ""
-		}
-		f := &stack[len(stack)-1]
-		if f.object {
-			return join(f.path, f.key)
-		}
-		return fmt.Sprintf("%s[%d]", f.path, f.next)
-	}
-	// done is called after each complete value.
-	done := func() {
-		if len(stack) > 0 {
-			if f := &stack[len(stack)-1]; f.object {
-				f.key, f.wantKey = "", true
-			} else {
-				f.next++
-			}
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return &PolicyError{Err: syntaxError(data, err)}
-		}
-		if len(stack) > 0 {
-			if f := &stack[len(stack)-1]; f.object && f.wantKey {
-				if k, ok := tok.(string); ok {
-					if f.keys[k] {
-						return &PolicyError{Path: join(f.path, k), Err: fmt.Errorf("%w: key given twice in one object (JSON readers keep only the last)", ErrDuplicate)}
-					}
-					f.keys[k] = true
-					f.key, f.wantKey = k, false
-					continue
-				}
-			}
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, frame{object: true, keys: map[string]bool{}, path: at(), wantKey: true})
-		case json.Delim('['):
-			stack = append(stack, frame{path: at()})
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-			done()
-		default:
-			done()
-		}
-	}
-}
-
-func treeKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	case string:
-		return "a string"
+// checkLevels checks the JSON value of a Levels: a number, or an object
+// whose values are numbers (its keys are for Validate to check).
+func checkLevels(v any, path string) error {
+	switch x := v.(type) {
 	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-var levelsType = reflect.TypeOf(Levels{})
-
-// checkRange reports a number that does not fit a float64 (1e400).
-func checkRange(path string, n json.Number) error {
-	if _, err := n.Float64(); err != nil {
-		return &PolicyError{Path: path, Err: fmt.Errorf("number %s out of range", n)}
-	}
-	return nil
-}
-
-// checkShape walks a decoded JSON tree against the Go type t, reporting the
-// first unknown key (keys must match a json tag exactly) or wrong JSON type,
-// with its path.
-func checkShape(v any, t reflect.Type, path string) error {
-	if v == nil {
-		return nil // null: the field stays at its zero value
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	wrong := func(want string) error {
-		return &PolicyError{Path: path, Err: fmt.Errorf("want %s, found %s", want, treeKind(v))}
-	}
-	if t == levelsType {
-		switch x := v.(type) {
-		case json.Number:
-			return checkRange(path, x)
-		case map[string]any:
-			for _, k := range sortedKeys(x) {
-				n, ok := x[k].(json.Number)
-				if !ok {
-					return &PolicyError{Path: join(path, k), Err: fmt.Errorf("want a number, found %s", treeKind(x[k]))}
-				}
-				if err := checkRange(join(path, k), n); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		return wrong(`a number or an object {"1": .., "2": .., "3": ..}`)
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return wrong("an object")
-		}
-		for _, k := range sortedKeys(obj) {
-			f, ok := fieldByTag(t, k)
-			if !ok {
-				return &PolicyError{Path: join(path, k), Err: fmt.Errorf("unknown field %q", k)}
-			}
-			if err := checkShape(obj[k], f.Type, join(path, k)); err != nil {
+		return strictjson.Number(x, path)
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if err := strictjson.Number(x[k], strictjson.Join(path, k)); err != nil {
 				return err
 			}
 		}
-	case reflect.Map:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return wrong("an object")
-		}
-		for _, k := range sortedKeys(obj) {
-			if err := checkShape(obj[k], t.Elem(), join(path, k)); err != nil {
-				return err
-			}
-		}
-	case reflect.Slice:
-		arr, ok := v.([]any)
-		if !ok {
-			return wrong("an array")
-		}
-		for i, e := range arr {
-			if err := checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-	case reflect.String:
-		if _, ok := v.(string); !ok {
-			return wrong("a string")
-		}
-	case reflect.Bool:
-		if _, ok := v.(bool); !ok {
-			return wrong("true or false")
-		}
-	case reflect.Float64:
-		n, ok := v.(json.Number)
-		if !ok {
-			return wrong("a number")
-		}
-		if err := checkRange(path, n); err != nil {
-			return err
-		}
-	case reflect.Int:
-		n, ok := v.(json.Number)
-		if !ok {
-			return wrong("an integer")
-		}
-		if _, err := strconv.ParseInt(string(n), 10, 32); err != nil {
-			return &PolicyError{Path: path, Err: fmt.Errorf("want an integer, found %s", n)}
-		}
+		return nil
 	}
-	return nil
-}
-
-func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name != "" && name != "-" && name == key {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return &strictjson.Error{Path: path, Err: fmt.Errorf("want %s, found %s", `a number or an object {"1": .., "2": .., "3": ..}`, strictjson.Kind(v))}
 }
 
 func join(path, key string) string {

@@ -51,14 +51,14 @@ func TestPlainPaymentProperty(t *testing.T) {
 		for i := range n {
 			lvl := int8(1 + rng.IntN(3))
 			rec := mkRec(level(lvl), kind([]string{"tcm", "general", ""}[rng.IntN(3)]), cost(rng.Float64()*1e5), dayWard())
-			calc.Compute(rec, drgRes(fmt.Sprintf("G%02d", i), "K80.100"), DRG, &pay)
+			calc.Compute(rec, drgRes(fmt.Sprintf("G%02d", i), "K80.100"), grouper.SchemeDRG, &pay)
 			if want := math.Round(rw[i]*rates[lvl-1]*100) / 100; pay.Amount != want {
 				t.Fatalf("DRG rw %v rate %v level %d: got %.2f, want %.2f", rw[i], rates[lvl-1], lvl, pay.Amount, want)
 			}
 			if math.Abs(pay.SettlementPoints-pay.Points) > 1e-9*pay.Points {
 				t.Fatalf("DRG settlement points %v != points %v", pay.SettlementPoints, pay.Points)
 			}
-			calc.Compute(rec, dipRes(fmt.Sprintf("D%02d", i), 1, "K80.100"), DIP, &pay)
+			calc.Compute(rec, dipRes(fmt.Sprintf("D%02d", i), 1, "K80.100"), grouper.SchemeDIP, &pay)
 			if want := math.Round(score[i]*pv*100) / 100; pay.Amount != want {
 				t.Fatalf("DIP score %v point value %v: got %.2f, want %.2f", score[i], pv, pay.Amount, want)
 			}
@@ -70,26 +70,26 @@ func TestPlainPaymentProperty(t *testing.T) {
 func computeCases() []struct {
 	rec *record.Record
 	res *grouper.Result
-	s   Scheme
+	s   grouper.Scheme
 } {
 	type c = struct {
 		rec *record.Record
 		res *grouper.Result
-		s   Scheme
+		s   grouper.Scheme
 	}
 	return []c{
-		{mkRec(), drgRes("HC25", "K81.000"), DRG},
-		{mkRec(level(3), kind("tcm"), cost(40000), tcmCost(20000), dayWard()), drgRes("HC25", "M54.500"), DRG},
-		{mkRec(cost(12000), tcmDx("A11.02.03")), drgRes("IS15", "S52.500"), DRG},
-		{mkRec(level(1)), drgRes("BR25", "I63.900"), DRG},
-		{mkRec(cost(1000), dayWard()), drgRes("HC25", "M47.800"), DRG},
-		{mkRec(cost(50000)), drgRes("HC25", "K60.300"), DRG},
-		{mkRec(), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable}, DRG},
-		{mkRec(), drgRes("AA19", "I42.000"), DRG},
-		{mkRec(level(0)), drgRes("HC25", "K81.000"), DRG},
-		{mkRec(cost(12000)), dipRes("K80.1:51.2300", 999, "K80.100"), DIP},
-		{mkRec(cost(12000), tcmDx("A03.06.01")), dipRes("K80.1", 850, "M54.500"), DIP},
-		{mkRec(cost(8500), tcmDx("A04.01.02")), dipRes("K80.1", 850, "K81.000"), DIP},
+		{mkRec(), drgRes("HC25", "K81.000"), grouper.SchemeDRG},
+		{mkRec(level(3), kind("tcm"), cost(40000), tcmCost(20000), dayWard()), drgRes("HC25", "M54.500"), grouper.SchemeDRG},
+		{mkRec(cost(12000), tcmDx("A11.02.03")), drgRes("IS15", "S52.500"), grouper.SchemeDRG},
+		{mkRec(level(1)), drgRes("BR25", "I63.900"), grouper.SchemeDRG},
+		{mkRec(cost(1000), dayWard()), drgRes("HC25", "M47.800"), grouper.SchemeDRG},
+		{mkRec(cost(50000)), drgRes("HC25", "K60.300"), grouper.SchemeDRG},
+		{mkRec(), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable}, grouper.SchemeDRG},
+		{mkRec(), drgRes("AA19", "I42.000"), grouper.SchemeDRG},
+		{mkRec(level(0)), drgRes("HC25", "K81.000"), grouper.SchemeDRG},
+		{mkRec(cost(12000)), dipRes("K80.1:51.2300", 999, "K80.100"), grouper.SchemeDIP},
+		{mkRec(cost(12000), tcmDx("A03.06.01")), dipRes("K80.1", 850, "M54.500"), grouper.SchemeDIP},
+		{mkRec(cost(8500), tcmDx("A04.01.02")), dipRes("K80.1", 850, "K81.000"), grouper.SchemeDIP},
 	}
 }
 
@@ -125,7 +125,7 @@ func TestComputeDoesNotAllocate(t *testing.T) {
 	shadowed.TCMAdvantaged[1].MinTCMShare = f64(0.6)
 	calc = mustCalc(t, shadowed, mustTable(t, testTable))
 	rec, res := mkRec(tcmDx("A03.06.01"), tcmCost(5000)), drgRes("HC25", "M54.500")
-	if allocs := testing.AllocsPerRun(100, func() { calc.Compute(rec, res, DRG, &pay) }); allocs != 0 || !pay.Has(AdjTCMAdvantaged) {
+	if allocs := testing.AllocsPerRun(100, func() { calc.Compute(rec, res, grouper.SchemeDRG, &pay) }); allocs != 0 || !pay.Has(AdjTCMAdvantaged) {
 		t.Errorf("falling back to the next entry: %v allocations, uplift %v", allocs, pay.Has(AdjTCMAdvantaged))
 	}
 	buf := make([]byte, 0, 512)
@@ -177,8 +177,8 @@ func TestUpliftNeverLowersPayment(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	var with, without Payment
 	for c := 50.0; c <= 40000; c += 50 {
-		calc.Compute(mkRec(cost(c), tcmCost(c/2)), drgRes("HC25", "M54.500"), DRG, &with)
-		calc.Compute(mkRec(cost(c)), drgRes("HC25", "M54.500"), DRG, &without)
+		calc.Compute(mkRec(cost(c), tcmCost(c/2)), drgRes("HC25", "M54.500"), grouper.SchemeDRG, &with)
+		calc.Compute(mkRec(cost(c)), drgRes("HC25", "M54.500"), grouper.SchemeDRG, &without)
 		if !with.Has(AdjTCMAdvantaged) || without.Has(AdjTCMAdvantaged) {
 			t.Fatalf("cost %v: uplift applied %v / %v, want with only", c, with.Has(AdjTCMAdvantaged), without.Has(AdjTCMAdvantaged))
 		}

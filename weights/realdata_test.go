@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/medpay/drg/grouper"
 )
 
 // paymentData is where the shared regional payment tables live, relative to
@@ -122,7 +124,7 @@ func TestSuzhou2023(t *testing.T) {
 	for _, r := range rows {
 		for l := int8(1); l <= 3; l++ {
 			std := num(t, r[7+int(l)])
-			calc.Compute(mkRec(level(l), cost(std)), drgRes(r[0], "Z00.000"), DRG, &pay)
+			calc.Compute(mkRec(level(l), cost(std)), drgRes(r[0], "Z00.000"), grouper.SchemeDRG, &pay)
 			diff := math.Abs(pay.Amount - std)
 			worst = max(worst, diff)
 			checked++
@@ -145,7 +147,7 @@ func TestSuzhou2023(t *testing.T) {
 	uplifted := 0
 	for _, r := range rows {
 		std := num(t, r[9]) // level 2
-		calc.Compute(mkRec(level(2), cost(std), tcmDx("A04.01.02")), drgRes(r[0], "Z00.000"), DRG, &pay)
+		calc.Compute(mkRec(level(2), cost(std), tcmDx("A04.01.02")), drgRes(r[0], "Z00.000"), grouper.SchemeDRG, &pay)
 		want := std
 		if r[4] == "是" {
 			want *= suzhouTCMFactor
@@ -157,7 +159,7 @@ func TestSuzhou2023(t *testing.T) {
 		if diff := math.Abs(pay.Amount - want); diff > 0.005*suzhouTCMFactor+1e-9 {
 			t.Errorf("%s TCM-treated: computed %.2f (%s), want %.2f", r[0], pay.Amount, pay.AdjustmentsString(), want)
 		}
-		calc.Compute(mkRec(level(2), cost(std)), drgRes(r[0], "Z00.000"), DRG, &pay)
+		calc.Compute(mkRec(level(2), cost(std)), drgRes(r[0], "Z00.000"), grouper.SchemeDRG, &pay)
 		if pay.Has(AdjTCMAdvantaged) || math.Abs(pay.Amount-std) > 0.005+1e-9 {
 			t.Errorf("%s Western-treated: computed %.2f (%s), want the standard %.2f", r[0], pay.Amount, pay.AdjustmentsString(), std)
 		}
@@ -194,13 +196,13 @@ func TestJilin2022Outliers(t *testing.T) {
 	calc := mustCalc(t, p, mustTable(t, tsv.String()))
 	var pay Payment
 	classify := func(group string, c float64) Outlier {
-		calc.Compute(mkRec(level(3), cost(c)), drgRes(group, "Z00.000"), DRG, &pay)
+		calc.Compute(mkRec(level(3), cost(c)), drgRes(group, "Z00.000"), grouper.SchemeDRG, &pay)
 		return pay.Outlier
 	}
 	for _, r := range rows {
 		g, std := r[0], num(t, r[4])
 		low, high := math.Round(num(t, r[5])*100)/100, math.Round(num(t, r[6])*100)/100
-		calc.Compute(mkRec(level(3), cost(std)), drgRes(g, "Z00.000"), DRG, &pay)
+		calc.Compute(mkRec(level(3), cost(std)), drgRes(g, "Z00.000"), grouper.SchemeDRG, &pay)
 		if math.Abs(pay.Amount-std) > 0.005+1e-9 {
 			t.Errorf("%s: standard %.2f, published %v", g, pay.Amount, std)
 		}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/medpay/drg/grouper"
 )
 
 // Bounds of a case's numbers in a settlement. They are far beyond any real
@@ -86,7 +88,7 @@ type settleCase struct {
 	hosp       int32
 	group      int32
 	status     CaseStatus
-	scheme     Scheme
+	scheme     grouper.Scheme
 }
 
 // NewSettlement returns an empty settlement.
@@ -115,14 +117,14 @@ func (s *Settlement) Add(hospitalID string, p *Payment) {
 	}
 	c := settleCase{hosp: hi, group: gi, points: p.Points, sp: p.SettlementPoints, amount: p.Amount, baseWeight: p.BaseWeight, scheme: p.Scheme}
 	switch {
-	case p.Reason != "" || !p.Scheme.valid():
+	case p.Reason != "" || !payable(p.Scheme):
 		c.status = CaseSkipped
 	case p.FixedPrice:
 		c.status = CaseFixed
 	default:
 		c.status = CasePooled
 	}
-	if p.Scheme.valid() {
+	if payable(p.Scheme) {
 		s.count[p.Scheme]++
 	}
 	s.cases = append(s.cases, c)
@@ -135,7 +137,7 @@ func (s *Settlement) Len() int { return len(s.cases) }
 type SettledCase struct {
 	HospitalID       string
 	Group            string
-	Scheme           Scheme // Payment.Scheme: the pool the case is in
+	Scheme           grouper.Scheme // Payment.Scheme: the pool the case is in
 	Status           CaseStatus
 	Points           float64 // Payment.Points
 	SettlementPoints float64 // Payment.SettlementPoints (0 unless pooled)
@@ -159,11 +161,11 @@ type HospitalSettlement struct {
 // SettlementReport is the result of Close or Settle, or one pool's part of
 // SettlePools.
 type SettlementReport struct {
-	Scheme      Scheme  // the scheme of the pool's cases; 0 when it has none
-	Budget      float64 // as given
-	FixedAmount float64 // paid at fixed prices, outside the pool
-	Pool        float64 // budget (to the cent) minus FixedAmount: shared by point
-	TotalPoints float64 // Σ SettlementPoints of pooled cases
+	Scheme      grouper.Scheme // the scheme of the pool's cases; 0 when it has none
+	Budget      float64        // as given
+	FixedAmount float64        // paid at fixed prices, outside the pool
+	Pool        float64        // budget (to the cent) minus FixedAmount: shared by point
+	TotalPoints float64        // Σ SettlementPoints of pooled cases
 	// PointValue is yuan per settlement point: Pool / TotalPoints. For DRG a
 	// point is RW/100 (so 100 × PointValue is the year-end base rate); for
 	// DIP it is one score point.
@@ -233,12 +235,12 @@ func (s *Settlement) checkCase(i int, c *settleCase) error {
 func (s *Settlement) Settle(budget float64, each func(i int, c *SettledCase) error) (SettlementReport, error) {
 	p := pool{rep: SettlementReport{Budget: budget}}
 	switch {
-	case s.count[DRG] > 0 && s.count[DIP] > 0:
-		p.rep.Err = fmt.Errorf("%w: %d DRG and %d DIP cases: one pool settles one scheme; settle them apart, or give each scheme its budget (SettlePools)", ErrMixedSchemes, s.count[DRG], s.count[DIP])
-	case s.count[DRG] > 0:
-		p.rep.Scheme = DRG
-	case s.count[DIP] > 0:
-		p.rep.Scheme = DIP
+	case s.count[grouper.SchemeDRG] > 0 && s.count[grouper.SchemeDIP] > 0:
+		p.rep.Err = fmt.Errorf("%w: %d DRG and %d DIP cases: one pool settles one scheme; settle them apart, or give each scheme its budget (SettlePools)", ErrMixedSchemes, s.count[grouper.SchemeDRG], s.count[grouper.SchemeDIP])
+	case s.count[grouper.SchemeDRG] > 0:
+		p.rep.Scheme = grouper.SchemeDRG
+	case s.count[grouper.SchemeDIP] > 0:
+		p.rep.Scheme = grouper.SchemeDIP
 	}
 	reps, err := s.settle([]pool{p}, func(*settleCase) int { return 0 }, each)
 	return reps[0], err
@@ -257,11 +259,11 @@ func (s *Settlement) Settle(budget float64, each func(i int, c *SettledCase) err
 // from Compute) is skipped and counted in the first report. With no budget
 // for DRG or DIP there is no pool: SettlePools returns an error wrapping
 // ErrBudget and calls each for no case.
-func (s *Settlement) SettlePools(budgets map[Scheme]float64, each func(i int, c *SettledCase) error) ([]SettlementReport, error) {
+func (s *Settlement) SettlePools(budgets map[grouper.Scheme]float64, each func(i int, c *SettledCase) error) ([]SettlementReport, error) {
 	var pools []pool
 	var idx [schemeSlots]int
 	var bad error
-	for _, sc := range [...]Scheme{DRG, DIP} {
+	for _, sc := range [...]grouper.Scheme{grouper.SchemeDRG, grouper.SchemeDIP} {
 		b, ok := budgets[sc]
 		if !ok {
 			idx[sc] = -1
@@ -277,7 +279,7 @@ func (s *Settlement) SettlePools(budgets map[Scheme]float64, each func(i int, c 
 		return nil, fmt.Errorf("%w: no budget for DRG or DIP", ErrBudget)
 	}
 	for sc := range budgets {
-		if !sc.valid() && bad == nil {
+		if !payable(sc) && bad == nil {
 			bad = fmt.Errorf("%w: a budget for scheme %d, which is neither DRG nor DIP", ErrBudget, sc)
 		}
 	}
@@ -285,7 +287,7 @@ func (s *Settlement) SettlePools(budgets map[Scheme]float64, each func(i int, c 
 		pools[k].rep.Err = bad
 	}
 	return s.settle(pools, func(c *settleCase) int {
-		if !c.scheme.valid() {
+		if !payable(c.scheme) {
 			return 0
 		}
 		return idx[c.scheme]
@@ -293,7 +295,7 @@ func (s *Settlement) SettlePools(budgets map[Scheme]float64, each func(i int, c 
 }
 
 // schemeName is a scheme as messages write it: DRG, DIP.
-func schemeName(s Scheme) string { return strings.ToUpper(s.String()) }
+func schemeName(s grouper.Scheme) string { return strings.ToUpper(s.String()) }
 
 // pool is one budget being shared and its running totals.
 type pool struct {
@@ -340,7 +342,7 @@ func (s *Settlement) settle(pools []pool, of func(*settleCase) int, each func(i 
 		h.Cases++
 		h.Points += c.points
 		h.Computed += c.amount
-		if c.scheme == DRG {
+		if c.scheme == grouper.SchemeDRG {
 			h.DRGCases++
 			h.CMI += c.baseWeight // sum for now
 			p.drgN++

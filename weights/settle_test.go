@@ -32,7 +32,7 @@ func TestSettlementByHand(t *testing.T) {
 	st := NewSettlement()
 	var pay Payment
 	add := func(h string, rec recOpt, res *grouper.Result) {
-		calc.Compute(mkRec(rec, cost(20000)), res, DRG, &pay)
+		calc.Compute(mkRec(rec, cost(20000)), res, grouper.SchemeDRG, &pay)
 		st.Add(h, &pay)
 	}
 	add("H1", level(2), drgRes("HC25", "K81.000"))
@@ -122,14 +122,14 @@ func TestSettlementSumsToBudget(t *testing.T) {
 				cost(math.Round(rng.Float64()*80000)/100*100), tcmCost(math.Round(rng.Float64()*5000)))
 			rec.DayWard = rng.IntN(5) == 0
 			var pay Payment
-			scheme := DRG
+			scheme := grouper.SchemeDRG
 			if rng.IntN(10) == 0 {
-				scheme = DIP // a few cases of the other scheme
+				scheme = grouper.SchemeDIP // a few cases of the other scheme
 			}
-			if scheme == DRG {
-				calc.Compute(rec, drgRes(g.g, g.dx), DRG, &pay)
+			if scheme == grouper.SchemeDRG {
+				calc.Compute(rec, drgRes(g.g, g.dx), grouper.SchemeDRG, &pay)
 			} else {
-				calc.Compute(rec, dipRes("K80.1", 850, g.dx), DIP, &pay)
+				calc.Compute(rec, dipRes("K80.1", 850, g.dx), grouper.SchemeDIP, &pay)
 			}
 			st.Add(fmt.Sprintf("H%d", rng.IntN(7)), &pay)
 			count[pay.Scheme]++
@@ -137,16 +137,16 @@ func TestSettlementSumsToBudget(t *testing.T) {
 				fixed[pay.Scheme] += pay.Amount
 			}
 		}
-		budgets := map[Scheme]float64{}
-		for _, sc := range []Scheme{DRG, DIP} {
+		budgets := map[grouper.Scheme]float64{}
+		for _, sc := range []grouper.Scheme{grouper.SchemeDRG, grouper.SchemeDIP} {
 			if count[sc] > 0 {
 				budgets[sc] = fixed[sc] + math.Round(rng.Float64()*1e10)/100
 			}
 		}
-		if count[DRG] > 0 && count[DIP] > 0 {
-			rep := st.Close(budgets[DRG])
+		if count[grouper.SchemeDRG] > 0 && count[grouper.SchemeDIP] > 0 {
+			rep := st.Close(budgets[grouper.SchemeDRG])
 			if !errors.Is(rep.Err, ErrMixedSchemes) {
-				t.Fatalf("trial %d: %d DRG and %d DIP cases in one pool: got %v, want ErrMixedSchemes", trial, count[DRG], count[DIP], rep.Err)
+				t.Fatalf("trial %d: %d DRG and %d DIP cases in one pool: got %v, want ErrMixedSchemes", trial, count[grouper.SchemeDRG], count[grouper.SchemeDIP], rep.Err)
 			}
 			for i, c := range rep.Cases {
 				if c.Settled != 0 {
@@ -155,7 +155,7 @@ func TestSettlementSumsToBudget(t *testing.T) {
 			}
 		} else {
 			// One scheme: Close shares the one budget.
-			budget := budgets[DRG] + budgets[DIP]
+			budget := budgets[grouper.SchemeDRG] + budgets[grouper.SchemeDIP]
 			rep := st.Close(budget)
 			if rep.Err != nil {
 				if rep.TotalPoints == 0 && errors.Is(rep.Err, ErrBudget) {
@@ -189,7 +189,7 @@ func TestSettlementErrors(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	var pay Payment
 	st := NewSettlement()
-	calc.Compute(mkRec(), drgRes("HC25", "K60.300"), DRG, &pay) // fixed 6800
+	calc.Compute(mkRec(), drgRes("HC25", "K60.300"), grouper.SchemeDRG, &pay) // fixed 6800
 	st.Add("H1", &pay)
 	if rep := st.Close(5000); !errors.Is(rep.Err, ErrBudget) {
 		t.Errorf("fixed prices over budget: got %v", rep.Err)
@@ -203,7 +203,7 @@ func TestSettlementErrors(t *testing.T) {
 	if rep := st.Close(math.NaN()); !errors.Is(rep.Err, ErrBudget) {
 		t.Errorf("NaN budget: got %v", rep.Err)
 	}
-	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &pay)
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), grouper.SchemeDRG, &pay)
 	st.Add("H1", &pay)
 	rep := st.Close(0.05)
 	if rep.Err == nil {
@@ -230,7 +230,7 @@ func TestSettlementErrors(t *testing.T) {
 func TestSettlementBadCases(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	var good Payment
-	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &good)
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), grouper.SchemeDRG, &good)
 	for _, c := range []struct {
 		name string
 		edit func(p *Payment)
@@ -280,13 +280,13 @@ func TestSettlementMixedSchemes(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	st := NewSettlement()
 	var pay Payment
-	calc.Compute(mkRec(), dipRes("K80.1:51.2300", 0, "I63.900"), DIP, &pay)
+	calc.Compute(mkRec(), dipRes("K80.1:51.2300", 0, "I63.900"), grouper.SchemeDIP, &pay)
 	st.Add("H1", &pay)
-	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &pay)
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), grouper.SchemeDRG, &pay)
 	st.Add("H1", &pay)
 	st.Add("H2", &pay)
 	// An unpaid case counts by its scheme too: it is data of that scheme.
-	calc.Compute(mkRec(), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable}, DRG, &pay)
+	calc.Compute(mkRec(), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable}, grouper.SchemeDRG, &pay)
 	st.Add("H2", &pay)
 	rep := st.Close(1_000_000)
 	want := "3 DRG and 1 DIP cases: one pool settles one scheme"
@@ -320,20 +320,20 @@ func TestSettlePoolsByHand(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	st := NewSettlement()
 	var pay Payment
-	add := func(h string, rec recOpt, res *grouper.Result, s Scheme) {
+	add := func(h string, rec recOpt, res *grouper.Result, s grouper.Scheme) {
 		calc.Compute(mkRec(rec, cost(20000)), res, s, &pay)
 		st.Add(h, &pay)
 	}
-	add("H1", level(2), drgRes("HC25", "K81.000"), DRG)
-	add("H1", level(2), dipRes("K80.1:51.2300", 0, "I63.900"), DIP)
-	add("H1", level(3), drgRes("HC23", "K81.000"), DRG)
-	add("H3", level(2), dipRes("K80.1", 850, "I63.900"), DIP)
-	add("H2", level(3), drgRes("BR25", "I63.900"), DRG)
-	add("H2", level(2), drgRes("HC25", "K60.300"), DRG)
-	add("H2", level(2), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable}, DRG)
+	add("H1", level(2), drgRes("HC25", "K81.000"), grouper.SchemeDRG)
+	add("H1", level(2), dipRes("K80.1:51.2300", 0, "I63.900"), grouper.SchemeDIP)
+	add("H1", level(3), drgRes("HC23", "K81.000"), grouper.SchemeDRG)
+	add("H3", level(2), dipRes("K80.1", 850, "I63.900"), grouper.SchemeDIP)
+	add("H2", level(3), drgRes("BR25", "I63.900"), grouper.SchemeDRG)
+	add("H2", level(2), drgRes("HC25", "K60.300"), grouper.SchemeDRG)
+	add("H2", level(2), &grouper.Result{Status: grouper.StatusUngroupable, DRG: grouper.Ungroupable}, grouper.SchemeDRG)
 
 	var cases []SettledCase
-	reps, err := st.SettlePools(map[Scheme]float64{DIP: 10000, DRG: 100000}, func(i int, c *SettledCase) error {
+	reps, err := st.SettlePools(map[grouper.Scheme]float64{grouper.SchemeDIP: 10000, grouper.SchemeDRG: 100000}, func(i int, c *SettledCase) error {
 		cases = append(cases, *c)
 		return nil
 	})
@@ -344,16 +344,16 @@ func TestSettlePoolsByHand(t *testing.T) {
 	if d.Err != nil || p.Err != nil {
 		t.Fatalf("errors: DRG %v, DIP %v", d.Err, p.Err)
 	}
-	if d.Scheme != DRG || d.Budget != 100000 || d.Settled != 100000 || d.TotalPoints != 420 || d.FixedAmount != 6800 || d.Skipped != 1 || math.Abs(d.PointValue-93200.0/420) > 1e-9 || math.Abs(d.CMI-1.2) > 1e-12 {
+	if d.Scheme != grouper.SchemeDRG || d.Budget != 100000 || d.Settled != 100000 || d.TotalPoints != 420 || d.FixedAmount != 6800 || d.Skipped != 1 || math.Abs(d.PointValue-93200.0/420) > 1e-9 || math.Abs(d.CMI-1.2) > 1e-12 {
 		t.Errorf("DRG pool: %+v", d)
 	}
-	if p.Scheme != DIP || p.Budget != 10000 || p.Settled != 10000 || p.TotalPoints != 2050 || p.FixedAmount != 0 || p.Skipped != 0 || math.Abs(p.PointValue-10000.0/2050) > 1e-12 || p.CMI != 0 {
+	if p.Scheme != grouper.SchemeDIP || p.Budget != 10000 || p.Settled != 10000 || p.TotalPoints != 2050 || p.FixedAmount != 0 || p.Skipped != 0 || math.Abs(p.PointValue-10000.0/2050) > 1e-12 || p.CMI != 0 {
 		t.Errorf("DIP pool: %+v", p)
 	}
 	want := []struct {
-		scheme  Scheme
+		scheme  grouper.Scheme
 		settled float64
-	}{{DRG, 22190.48}, {DIP, 5853.66}, {DRG, 53257.14}, {DIP, 4146.34}, {DRG, 17752.38}, {DRG, 6800}, {DRG, 0}}
+	}{{grouper.SchemeDRG, 22190.48}, {grouper.SchemeDIP, 5853.66}, {grouper.SchemeDRG, 53257.14}, {grouper.SchemeDIP, 4146.34}, {grouper.SchemeDRG, 17752.38}, {grouper.SchemeDRG, 6800}, {grouper.SchemeDRG, 0}}
 	if len(cases) != len(want) {
 		t.Fatalf("%d cases streamed, want %d", len(cases), len(want))
 	}
@@ -384,19 +384,19 @@ func TestSettlePoolsErrors(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	st := NewSettlement()
 	var pay Payment
-	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &pay)
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), grouper.SchemeDRG, &pay)
 	st.Add("H1", &pay)
-	calc.Compute(mkRec(), dipRes("K80.1:51.2300", 0, "I63.900"), DIP, &pay)
+	calc.Compute(mkRec(), dipRes("K80.1:51.2300", 0, "I63.900"), grouper.SchemeDIP, &pay)
 	st.Add("H1", &pay)
 	st.Add("H2", &pay)
 
 	var settled float64
 	sum := func(_ int, c *SettledCase) error { settled += c.Settled; return nil }
-	reps, err := st.SettlePools(map[Scheme]float64{DRG: 1000}, sum)
+	reps, err := st.SettlePools(map[grouper.Scheme]float64{grouper.SchemeDRG: 1000}, sum)
 	if err != nil || len(reps) != 1 || !errors.Is(reps[0].Err, ErrMixedSchemes) || !strings.Contains(reps[0].Err.Error(), "2 DIP cases and no DIP budget") {
 		t.Errorf("DIP cases without a DIP budget: %v, reports %+v", err, reps)
 	}
-	reps, err = st.SettlePools(map[Scheme]float64{DRG: 1000, DIP: 1000, Scheme(9): 5}, sum)
+	reps, err = st.SettlePools(map[grouper.Scheme]float64{grouper.SchemeDRG: 1000, grouper.SchemeDIP: 1000, grouper.Scheme(9): 5}, sum)
 	if err != nil || len(reps) != 2 || !errors.Is(reps[0].Err, ErrBudget) || !errors.Is(reps[1].Err, ErrBudget) || !strings.Contains(reps[1].Err.Error(), "scheme 9") {
 		t.Errorf("a budget for scheme 9: %v, reports %+v", err, reps)
 	}
@@ -409,7 +409,7 @@ func TestSettlePoolsErrors(t *testing.T) {
 	// A pool with a budget but no case cannot share it.
 	st = NewSettlement()
 	st.Add("H1", &pay)
-	if reps, err := st.SettlePools(map[Scheme]float64{DRG: 1000, DIP: 1000}, nil); err != nil || !errors.Is(reps[0].Err, ErrBudget) || reps[1].Err != nil || reps[1].Settled != 1000 {
+	if reps, err := st.SettlePools(map[grouper.Scheme]float64{grouper.SchemeDRG: 1000, grouper.SchemeDIP: 1000}, nil); err != nil || !errors.Is(reps[0].Err, ErrBudget) || reps[1].Err != nil || reps[1].Settled != 1000 {
 		t.Errorf("DRG budget without DRG cases: %v, reports %+v", err, reps)
 	}
 }
@@ -421,7 +421,7 @@ func TestSettlePoolsErrors(t *testing.T) {
 func TestSettlementCaseBounds(t *testing.T) {
 	calc := mustCalc(t, mustPolicy(t, testPolicy), mustTable(t, testTable))
 	var good Payment
-	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), DRG, &good)
+	calc.Compute(mkRec(), drgRes("HC25", "K81.000"), grouper.SchemeDRG, &good)
 	for _, c := range []struct {
 		name string
 		edit func(p *Payment)
@@ -513,7 +513,7 @@ func TestSettleStreams(t *testing.T) {
 	var pay Payment
 	for i := range 50 {
 		g := []struct{ g, dx string }{{"HC25", "K81.000"}, {"HC23", "K80.000"}, {"HC25", "K60.300"}, {"AA19", "I42.000"}}[i%4]
-		calc.Compute(mkRec(level(int8(1+i%3)), cost(float64(5000+i*100))), drgRes(g.g, g.dx), DRG, &pay)
+		calc.Compute(mkRec(level(int8(1+i%3)), cost(float64(5000+i*100))), drgRes(g.g, g.dx), grouper.SchemeDRG, &pay)
 		st.Add(fmt.Sprintf("H%d", i%3), &pay)
 	}
 	want := st.Close(123456.78)

@@ -14,39 +14,18 @@ import (
 	"github.com/medpay/drg/grouper/record"
 )
 
-// Scheme is the payment scheme a weight or a payment belongs to.
-type Scheme uint8
+// schemeSlots sizes the arrays weights keeps per scheme (a dictionary and
+// rows per scheme in Table, a compiled section per scheme in Calculator, a
+// count per scheme in Settlement), indexed by the grouper.Scheme value
+// itself: SchemeDRG is 1 and SchemeDIP 2, so index 0 is unused and one
+// array lookup replaces a switch on the scheme.
+const schemeSlots = int(grouper.SchemeDIP) + 1
 
-// The payment schemes.
-const (
-	DRG Scheme = iota + 1 // CHS-DRG: relative weights (RW), base rate per level
-	DIP                   // DIP: scores (分值), point value per level
-)
-
-const schemeSlots = 3 // index 0 unused
-
-func (s Scheme) String() string {
-	switch s {
-	case DRG:
-		return "drg"
-	case DIP:
-		return "dip"
-	}
-	return "unknown"
-}
-
-func (s Scheme) valid() bool { return s == DRG || s == DIP }
-
-// ParseScheme parses "drg" or "dip" (any case).
-func ParseScheme(s string) (Scheme, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "drg":
-		return DRG, true
-	case "dip":
-		return DIP, true
-	}
-	return 0, false
-}
+// payable reports whether a payment can be under s: grouper.SchemeDRG or
+// grouper.SchemeDIP. grouper.SchemeBoth groups a record under both schemes,
+// but a case is paid, and settled, under one; every other value is no
+// scheme. Code indexing a per-scheme array checks this first.
+func payable(s grouper.Scheme) bool { return s == grouper.SchemeDRG || s == grouper.SchemeDIP }
 
 // TableFile is the name under which a rule set stores its weight table
 // (grouper.RuleSet.Tables).
@@ -87,8 +66,8 @@ func (e *ParseError) Unwrap() error { return e.Err }
 
 // Row is one group of a weight table.
 type Row struct {
-	Scheme Scheme
-	Group  string // DRG code or DIP group code, compared exactly as the grouper writes it
+	Scheme grouper.Scheme // grouper.SchemeDRG or SchemeDIP
+	Group  string         // DRG code or DIP group code, compared exactly as the grouper writes it
 	// Weight is the relative weight RW (DRG) or the score (DIP) when HasWeight.
 	// A DRG row with a blank weight lists a group that is not paid by weight;
 	// a DIP row with a blank weight keeps the catalogue score of the Result.
@@ -212,8 +191,8 @@ func (t *Table) addRow(line int, fields []string, cols map[string]int) error {
 		return &ParseError{Line: line, Column: col, Field: name, Err: fmt.Errorf("%w: "+format, append([]any{ErrValue}, args...)...)}
 	}
 	raw, col, _ := get(colScheme)
-	s, ok := ParseScheme(raw)
-	if !ok {
+	s, err := grouper.ParseScheme(raw)
+	if err != nil || !payable(s) {
 		return bad(col, colScheme, "%q is not drg or dip", raw)
 	}
 	row := Row{Scheme: s, Line: line}
@@ -229,7 +208,7 @@ func (t *Table) addRow(line int, fields []string, cols map[string]int) error {
 		}
 		row.Weight, row.HasWeight = w, true
 	}
-	if raw, col, ok = get(colStandardCost); ok && raw != "" {
+	if raw, col, ok := get(colStandardCost); ok && raw != "" {
 		v, err := parseAmount(raw)
 		if err != "" {
 			return bad(col, colStandardCost, "%s", err)
@@ -294,8 +273,8 @@ func TableFromRuleSet(rs *grouper.RuleSet) (*Table, error) {
 
 // Lookup returns the row of group in scheme s. The row belongs to the table
 // and must not be modified. Lookup does not allocate.
-func (t *Table) Lookup(s Scheme, group string) (*Row, bool) {
-	if !s.valid() {
+func (t *Table) Lookup(s grouper.Scheme, group string) (*Row, bool) {
+	if !payable(s) {
 		return nil, false
 	}
 	id, ok := t.dicts[s].Lookup(group)
@@ -307,8 +286,8 @@ func (t *Table) Lookup(s Scheme, group string) (*Row, bool) {
 
 // Rows returns the rows of scheme s in table order. The slice belongs to the
 // table and must not be modified.
-func (t *Table) Rows(s Scheme) []Row {
-	if !s.valid() {
+func (t *Table) Rows(s grouper.Scheme) []Row {
+	if !payable(s) {
 		return nil
 	}
 	return t.rows[s]
@@ -318,25 +297,25 @@ func (t *Table) Rows(s Scheme) []Row {
 // payment run never reads them. Such rows usually mean a table made for
 // another rule set or version, or a typo in a group code. For DRG the
 // reachable groups are rs's DRGs, each MDC's ambiguous group (xQY) when
-// rs.Options.QY is on, and 0000; for DIP, its core and comprehensive groups and 0000.
+// rs.Behaviour.QY is on, and 0000; for DIP, its core and comprehensive groups and 0000.
 func (t *Table) Unreachable(rs *grouper.RuleSet) []Row {
-	groups := [schemeSlots]map[string]bool{DRG: {grouper.Ungroupable: true}, DIP: {grouper.Ungroupable: true}}
+	groups := [schemeSlots]map[string]bool{grouper.SchemeDRG: {grouper.Ungroupable: true}, grouper.SchemeDIP: {grouper.Ungroupable: true}}
 	for _, d := range rs.DRGs {
-		groups[DRG][d.Code] = true
+		groups[grouper.SchemeDRG][d.Code] = true
 	}
-	if rs.Options.QY {
+	if rs.Behaviour.QY {
 		for _, m := range rs.MDCs {
-			groups[DRG][grouper.AmbiguousGroup(m.Code)] = true
+			groups[grouper.SchemeDRG][grouper.AmbiguousGroup(m.Code)] = true
 		}
 	}
 	for _, g := range rs.DIP.Core {
-		groups[DIP][g.Code] = true
+		groups[grouper.SchemeDIP][g.Code] = true
 	}
 	for _, g := range rs.DIP.Comprehensive {
-		groups[DIP][g.Code] = true
+		groups[grouper.SchemeDIP][g.Code] = true
 	}
 	var out []Row
-	for _, s := range []Scheme{DRG, DIP} {
+	for _, s := range []grouper.Scheme{grouper.SchemeDRG, grouper.SchemeDIP} {
 		for _, r := range t.rows[s] {
 			if !groups[s][r.Group] {
 				out = append(out, r)
@@ -348,4 +327,4 @@ func (t *Table) Unreachable(rs *grouper.RuleSet) []Row {
 }
 
 // Len returns the number of rows of both schemes.
-func (t *Table) Len() int { return len(t.rows[DRG]) + len(t.rows[DIP]) }
+func (t *Table) Len() int { return len(t.rows[grouper.SchemeDRG]) + len(t.rows[grouper.SchemeDIP]) }

@@ -15,29 +15,29 @@ func TestParseTable(t *testing.T) {
 	if tab.Len() != 3 {
 		t.Fatalf("Len: got %d, want 3", tab.Len())
 	}
-	r, ok := tab.Lookup(DRG, "BR25")
+	r, ok := tab.Lookup(grouper.SchemeDRG, "BR25")
 	if !ok || r.Weight != 1.247342 || !r.HasWeight || r.StandardCost != 0 || r.Name != "脑缺血" || r.Line != 4 {
 		t.Errorf("BR25: got %+v", r)
 	}
-	r, ok = tab.Lookup(DIP, "K80.1")
-	if !ok || r.HasWeight || r.StandardCost != 8500 || r.Scheme != DIP {
+	r, ok = tab.Lookup(grouper.SchemeDIP, "K80.1")
+	if !ok || r.HasWeight || r.StandardCost != 8500 || r.Scheme != grouper.SchemeDIP {
 		t.Errorf("K80.1: got %+v", r)
 	}
-	if r, ok := tab.Lookup(DRG, "AA19"); !ok || r.HasWeight {
+	if r, ok := tab.Lookup(grouper.SchemeDRG, "AA19"); !ok || r.HasWeight {
 		t.Errorf("AA19 (missing trailing columns): got %+v", r)
 	}
-	if _, ok := tab.Lookup(DIP, "BR25"); ok {
+	if _, ok := tab.Lookup(grouper.SchemeDIP, "BR25"); ok {
 		t.Error("schemes must not share groups")
 	}
-	if _, ok := tab.Lookup(Scheme(7), "BR25"); ok || tab.Rows(Scheme(7)) != nil {
+	if _, ok := tab.Lookup(grouper.Scheme(7), "BR25"); ok || tab.Rows(grouper.Scheme(7)) != nil {
 		t.Error("invalid scheme")
 	}
-	if n := len(tab.Rows(DRG)); n != 2 {
+	if n := len(tab.Rows(grouper.SchemeDRG)); n != 2 {
 		t.Errorf("Rows(DRG): %d", n)
 	}
 	// Columns in another order, without the optional ones.
 	tab = mustTable(t, "weight\tgroup\tscheme\n2.5\tIF19\tdrg\n")
-	if r, ok := tab.Lookup(DRG, "IF19"); !ok || r.Weight != 2.5 {
+	if r, ok := tab.Lookup(grouper.SchemeDRG, "IF19"); !ok || r.Weight != 2.5 {
 		t.Errorf("reordered: %+v", r)
 	}
 }
@@ -56,6 +56,8 @@ func TestParseTableErrors(t *testing.T) {
 		{"duplicate column", "scheme\tgroup\tweight\tgroup\n", 1, 4, ErrHeader},
 		{"missing column", "scheme\tgroup\n", 1, 0, ErrHeader},
 		{"bad scheme", h + "drg\tA\t1\t\t\nxyz\tB\t1\t\t\n", 3, 1, ErrValue},
+		// grouper.ParseScheme reads "both"; a weight is under one scheme.
+		{"scheme both", h + "both\tBR25\t1\t\t\n", 2, 1, ErrValue},
 		{"blank group", h + "drg\t\t1\t\t\n", 2, 2, ErrValue},
 		{"space in group", h + "drg\tB R25\t1\t\t\n", 2, 2, ErrValue},
 		{"bad weight", h + "drg\tBR25\t1,2\t\t\n", 2, 3, ErrValue},
@@ -130,7 +132,7 @@ func TestUnreachable(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("QY off: got %q, want %q", got, want)
 	}
-	rs.Options.QY = true
+	rs.Behaviour.QY = true
 	got = got[:0]
 	for _, r := range tab.Unreachable(rs) {
 		got = append(got, fmt.Sprintf("%d %s %s", r.Line, r.Scheme, r.Group))
@@ -143,14 +145,14 @@ func TestUnreachable(t *testing.T) {
 
 func TestScheme(t *testing.T) {
 	for _, s := range []string{"drg", "DRG", " dip "} {
-		if _, ok := ParseScheme(s); !ok {
+		if _, err := grouper.ParseScheme(s); err != nil {
 			t.Errorf("ParseScheme(%q) failed", s)
 		}
 	}
-	if _, ok := ParseScheme("dipx"); ok {
+	if _, err := grouper.ParseScheme("dipx"); err == nil {
 		t.Error("ParseScheme(dipx) succeeded")
 	}
-	if DRG.String() != "drg" || DIP.String() != "dip" || Scheme(0).String() != "unknown" {
+	if grouper.SchemeDRG.String() != "drg" || grouper.SchemeDIP.String() != "dip" || grouper.Scheme(0).String() != "unknown" {
 		t.Error("Scheme.String")
 	}
 	if OutlierHigh.String() != "high" || OutlierLow.String() != "low" || OutlierNone.String() != "none" {

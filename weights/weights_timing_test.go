@@ -39,7 +39,7 @@ func BenchmarkComputeSample(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		k := i % len(sb.recs)
-		sb.calc.Compute(&sb.recs[k], &sb.res[k], DRG, &pay)
+		sb.calc.Compute(&sb.recs[k], &sb.res[k], grouper.SchemeDRG, &pay)
 		i++
 	}
 	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "records/s")
@@ -195,7 +195,7 @@ func BenchmarkGroupVsCompute(b *testing.B) {
 	var pay Payment
 	var adjusted, paid int
 	for i := range sb.recs {
-		sb.calc.Compute(&sb.recs[i], &sb.res[i], DRG, &pay)
+		sb.calc.Compute(&sb.recs[i], &sb.res[i], grouper.SchemeDRG, &pay)
 		if pay.NumAdjustments > 0 && pay.Reason == "" {
 			adjusted++
 		}
@@ -211,7 +211,7 @@ func BenchmarkGroupVsCompute(b *testing.B) {
 	groupPay := func() {
 		for i := range sb.recs {
 			res := sb.g.Group(&sb.recs[i])
-			sb.calc.Compute(&sb.recs[i], &res, DRG, &pay)
+			sb.calc.Compute(&sb.recs[i], &res, grouper.SchemeDRG, &pay)
 		}
 	}
 	// Each pass is timed in thread CPU time (the goroutine is locked to its
@@ -261,7 +261,7 @@ func BenchmarkSettlement(b *testing.B) {
 		calc.Compute(c.rec, c.res, c.s, &pays[i])
 	}
 	// One settlement pools one scheme (ErrMixedSchemes); settle the DRG cases.
-	pays = slices.DeleteFunc(pays, func(p Payment) bool { return p.Scheme != DRG })
+	pays = slices.DeleteFunc(pays, func(p Payment) bool { return p.Scheme != grouper.SchemeDRG })
 	hospitals := make([]string, 300)
 	for i := range hospitals {
 		hospitals[i] = fmt.Sprintf("H%05d", i)

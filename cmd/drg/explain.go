@@ -88,7 +88,7 @@ func explainCmd(ctx context.Context, e *env, args []string) error {
 	if sc == 0 {
 		return fmt.Errorf("rule set %s has no DIP catalogue", rs.Name)
 	}
-	res := g.GroupScheme(&rec, sc, true)
+	res := g.GroupScheme(&rec, sc, new(grouper.Trace))
 	fmt.Fprintf(e.stdout, "record %s under %s %s\n\n", rec.ID, rs.Name, rs.Version)
 	fmt.Fprint(e.stdout, res.Trace.String())
 	fmt.Fprintln(e.stdout)

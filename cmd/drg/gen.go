@@ -11,6 +11,7 @@ import (
 	"github.com/medpay/drg/bench"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/synth"
 )
 
 func init() {
@@ -56,7 +57,7 @@ func genCmd(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return nil
 	}
-	counts, err := writeRecords(ctx, e, *out, rs, *seed, *n, bench.DirtyOptions{Dirty: *dirty, Invalid: *invalid})
+	counts, err := writeRecords(ctx, e, *out, rs, *seed, *n, synth.DirtyOptions{Dirty: *dirty, Invalid: *invalid})
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func genCmd(ctx context.Context, e *env, args []string) error {
 	var defects []string
 	invalidN := 0
 	for d, k := range counts {
-		if d != bench.Clean {
+		if d != synth.Clean {
 			defects = append(defects, fmt.Sprintf("%s %d", d, k))
 		}
 		if d.Rejected() {
@@ -86,7 +87,7 @@ func genCmd(ctx context.Context, e *env, args []string) error {
 // so that a failed or interrupted run (a full disk, a signal) leaves no
 // file under the target's name cut mid-record. It returns how many records
 // got each defect.
-func writeRecords(ctx context.Context, e *env, path string, rs *grouper.RuleSet, seed uint64, n int, dirty bench.DirtyOptions) (map[bench.Defect]int, error) {
+func writeRecords(ctx context.Context, e *env, path string, rs *grouper.RuleSet, seed uint64, n int, dirty synth.DirtyOptions) (map[synth.Defect]int, error) {
 	out, err := createOutputFile(e, path)
 	if err != nil {
 		return nil, err
@@ -97,9 +98,9 @@ func writeRecords(ctx context.Context, e *env, path string, rs *grouper.RuleSet,
 		format = record.FormatCSV
 	}
 	w := record.NewWriter(out, format)
-	counts := map[bench.Defect]int{}
+	counts := map[synth.Defect]int{}
 	i := 0
-	err = bench.DirtyRecords(rs, seed, n, dirty, func(rec *record.Record, d bench.Defect) error {
+	err = synth.DirtyRecords(rs, seed, n, dirty, func(rec *record.Record, d synth.Defect) error {
 		counts[d]++
 		// The generator has no other point at which to stop: a signal is
 		// noticed here, every 4096 records.

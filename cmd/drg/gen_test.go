@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/medpay/drg/bench"
+	"github.com/medpay/drg/internal/synth"
 )
 
 // TestGenFullDisk: 'drg gen --out' on a full disk used to leave a file under
@@ -36,7 +36,7 @@ func TestGenFullDisk(t *testing.T) {
 // reader rejects (at most 150), although gen counted them clean.
 func TestGenInvalidMatchesValidate(t *testing.T) {
 	rejected := map[string]bool{}
-	for d := bench.Clean; !strings.HasPrefix(d.String(), "Defect("); d++ {
+	for d := synth.Clean; !strings.HasPrefix(d.String(), "Defect("); d++ {
 		if d.Rejected() {
 			rejected[d.String()] = true
 		}

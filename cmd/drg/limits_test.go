@@ -33,7 +33,7 @@ func TestBatchBytesBoundedByMemoryLimit(t *testing.T) {
 	}{
 		{"1000000000", "256", true},
 		{"1000000000", "0", false}, // no limit, nothing to keep within
-		{"1048576", "256", false},  // 36 MiB in flight: within half of 256
+		{"1048576", "256", false},  // 64 MiB in flight: within half of 256
 		{"65536", "1", false},      // the default is never lowered
 	} {
 		out := filepath.Join(dir, "out.csv")

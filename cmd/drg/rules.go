@@ -14,10 +14,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/medpay/drg/bench"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
 	"github.com/medpay/drg/grouper/store"
+	"github.com/medpay/drg/internal/synth"
 	"github.com/medpay/drg/weights"
 )
 
@@ -274,14 +274,14 @@ func rulesExport(ctx context.Context, e *env, args []string) error {
 }
 
 // fullScaleRef names the synthetic full-scale rule set on the command line
-// (bench.FullScaleRuleSet, generated from a seed; nothing is stored).
+// (synth.FullScaleRuleSet, generated from a seed; nothing is stored).
 const fullScaleRef = "fullscale"
 
 // loadRulesSeed is loadRules that also knows the synthetic full-scale rule
 // set, generated from seed.
 func loadRulesSeed(ref string, sf storeFlags, seed uint64) (*grouper.RuleSet, error) {
-	if ref == fullScaleRef || ref == bench.FullScaleName {
-		return bench.FullScaleRuleSet(seed), nil
+	if ref == fullScaleRef || ref == synth.FullScaleName {
+		return synth.FullScaleRuleSet(seed), nil
 	}
 	return loadRules(ref, sf)
 }
@@ -293,7 +293,7 @@ func loadGrouper(ref string, sf storeFlags) (*grouper.Grouper, error) {
 		g, _, err := grouper.LoadTables(os.DirFS(ref))
 		return g, err
 	}
-	if ref != "" && ref != grouper.SampleName && ref != fullScaleRef && ref != bench.FullScaleName {
+	if ref != "" && ref != grouper.SampleName && ref != fullScaleRef && ref != synth.FullScaleName {
 		if _, err := os.Stat(ref); err != nil {
 			dir, err := storeDir(sf.dir)
 			if err != nil {

@@ -89,17 +89,17 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	var total [weights.DIP + 1]int
+	var total [grouper.SchemeDIP + 1]int
 	for _, fc := range counts {
-		total[weights.DRG] += fc.n[weights.DRG]
-		total[weights.DIP] += fc.n[weights.DIP]
+		total[grouper.SchemeDRG] += fc.n[grouper.SchemeDRG]
+		total[grouper.SchemeDIP] += fc.n[grouper.SchemeDIP]
 	}
 	var run func(each func(int, *weights.SettledCase) error) ([]weights.SettlementReport, error)
 	if set["budget"] {
 		// One pool: one scheme. With both, one point value would pay the
 		// DIP cases by DRG points or the other way round (once, the first
 		// case's scheme took the whole budget and the rest settled at 0).
-		if total[weights.DRG] > 0 && total[weights.DIP] > 0 {
+		if total[grouper.SchemeDRG] > 0 && total[grouper.SchemeDIP] > 0 {
 			return fmt.Errorf("%s: one settlement pools one scheme; settle them apart, or give a budget per scheme with --budget-drg and --budget-dip", describeCounts(counts))
 		}
 		run = func(each func(int, *weights.SettledCase) error) ([]weights.SettlementReport, error) {
@@ -107,11 +107,11 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 			return []weights.SettlementReport{r}, err
 		}
 	} else {
-		budgets := map[weights.Scheme]float64{}
+		budgets := map[grouper.Scheme]float64{}
 		for _, b := range []struct {
-			scheme weights.Scheme
+			scheme grouper.Scheme
 			v      float64
-		}{{weights.DRG, *budgetDRG}, {weights.DIP, *budgetDIP}} {
+		}{{grouper.SchemeDRG, *budgetDRG}, {grouper.SchemeDIP, *budgetDIP}} {
 			name, given := strings.ToUpper(b.scheme.String()), set["budget-"+b.scheme.String()]
 			switch {
 			case total[b.scheme] > 0 && !given:
@@ -157,7 +157,7 @@ func settleCmd(ctx context.Context, e *env, args []string) error {
 // schemeCount is how many cases of each scheme one input file holds.
 type schemeCount struct {
 	path string
-	n    [weights.DIP + 1]int // by weights.Scheme
+	n    [grouper.SchemeDIP + 1]int // by grouper.Scheme
 }
 
 // describeCounts lists each input's cases by scheme, for the errors about
@@ -171,7 +171,7 @@ func describeCounts(counts []schemeCount) string {
 		b.WriteString(fc.path)
 		b.WriteString(": ")
 		sep := ""
-		for _, sc := range []weights.Scheme{weights.DRG, weights.DIP} {
+		for _, sc := range []grouper.Scheme{grouper.SchemeDRG, grouper.SchemeDIP} {
 			if n := fc.n[sc]; n > 0 {
 				fmt.Fprintf(&b, "%s%d %s case%s", sep, n, strings.ToUpper(sc.String()), plural(n))
 				sep = ", "
@@ -196,7 +196,7 @@ func plural(n int) string {
 func printSettlement(out io.Writer, r *weights.SettlementReport) error {
 	fmt.Fprintf(out, "scheme %s, budget %.2f, fixed-price %.2f, pool %.2f, total points %.4f\n", r.Scheme, r.Budget, r.FixedAmount, r.Pool, r.TotalPoints)
 	pv := r.PointValue
-	if r.Scheme == weights.DRG {
+	if r.Scheme == grouper.SchemeDRG {
 		fmt.Fprintf(out, "point value %.6f yuan per point (year-end base rate %.2f), settled %.2f, CMI %.4f, skipped %d\n\n", pv, pv*100, r.Settled, r.CMI, r.Skipped)
 	} else {
 		fmt.Fprintf(out, "point value %.6f yuan per point, settled %.2f, skipped %d\n\n", pv, r.Settled, r.Skipped)
@@ -340,8 +340,10 @@ func readPriced(path string, ids *record.IDSet, fn func(id, hospital string, p *
 			return v, nil
 		}
 		var p weights.Payment
-		scheme, ok := weights.ParseScheme(row[col["pay_scheme"]])
-		if !ok {
+		// One case is paid under one scheme: "both" is a grouping choice,
+		// never a pay_scheme drg group writes.
+		scheme, err := grouper.ParseScheme(row[col["pay_scheme"]])
+		if err != nil || scheme == grouper.SchemeBoth {
 			return fmt.Errorf("%s:%d: column pay_scheme: %q is not drg or dip", path, line, row[col["pay_scheme"]])
 		}
 		p.Scheme = scheme
@@ -350,7 +352,7 @@ func readPriced(path string, ids *record.IDSet, fn func(id, hospital string, p *
 		if i, ok := col["status"]; ok && !slices.Contains(statuses, row[i]) {
 			return fmt.Errorf("%s:%d: column status: %q is not one of %s", path, line, row[i], strings.Join(statuses, ", "))
 		}
-		if scheme == weights.DIP {
+		if scheme == grouper.SchemeDIP {
 			if i, ok := col["dip_group"]; ok {
 				p.Group = strings.Clone(row[i])
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/medpay/drg/grouper"
@@ -28,7 +29,7 @@ type Options struct {
 	// Payment, when set, prices every record under PaymentScheme and adds
 	// the payment columns (see Columns).
 	Payment       *weights.Calculator
-	PaymentScheme weights.Scheme // 0 = DRG when Scheme has DRG, else DIP
+	PaymentScheme grouper.Scheme // SchemeDRG or SchemeDIP; 0 = SchemeDRG when Scheme has DRG, else SchemeDIP
 	// OnResult, when set, is called for every accepted record in input order,
 	// from one goroutine. rec, res and pay (nil without Payment) are valid
 	// only during the call.
@@ -125,6 +126,36 @@ func (b *batchBuf) parse(p *record.ChunkParser) error {
 	}
 }
 
+// group groups, prices and formats b's parsed records.
+func (b *batchBuf) group(g *grouper.Grouper, f *formatter, opts *Options) {
+	if cap(b.results) < len(b.recs) {
+		b.results = make([]grouper.Result, len(b.recs))
+	}
+	b.results = b.results[:len(b.recs)]
+	b.pays = b.pays[:0]
+	if opts.Payment != nil {
+		if cap(b.pays) < len(b.recs) {
+			b.pays = make([]weights.Payment, len(b.recs))
+		}
+		b.pays = b.pays[:len(b.recs)]
+	}
+	b.rowEnd = b.rowEnd[:0]
+	for i := range b.recs {
+		var tr *grouper.Trace // nil: no trace, and no allocation
+		if opts.Explain {
+			tr = new(grouper.Trace) // the result keeps it until OnResult has seen it
+		}
+		b.results[i] = g.GroupScheme(&b.recs[i], opts.Scheme, tr)
+		var pay *weights.Payment
+		if opts.Payment != nil {
+			pay = &b.pays[i]
+			opts.Payment.Compute(&b.recs[i], &b.results[i], opts.PaymentScheme, pay)
+		}
+		b.out = f.row(b.out, &b.recs[i], &b.results[i], pay)
+		b.rowEnd = append(b.rowEnd, len(b.out))
+	}
+}
+
 // NewIDSet returns the duplicate-id set Run makes for an input without
 // one (record.Options.IDs), bounded by opts.DuplicateMemory and spilling to
 // opts.TempDir: make one to share through record.Options.IDs between the
@@ -140,11 +171,51 @@ func NewIDSet(opts Options) *record.IDSet {
 	return record.NewIDSet(record.IDSetOptions{MaxMemory: mem, TempDir: opts.TempDir})
 }
 
+// windowPerWorker is the number of batches in flight (taken by the reader
+// and not yet written) per worker: Run's batches never take more than
+// windowPerWorker × Workers × a batch's memory, whatever one lagging batch
+// holds up. Four leaves room, beside each worker's batch and the reader's
+// and writer's, for queued batches and for those that finish ahead of a
+// slower one (the queues before the window held up to 2 × Workers each).
+const windowPerWorker = 4
+
+// InFlight returns the most batches Run holds at once (read and not yet
+// written) with workers workers (GOMAXPROCS when workers <= 0, as
+// Options.Workers): what a caller sizing Options.BatchBytes against a
+// memory limit multiplies a batch's memory by.
+func InFlight(workers int) int {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return windowPerWorker * workers
+}
+
 // Run reads every record of in, groups it with g and writes one output row
 // per accepted record to out and one row per rejected record to rejects (nil
 // discards them after counting). It returns when the input is exhausted, an
 // I/O error occurs, or ctx is cancelled.
+//
+// Run works in four steps, joined by channels:
+//
+//  1. read: one goroutine cuts the input into batches of whole records, in
+//     input order, each taking a slot of a fixed window of batches in
+//     flight (read and not yet written), four per worker;
+//  2. group: Workers goroutines parse, group, price and format each batch;
+//  3. reorder: Run's goroutine puts the batches back into input order, in a
+//     ring of the window's size;
+//  4. write: Run's goroutine checks ids for duplicates, writes rows and
+//     rejects, counts, and gives the batch's slot back to the reader.
+//
+// A batch that lags (a huge one, a slow disk) stops the reader once the
+// others have filled the window, so memory stays bounded by the window
+// whatever the lag.
 func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writer, rejects *record.RejectWriter, opts Options) (Stats, error) {
+	return newRun(g, in, out, rejects, opts).run(ctx)
+}
+
+// withDefaults returns opts with its zero values replaced by the defaults
+// Options documents.
+func withDefaults(opts Options) Options {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -158,176 +229,243 @@ func Run(ctx context.Context, g *grouper.Grouper, in *record.Reader, out io.Writ
 		opts.ProgressEvery = time.Second
 	}
 	if opts.PaymentScheme == 0 {
-		opts.PaymentScheme = weights.DRG
+		opts.PaymentScheme = grouper.SchemeDRG
 		if opts.Scheme&grouper.SchemeDRG == 0 {
-			opts.PaymentScheme = weights.DIP
+			opts.PaymentScheme = grouper.SchemeDIP
 		}
 	}
-	f := newFormatter(opts)
+	return opts
+}
+
+// run is one call of Run: its steps are its methods.
+type run struct {
+	g    *grouper.Grouper
+	in   *record.Reader
+	opts Options
+	f    *formatter
+	w    writer
+	st   Stats
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	errc   chan error // the first failure
+
+	// free holds the window's slots: a batch buffer to reuse, or nil for
+	// one not made yet. The reader takes a slot before it reads a batch and
+	// the writer puts it back once the batch is written, so no more than
+	// len(ring) batches are ever in flight, and sends on toWork and
+	// toWrite, sized to the window, never block.
+	free    chan *batchBuf
+	toWork  chan *batchBuf
+	toWrite chan *batchBuf
+	// ring holds the batches that finished before the one the writer
+	// waits for (seq next), each at its seq modulo the window: the seqs in
+	// flight are next to next+len(ring)-1, so no two share a slot.
+	ring []*batchBuf
+	next int
+
+	// held counts the batches in flight and maxHeld is its high-water
+	// mark, kept by the reader (only the reader raises held): for tests.
+	held    atomic.Int64
+	maxHeld int64
+	// beforeGroup, when set, is called by a worker with each batch's seq
+	// before it groups it: a seam for tests (a batch that lags).
+	beforeGroup func(seq int)
+}
+
+func newRun(g *grouper.Grouper, in *record.Reader, out io.Writer, rejects *record.RejectWriter, opts Options) *run {
+	opts = withDefaults(opts)
+	window := windowPerWorker * opts.Workers
+	r := &run{
+		g: g, in: in, opts: opts, f: newFormatter(opts),
+		errc:    make(chan error, 1),
+		free:    make(chan *batchBuf, window),
+		toWork:  make(chan *batchBuf, window),
+		toWrite: make(chan *batchBuf, window),
+		ring:    make([]*batchBuf, window),
+	}
+	r.w = writer{out: out, rejects: rejects, st: &r.st, onResult: opts.OnResult}
+	for range window {
+		r.free <- nil
+	}
+	return r
+}
+
+func (r *run) run(ctx context.Context) (Stats, error) {
 	start := time.Now()
-	var st Stats
-	if !opts.NoHeader {
-		if _, err := out.Write(f.header(nil)); err != nil {
-			return st, fmt.Errorf("write output: %w", err)
+	if !r.opts.NoHeader {
+		if _, err := r.w.out.Write(r.f.header(nil)); err != nil {
+			return r.st, fmt.Errorf("write output: %w", err)
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	pool := sync.Pool{New: func() any { return &batchBuf{} }}
-	toWork := make(chan *batchBuf, opts.Workers*2)
-	toWrite := make(chan *batchBuf, opts.Workers*2)
-	errc := make(chan error, 1)
-	fail := func(err error) {
-		select {
-		case errc <- err:
-		default:
-		}
-		cancel()
-	}
-
-	// One parser per worker, made before the reader goroutine starts to use in.
-	parsers := make([]*record.ChunkParser, opts.Workers)
-	for i := range parsers {
-		parsers[i] = in.NewChunkParser()
-	}
-
-	// Reader: cuts the input into batches of whole records, in input order.
-	// Parsing happens in the workers. Workers end only once it has closed
-	// toWork, and the writer only once they have ended, so Run never returns
-	// while this goroutine still uses in.
-	go func() {
-		defer close(toWork)
-		for seq := 0; ; seq++ {
-			if ctx.Err() != nil {
-				return
-			}
-			b := pool.Get().(*batchBuf)
-			b.seq, b.out = seq, b.out[:0]
-			err := in.ReadChunk(&b.chunk, opts.BatchBytes)
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				fail(err)
-				return
-			}
-			// The reader's counters may only be read on this goroutine.
-			b.bytes = in.Stats().Bytes
-			select {
-			case toWork <- b:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-
-	// Workers: parse, group, price and format. After a failure or
-	// cancellation they drain toWork without working, until the reader ends.
-	var wg sync.WaitGroup
-	for _, parser := range parsers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range toWork {
-				if ctx.Err() != nil {
-					continue
-				}
-				if err := b.parse(parser); err != nil {
-					fail(err)
-					continue
-				}
-				if cap(b.results) < len(b.recs) {
-					b.results = make([]grouper.Result, len(b.recs))
-				}
-				b.results = b.results[:len(b.recs)]
-				b.pays = b.pays[:0]
-				if opts.Payment != nil {
-					if cap(b.pays) < len(b.recs) {
-						b.pays = make([]weights.Payment, len(b.recs))
-					}
-					b.pays = b.pays[:len(b.recs)]
-				}
-				b.rowEnd = b.rowEnd[:0]
-				for i := range b.recs {
-					b.results[i] = g.GroupScheme(&b.recs[i], opts.Scheme, opts.Explain)
-					var pay *weights.Payment
-					if opts.Payment != nil {
-						pay = &b.pays[i]
-						opts.Payment.Compute(&b.recs[i], &b.results[i], opts.PaymentScheme, pay)
-					}
-					b.out = f.row(b.out, &b.recs[i], &b.results[i], pay)
-					b.rowEnd = append(b.rowEnd, len(b.out))
-				}
-				select {
-				case toWrite <- b:
-				case <-ctx.Done():
-				}
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(toWrite) }()
-
-	// Writer: restores order, writes, counts. After a failure it only drains,
-	// so that the reader and workers finish before Run returns.
-	w := &writer{out: out, rejects: rejects, st: &st, onResult: opts.OnResult}
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	defer r.cancel()
 	switch {
-	case !in.DuplicateCheck():
-	case in.IDs() != nil:
-		w.seen = in.IDs() // shared with the runs over other inputs
+	case !r.in.DuplicateCheck():
+	case r.in.IDs() != nil:
+		r.w.seen = r.in.IDs() // shared with the runs over other inputs
 	default:
-		w.seen = NewIDSet(opts)
-		defer w.seen.Close()
+		r.w.seen = NewIDSet(r.opts)
+		defer r.w.seen.Close()
 	}
-	pending := map[int]*batchBuf{}
-	next := 0
+
+	// One parser per worker, made before the reader goroutine starts to
+	// use in. Workers end only once the reader has closed toWork, and the
+	// writer only once they have ended, so Run never returns while the
+	// reader still uses in.
+	parsers := make([]*record.ChunkParser, r.opts.Workers)
+	for i := range parsers {
+		parsers[i] = r.in.NewChunkParser()
+	}
+	go r.read()
+	var wg sync.WaitGroup
+	for _, p := range parsers {
+		wg.Go(func() { r.group(p) })
+	}
+	go func() { wg.Wait(); close(r.toWrite) }()
+	r.writeInOrder(start)
+
+	// toWrite is closed: the reader and workers have returned.
+	r.st.Elapsed, r.st.Bytes = time.Since(start), r.in.Stats().Bytes
+	select {
+	case err := <-r.errc:
+		return r.st, err
+	default:
+	}
+	if err := r.ctx.Err(); err != nil {
+		return r.st, err
+	}
+	if r.w.rejects != nil {
+		if err := r.w.rejects.Flush(); err != nil {
+			return r.st, fmt.Errorf("write rejects: %w", err)
+		}
+	}
+	if r.opts.Progress != nil {
+		r.opts.Progress(r.st)
+	}
+	return r.st, nil
+}
+
+// fail records the run's first error and stops every step.
+func (r *run) fail(err error) {
+	select {
+	case r.errc <- err:
+	default:
+	}
+	r.cancel()
+}
+
+// read is step 1, on its own goroutine: it cuts the input into batches of
+// whole records, in input order, each in a slot of the window, and closes
+// toWork at the end of the input or after a failure or cancellation.
+func (r *run) read() {
+	defer close(r.toWork)
+	for seq := 0; ; seq++ {
+		var b *batchBuf
+		select {
+		case b = <-r.free:
+		case <-r.ctx.Done():
+			return
+		}
+		if r.ctx.Err() != nil { // select picked a slot though both were ready
+			return
+		}
+		if b == nil {
+			b = &batchBuf{}
+		}
+		if n := r.held.Add(1); n > r.maxHeld {
+			r.maxHeld = n
+		}
+		b.seq, b.out = seq, b.out[:0]
+		err := r.in.ReadChunk(&b.chunk, r.opts.BatchBytes)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			r.fail(err)
+			return
+		}
+		// The reader's counters may only be read on this goroutine.
+		b.bytes = r.in.Stats().Bytes
+		r.toWork <- b
+	}
+}
+
+// group is step 2, on each worker: it parses, groups, prices and formats
+// the batches of toWork and hands them to the writer. After a failure or
+// cancellation it drains toWork without working, until the reader ends.
+func (r *run) group(parser *record.ChunkParser) {
+	for b := range r.toWork {
+		if r.ctx.Err() != nil {
+			continue
+		}
+		if r.beforeGroup != nil {
+			r.beforeGroup(b.seq)
+		}
+		if err := b.parse(parser); err != nil {
+			r.fail(err)
+			continue
+		}
+		b.group(r.g, r.f, &r.opts)
+		r.toWrite <- b
+	}
+}
+
+// writeInOrder runs steps 3 and 4 on the batches of toWrite, until the
+// workers close it. After a failure it only drains, so that the reader
+// and workers finish before Run returns.
+func (r *run) writeInOrder(start time.Time) {
 	lastProgress := start
 	failed := false
-	for b := range toWrite {
+	for b := range r.toWrite {
 		if failed {
 			continue
 		}
-		pending[b.seq] = b
-		for {
-			b, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			if err := w.writeBatch(b); err != nil {
-				fail(err)
-				failed = true
-				break
-			}
-			st.Bytes = b.bytes
-			pool.Put(b)
+		if err := r.reorder(b); err != nil {
+			r.fail(err)
+			failed = true
+			continue
 		}
-		if opts.Progress != nil && !failed && time.Since(lastProgress) >= opts.ProgressEvery {
+		if r.opts.Progress != nil && time.Since(lastProgress) >= r.opts.ProgressEvery {
 			lastProgress = time.Now()
-			st.Elapsed = time.Since(start)
-			opts.Progress(st)
+			r.st.Elapsed = time.Since(start)
+			r.opts.Progress(r.st)
 		}
 	}
-	// toWrite is closed: the reader and workers have returned.
-	st.Elapsed, st.Bytes = time.Since(start), in.Stats().Bytes
-	select {
-	case err := <-errc:
-		return st, err
-	default:
+}
+
+// reorder is step 3: it puts b in the ring, then writes the batches the
+// ring holds from the one the writer waits for, in input order.
+func (r *run) reorder(b *batchBuf) error {
+	slot := b.seq % len(r.ring)
+	if r.ring[slot] != nil {
+		panic(fmt.Sprintf("batch: batches %d and %d in flight at once, with a window of %d", r.ring[slot].seq, b.seq, len(r.ring)))
 	}
-	if err := ctx.Err(); err != nil {
-		return st, err
-	}
-	if rejects != nil {
-		if err := rejects.Flush(); err != nil {
-			return st, fmt.Errorf("write rejects: %w", err)
+	r.ring[slot] = b
+	for {
+		slot := r.next % len(r.ring)
+		b := r.ring[slot]
+		if b == nil {
+			return nil
+		}
+		r.ring[slot] = nil
+		r.next++
+		if err := r.write(b); err != nil {
+			return err
 		}
 	}
-	if opts.Progress != nil {
-		opts.Progress(st)
+}
+
+// write is step 4: it writes and counts b, then gives its slot in the
+// window back to the reader.
+func (r *run) write(b *batchBuf) error {
+	if err := r.w.writeBatch(b); err != nil {
+		return err
 	}
-	return st, nil
+	r.st.Bytes = b.bytes
+	r.held.Add(-1)
+	r.free <- b
+	return nil
 }
 
 // writer is the ordered last stage: it checks ids for duplicates (which

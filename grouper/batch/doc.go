@@ -4,6 +4,13 @@
 // them, and one writer that restores input order, rejects repeated ids and
 // writes. Output is byte-identical whatever the worker count.
 //
+// Memory is bounded whatever the input and however far one batch lags
+// behind the others (a huge batch, a slow disk): the reader takes a slot of
+// a fixed window, four batches per worker, before it reads a batch, and the
+// writer gives the slot back once the batch is written, so batches that
+// finish ahead of the one the writer waits for wait in a ring of the
+// window's size and the reader waits for a slot.
+//
 // A batch (Options.BatchBytes of input text) keeps its records, results and
 // formatted output, so the writer can hand every record and its result to
 // Options.OnResult in input order (for comparisons, settlements or
@@ -12,4 +19,9 @@
 // Stats.Records = Stats.Grouped + Stats.Rejected.
 //
 //	st, err := batch.Run(ctx, g, reader, out, rejects, batch.Options{Workers: 4})
+//
+// Layer: the pipeline, above grouping and pricing (it calls both) and below
+// only the benchmarks and the command; its directory is grouper/, its
+// layer is above weights, as the product's flow codes <- grouper <-
+// weights <- pipeline <- cmd says.
 package batch

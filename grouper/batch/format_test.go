@@ -198,7 +198,7 @@ func TestFormatsAgreeOnAwkwardValues(t *testing.T) {
 	res := grouper.Result{Status: grouper.StatusOK, Reason: "r,\"", MDC: "M\t", ADRG: "A\nB", DRG: "D,\r", PrincipalDx: "P\"",
 		TCMSource: "T,", CCLevel: grouper.CCLevelMCC, CCCode: "C\t\"", Trace: &grouper.Trace{Steps: []grouper.Step{{Stage: "mdc", Code: "X,\"Y"}}},
 		DIP: grouper.DIPResult{Group: "G,\"1", Kind: grouper.DIPCore, Score: 1234.5678, Reason: "why\t\n"}}
-	pay := weights.Payment{Scheme: weights.DIP, BaseWeight: -0.00004, AdjustedWeight: 12.34565, Points: 1e6, SettlementPoints: 0.0000005,
+	pay := weights.Payment{Scheme: grouper.SchemeDIP, BaseWeight: -0.00004, AdjustedWeight: 12.34565, Points: 1e6, SettlementPoints: 0.0000005,
 		Outlier: weights.OutlierHigh, Amount: 5200, FixedPrice: true, Reason: "no,\"reason"}
 	pay.Adjustments[0] = weights.Adjustment{Name: "fixed_price", Op: weights.OpSet, Amount: 5200, Source: "tcm_fixed_price[\"a,b\"]\t"}
 	pay.NumAdjustments = 1
@@ -296,7 +296,7 @@ func BenchmarkFormatRow(b *testing.B) {
 	pays := make([]weights.Payment, len(recs))
 	for i := range recs {
 		results[i] = g.Group(&recs[i])
-		calc.Compute(&recs[i], &results[i], weights.DRG, &pays[i])
+		calc.Compute(&recs[i], &results[i], grouper.SchemeDRG, &pays[i])
 	}
 	for _, f := range []record.Format{record.FormatCSV, record.FormatJSONL} {
 		b.Run(f.String(), func(b *testing.B) {

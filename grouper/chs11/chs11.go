@@ -129,7 +129,7 @@ func Read(fsys fs.FS) (*grouper.RuleSet, error) {
 		Name:        Name,
 		Version:     "1.1",
 		Description: "CHS-DRG 1.1 national scheme, converted from the OpenDRG table extraction",
-		Options:     grouper.Options{FallThrough: true},
+		Behaviour:   grouper.Behaviour{FallThrough: true},
 		Checks: []grouper.Check{
 			{Order: 1, Condition: "sex = 0", Reason: "SEX_MISSING"},
 			{Order: 2, Condition: "age_known = 0", Reason: "AGE_MISSING"},

@@ -21,4 +21,7 @@
 //
 //	rs, err := chs11.Read(os.DirFS("../shared/data/chs-drg-1.1"))
 //	g, err := grouper.Compile(rs)
+//
+// Layer: rule I/O, above the grouping core, whose rule model it produces;
+// beside grouper/store, which it does not import.
 package chs11

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/klauspost/compress/gzip"
-
-	"github.com/medpay/drg/grouper/internal/zstdio"
+	"github.com/medpay/drg/internal/compressio"
 )
 
 // ErrUnsupportedInput is wrapped by the error NewReader, Open and OpenFile
@@ -84,17 +82,15 @@ func peek(src io.Reader) (head []byte, all io.Reader, err error) {
 func decompress(src io.Reader, head []byte) (io.Reader, io.Closer, error) {
 	switch {
 	case isZstd(head):
-		zr, err := zstdio.NewReader(src)
+		zr, err := compressio.NewZstdReader(src)
 		if err != nil {
 			return nil, nil, fmt.Errorf("record: %w", err)
 		}
 		return zr, zr, nil
 	case isGzip(head):
-		// klauspost's gzip: the same format as compress/gzip, faster, and
-		// from a module the engine has already (zstd).
-		zr, err := gzip.NewReader(src)
+		zr, err := compressio.NewGzipReader(src)
 		if err != nil {
-			return nil, nil, fmt.Errorf("record: gzip: %w", err)
+			return nil, nil, fmt.Errorf("record: %w", err)
 		}
 		return zr, zr, nil
 	}

@@ -41,4 +41,8 @@
 // and quotes), any number of goroutines parse them (a ChunkParser each, with
 // exactly Read's results and line numbers), and the ordered last stage checks
 // ids for duplicates with an IDSet. grouper/batch does this.
+//
+// Layer: the input model, above codes and internal/ machinery (compressio,
+// idset); the grouping core and everything above it read records through
+// it. It knows nothing of rule sets or payments.
 package record

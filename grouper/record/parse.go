@@ -48,7 +48,7 @@ func (r *Reader) build(rec *Record, vals []string) error {
 		rec.Extra = append(rec.Extra, strings.TrimSpace(vals[i]))
 	}
 	if r.ids != nil {
-		seen, err := r.ids.add(hashID(rec.ID))
+		seen, err := r.ids.add(rec.ID)
 		if err != nil {
 			return err // the set's files failed: fatal, not a reject
 		}

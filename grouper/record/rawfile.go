@@ -2,11 +2,10 @@ package record
 
 import (
 	"bufio"
-	"github.com/klauspost/compress/gzip"
 	"io"
 	"os"
 
-	"github.com/medpay/drg/grouper/internal/zstdio"
+	"github.com/medpay/drg/internal/compressio"
 )
 
 // CreateFile creates path for writing any text output (not only records):
@@ -28,14 +27,14 @@ func CreateFile(path string) (io.WriteCloser, error) {
 	var w io.Writer = f
 	switch {
 	case isZstdPath(path):
-		zw, err := zstdio.NewWriter(f)
+		zw, err := compressio.NewZstdWriter(f)
 		if err != nil {
 			out.Close()
 			return nil, err
 		}
 		out.z, w = zw, zw
 	case isGzipPath(path):
-		gw := gzip.NewWriter(f)
+		gw := compressio.NewGzipWriter(f)
 		out.z, w = gw, gw
 	}
 	out.buf = bufio.NewWriterSize(w, 256<<10)
@@ -87,7 +86,7 @@ func OpenFile(path string) (io.ReadCloser, error) {
 	}
 	r := &fileReader{f: f, own: path != "-"}
 	if isZstdPath(path) {
-		zr, err := zstdio.NewReader(f)
+		zr, err := compressio.NewZstdReader(f)
 		if err != nil {
 			r.Close()
 			return nil, err

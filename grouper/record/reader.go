@@ -12,7 +12,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
-	"github.com/medpay/drg/grouper/internal/zstdio"
+	"github.com/medpay/drg/internal/compressio"
 )
 
 // MaxRecordBytes bounds one record's text (all its lines, for a quoted
@@ -118,7 +118,7 @@ func Open(path string, opts Options) (*Reader, error) {
 			opts.Format = FormatOf(path)
 		}
 		if isZstdPath(path) {
-			zr, err := zstdio.NewReader(f)
+			zr, err := compressio.NewZstdReader(f)
 			if err != nil {
 				f.Close()
 				return nil, fmt.Errorf("record: %s: %w", path, err)

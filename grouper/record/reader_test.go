@@ -1111,25 +1111,6 @@ func TestDatesAroundTheEpoch(t *testing.T) {
 	assert.Equal(t, int32(3), recs[0].LOSDays)
 }
 
-func TestHashID(t *testing.T) {
-	seen := make(map[uint64]string, 1<<20)
-	for i := range 1 << 20 {
-		id := fmt.Sprintf("320501-2024-%08d", i)
-		h := hashID(id)
-		if prev, ok := seen[h]; ok {
-			t.Fatalf("hashID(%q) == hashID(%q)", id, prev)
-		}
-		seen[h] = id
-	}
-	if hashID("a") == hashID("a\x00") || hashID("") == hashID("\x00") {
-		t.Error("hashID ignores trailing zero bytes")
-	}
-	a, b := "abc", string([]byte{'a', 'b', 'c'})
-	if hashID(a) != hashID(b) {
-		t.Error("hashID is not deterministic across equal strings")
-	}
-}
-
 func TestFormatOf(t *testing.T) {
 	for path, want := range map[string]Format{
 		"a.csv": FormatCSV, "a.CSV.zst": FormatCSV, "dir/a.tsv": FormatTSV, "a.jsonl.zst": FormatJSONL,
@@ -1185,26 +1166,5 @@ func TestParseDecimal(t *testing.T) {
 		if _, ok := parseDecimal(s); ok {
 			t.Errorf("parseDecimal(%q): got ok, want the slow path", s)
 		}
-	}
-}
-
-func TestIDSet(t *testing.T) {
-	var s idSet
-	for i := range uint64(100_000) {
-		h := i * 0x9e3779b97f4a7c15 // includes 0
-		if !s.add(h) {
-			t.Fatalf("add(%#x): new hash reported present", h)
-		}
-	}
-	for i := range uint64(100_000) {
-		if s.add(i * 0x9e3779b97f4a7c15) {
-			t.Fatalf("add: hash %d reported absent the second time", i)
-		}
-	}
-	if s.add(1) {
-		t.Errorf("add(1): got absent, want present (0 is stored as 1)")
-	}
-	if got, max := len(s.slots), 4*100_001/3*2+1024; got > max {
-		t.Errorf("table has %d slots for 100000 hashes, want at most %d", got, max)
 	}
 }

@@ -2,14 +2,14 @@ package record
 
 import (
 	"bytes"
+	"compress/gzip"
 	"flag"
 	"testing"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"github.com/medpay/drg/grouper/internal/zstdio"
+	"github.com/medpay/drg/internal/compressio"
 )
 
 // update regenerates generated testdata files.
@@ -25,7 +25,7 @@ func encodeGB18030(utf8 []byte) ([]byte, error) {
 func zstdBytes(t testing.TB, b []byte) []byte {
 	t.Helper()
 	var packed bytes.Buffer
-	zw, err := zstdio.NewWriter(&packed)
+	zw, err := compressio.NewZstdWriter(&packed)
 	require.NoError(t, err)
 	_, err = zw.Write(b)
 	require.NoError(t, err)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/medpay/drg/grouper/internal/zstdio"
+	"github.com/medpay/drg/internal/compressio"
 )
 
 // Writer writes records as CSV, TSV or JSONL that a Reader reads back to
@@ -71,7 +71,7 @@ func Create(path string, f Format) (*Writer, error) {
 		}
 		dst, closers = file, []io.Closer{file}
 		if isZstdPath(path) {
-			zw, err := zstdio.NewWriter(file)
+			zw, err := compressio.NewZstdWriter(file)
 			if err != nil {
 				file.Close()
 				return nil, fmt.Errorf("record: %s: %w", path, err)

@@ -72,7 +72,7 @@
 // reused after Delete.
 //
 // A table value is one codec byte and the payload: 1 = one zstd frame
-// (package internal/zstdio), 0 = the file as is, used when compression does
+// (package internal/compressio), 0 = the file as is, used when compression does
 // not make it smaller (tiny tables such as ruleset.tsv). Tables are stored
 // one key each rather than as one blob: per-table compression is as good
 // (the national CHS-DRG 1.1 tables: 4.85 MB to 0.86 MB either way) and
@@ -91,4 +91,8 @@
 //
 // Space of deleted revisions is reclaimed by Badger's compaction and value-
 // log garbage collection, not at once.
+//
+// Layer: rule I/O, above the grouping core (it keeps what package grouper
+// defines) and below pricing; the only package that imports Badger
+// (internal/lint checks both).
 package store

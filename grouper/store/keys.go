@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/internal/zstdio"
+	"github.com/medpay/drg/internal/compressio"
 )
 
 // Key layout (see doc.go). Revisions are written as 8 decimal digits so that
@@ -106,7 +106,7 @@ const (
 
 // encodeValue compresses data where it pays.
 func encodeValue(data []byte) []byte {
-	v := zstdio.Encode(append(make([]byte, 0, 1+len(data)/3), codecZstd), data)
+	v := compressio.EncodeZstd(append(make([]byte, 0, 1+len(data)/3), codecZstd), data)
 	if len(v) < 1+len(data) {
 		return v
 	}
@@ -123,7 +123,7 @@ func decodeValue(v []byte) ([]byte, error) {
 	case codecRaw:
 		return append([]byte(nil), v[1:]...), nil
 	case codecZstd:
-		data, err := zstdio.Decode(v[1:])
+		data, err := compressio.DecodeZstd(v[1:])
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}

@@ -14,7 +14,8 @@ import (
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
-	"github.com/medpay/drg/grouper/internal/zstdio"
+	"github.com/medpay/drg/internal/compressio"
+	"github.com/medpay/drg/internal/cputime"
 )
 
 // nationalDir holds the national CHS-DRG 1.1 tables, relative to this
@@ -67,11 +68,11 @@ func fixtureStore(b *testing.B, rs *grouper.RuleSet) (string, Info) {
 // goroutine's, so it exceeds wall time when work runs in parallel; it varies
 // less than wall time when the machine is shared.
 func timer(b *testing.B) (stop func()) {
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	return func() {
 		n := float64(b.N)
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/n, "ms/op")
-		b.ReportMetric((cpuTime()-cpu0)*1e3/n, "cpu-ms/op")
+		b.ReportMetric((cputime.Process()-cpu0)*1e3/n, "cpu-ms/op")
 	}
 }
 
@@ -308,11 +309,11 @@ func encodeBlob(files map[string][]byte) []byte {
 		raw = binary.AppendUvarint(raw, uint64(len(files[n])))
 		raw = append(raw, files[n]...)
 	}
-	return zstdio.Encode(nil, raw)
+	return compressio.EncodeZstd(nil, raw)
 }
 
 func decodeBlob(v []byte) (map[string][]byte, error) {
-	raw, err := zstdio.Decode(v)
+	raw, err := compressio.DecodeZstd(v)
 	if err != nil {
 		return nil, err
 	}

@@ -9,4 +9,6 @@
 //	if race.Enabled {
 //		t.Skip(race.SkipAllocs)
 //	}
+//
+// Layer: machinery, the bottom layer: it imports nothing at all.
 package race

@@ -116,8 +116,8 @@ func New(rs *grouper.RuleSet) (*Grouper, error) {
 			m.qyAt = len(m.adrgs)
 		}
 	}
-	if rs.Options.QY {
-		l, err := g.list([]string{"*"}, rs.Options.QYList, 0, codes.SystemProcedure)
+	if rs.Behaviour.QY {
+		l, err := g.list([]string{"*"}, rs.Behaviour.QYList, 0, codes.SystemProcedure)
 		if err != nil {
 			return nil, fmt.Errorf("%w: option qy_list: %w", ErrRuleSet, err)
 		}
@@ -257,7 +257,7 @@ func (g *Grouper) Group(rec *record.Record) grouper.Result {
 		if m.qyAt == len(m.adrgs) && g.qy(s) {
 			return qyResult(res, m.code)
 		}
-		if !g.rs.Options.FallThrough {
+		if !g.rs.Behaviour.FallThrough {
 			res.MDC, res.Reason = m.code, grouper.ReasonNoADRGInMDC
 			return res
 		}
@@ -277,7 +277,7 @@ func qyResult(res grouper.Result, mdc string) grouper.Result {
 
 // qy reports whether QY is on and some procedure is in the QY list.
 func (g *Grouper) qy(s *subject) bool {
-	if !g.rs.Options.QY {
+	if !g.rs.Behaviour.QY {
 		return false
 	}
 	for _, p := range s.rec.Procedures {

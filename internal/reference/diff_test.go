@@ -12,11 +12,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/medpay/drg/bench/reference"
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/reference"
 )
 
 // nationalDir holds the CHS-DRG 1.1 tables, when the shared data is present.

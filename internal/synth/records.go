@@ -1,4 +1,4 @@
-package bench
+package synth
 
 import (
 	"cmp"
@@ -137,7 +137,7 @@ func NewGenerator(rs *grouper.RuleSet, seed uint64) (*Generator, error) {
 	for i, m := range rs.MDCs {
 		c, err := parse(m.Condition, []string{m.Code, "*"})
 		if err != nil {
-			return nil, fmt.Errorf("bench: MDC %s: %w", m.Code, err)
+			return nil, fmt.Errorf("synth: MDC %s: %w", m.Code, err)
 		}
 		mdcConds[m.Code] = c
 		mdcRank[m.Code] = i
@@ -149,16 +149,16 @@ func NewGenerator(rs *grouper.RuleSet, seed uint64) (*Generator, error) {
 	for _, a := range adrgs {
 		mc, ok := mdcConds[a.MDC]
 		if !ok {
-			return nil, fmt.Errorf("bench: ADRG %s names MDC %q, which is not defined", a.Code, a.MDC)
+			return nil, fmt.Errorf("synth: ADRG %s names MDC %q, which is not defined", a.Code, a.MDC)
 		}
 		c, err := parse(a.Condition, []string{a.Code, a.MDC, "*"})
 		if err != nil {
-			return nil, fmt.Errorf("bench: ADRG %s: %w", a.Code, err)
+			return nil, fmt.Errorf("synth: ADRG %s: %w", a.Code, err)
 		}
 		g.targets = append(g.targets, target{mdc: a.MDC, adrg: a.Code, kind: a.Kind(), conds: []cond{mc, c}})
 	}
 	if len(g.targets) == 0 {
-		return nil, fmt.Errorf("bench: rule set %s has no ADRG", rs.Name)
+		return nil, fmt.Errorf("synth: rule set %s has no ADRG", rs.Name)
 	}
 	g.weighTargets()
 	g.codePools()

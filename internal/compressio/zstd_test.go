@@ -1,4 +1,4 @@
-package zstdio
+package compressio
 
 import (
 	"bytes"
@@ -36,7 +36,7 @@ func TestStreamRoundTrip(t *testing.T) {
 	for _, n := range []int{0, 1, 100, 1 << 20, 3<<20 + 7} {
 		data := sample(n)
 		var dst closeRecorder
-		zw, err := NewWriter(&dst)
+		zw, err := NewZstdWriter(&dst)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestStreamRoundTrip(t *testing.T) {
 			t.Errorf("n=%d: compressed to %d bytes, want fewer than the input", n, dst.Len())
 		}
 
-		zr, err := NewReader(bytes.NewReader(dst.Bytes()))
+		zr, err := NewZstdReader(bytes.NewReader(dst.Bytes()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,8 +79,8 @@ func TestStreamRoundTrip(t *testing.T) {
 // `cat a.zst b.zst` makes) decodes to the concatenation.
 func TestReaderConcatenatedFrames(t *testing.T) {
 	a, b := []byte("first frame\n"), []byte("second frame\n")
-	stream := Encode(Encode(nil, a), b)
-	zr, err := NewReader(io.MultiReader(bytes.NewReader(stream))) // not an in-memory reader
+	stream := EncodeZstd(EncodeZstd(nil, a), b)
+	zr, err := NewZstdReader(io.MultiReader(bytes.NewReader(stream))) // not an in-memory reader
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,12 +97,12 @@ func TestReaderConcatenatedFrames(t *testing.T) {
 func TestReaderCorrupt(t *testing.T) {
 	for name, in := range map[string][]byte{
 		"not zstd":  []byte("id,principal_dx\n1,K80.0\n"),
-		"truncated": Encode(nil, sample(1<<16))[:100],
+		"truncated": EncodeZstd(nil, sample(1<<16))[:100],
 		// A frame header declaring a 2 GiB window (exponent 21), beyond MaxWindow.
 		"huge window": {0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x01, 0x00, 0x00},
 	} {
 		t.Run(name, func(t *testing.T) {
-			zr, err := NewReader(io.MultiReader(bytes.NewReader(in)))
+			zr, err := NewZstdReader(io.MultiReader(bytes.NewReader(in)))
 			if err != nil {
 				return // refused at once: fine
 			}
@@ -121,7 +121,7 @@ func TestReaderWindowLimit(t *testing.T) {
 		return []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, exp << 3, 0x01, 0x00, 0x00}
 	}
 	read := func(in []byte) error {
-		zr, err := NewReader(io.MultiReader(bytes.NewReader(in)))
+		zr, err := NewZstdReader(io.MultiReader(bytes.NewReader(in)))
 		if err != nil {
 			return err
 		}
@@ -137,15 +137,15 @@ func TestReaderWindowLimit(t *testing.T) {
 	}
 }
 
-func TestEncodeDecode(t *testing.T) {
+func TestEncodeDecodeZstd(t *testing.T) {
 	for _, n := range []int{0, 1, 1000, 1 << 18} {
 		data := sample(n)
 		prefix := []byte("keep")
-		packed := Encode(append([]byte(nil), prefix...), data)
+		packed := EncodeZstd(append([]byte(nil), prefix...), data)
 		if !bytes.HasPrefix(packed, prefix) {
-			t.Fatalf("n=%d: Encode did not append to dst", n)
+			t.Fatalf("n=%d: EncodeZstd did not append to dst", n)
 		}
-		got, err := Decode(packed[len(prefix):])
+		got, err := DecodeZstd(packed[len(prefix):])
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}
@@ -158,12 +158,12 @@ func TestEncodeDecode(t *testing.T) {
 func TestDecodeCorrupt(t *testing.T) {
 	for name, in := range map[string][]byte{
 		"garbage":   []byte("hello, world"),
-		"truncated": Encode(nil, sample(1<<16))[:50],
+		"truncated": EncodeZstd(nil, sample(1<<16))[:50],
 	} {
-		if _, err := Decode(in); err == nil {
+		if _, err := DecodeZstd(in); err == nil {
 			t.Errorf("%s: got nil error, want one", name)
-		} else if !strings.HasPrefix(err.Error(), "zstdio: ") {
-			t.Errorf("%s: got %q, want a zstdio: prefix", name, err)
+		} else if !strings.HasPrefix(err.Error(), "compressio: ") {
+			t.Errorf("%s: got %q, want a compressio: prefix", name, err)
 		}
 	}
 }
@@ -175,7 +175,7 @@ func TestEncodeDecodeConcurrent(t *testing.T) {
 		wg.Go(func() {
 			data := sample(1000 + g*517)
 			for range 20 {
-				got, err := Decode(Encode(nil, data))
+				got, err := DecodeZstd(EncodeZstd(nil, data))
 				if err != nil {
 					errs <- err
 					return

@@ -8,10 +8,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/medpay/drg/bench/reference"
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/reference"
 )
 
 // edgeRuleSet is a small hand-written rule set that uses every part of the
@@ -24,8 +24,8 @@ import (
 // default row, and DIP-only codes.
 func edgeRuleSet(qy, fallThrough bool) *grouper.RuleSet {
 	rs := &grouper.RuleSet{
-		Name:    "edge",
-		Options: grouper.Options{QY: qy, QYList: "or_procs", FallThrough: fallThrough},
+		Name:      "edge",
+		Behaviour: grouper.Behaviour{QY: qy, QYList: "or_procs", FallThrough: fallThrough},
 		Checks: []grouper.Check{
 			{Order: 1, Condition: "sex = 0", Reason: "SEX_MISSING"},
 			{Order: 2, Condition: "age_years > 95 AND sex = 9", Reason: "ODD_PATIENT"},

@@ -1,4 +1,4 @@
-package record
+package idset
 
 import (
 	"bufio"
@@ -12,21 +12,21 @@ import (
 	"sort"
 )
 
-// idSet is a set of 64-bit id hashes: open addressing with linear probing
+// table is a set of 64-bit id hashes: open addressing with linear probing
 // in a power-of-two table kept at most 3/4 full, so it costs 8 bytes a slot,
 // 10.7 to 21 bytes per id. Hash 0 marks an empty slot and is stored as 1.
 //
 // A hash's home slot is its top bits, so the table holds the hashes almost
 // in sorted order: growing it and spilling it to a sorted run both work
 // through memory in order instead of at random.
-type idSet struct {
+type table struct {
 	slots []uint64
 	shift uint // 64 - log2(len(slots))
 	n     int
 }
 
 // contains reports whether h (never 0) is in the set.
-func (s *idSet) contains(h uint64) bool {
+func (s *table) contains(h uint64) bool {
 	if len(s.slots) == 0 {
 		return false
 	}
@@ -42,7 +42,7 @@ func (s *idSet) contains(h uint64) bool {
 }
 
 // add inserts h and reports whether it was absent.
-func (s *idSet) add(h uint64) bool {
+func (s *table) add(h uint64) bool {
 	if h == 0 {
 		h = 1
 	}
@@ -63,7 +63,7 @@ func (s *idSet) add(h uint64) bool {
 }
 
 // grow doubles the table (starting at 1024 slots) and re-inserts every hash.
-func (s *idSet) grow() {
+func (s *table) grow() {
 	old := s.slots
 	s.slots = make([]uint64, max(2*len(old), 1024))
 	s.shift = uint(64 - bits.TrailingZeros(uint(len(s.slots))))
@@ -80,41 +80,43 @@ func (s *idSet) grow() {
 	}
 }
 
-// IDSet finds repeated record ids for callers that read with ReadChunk: add
-// the accepted records' ids in input order and it rejects a repeat exactly as
-// Reader.Read does (see Reader on the 64-bit hashes). An IDSet is not safe
-// for concurrent use.
+// Set is a set of ids (record ids, in this engine) that can keep its
+// memory flat: Add and AddAll report whether an id was added before. It
+// stores a 64-bit hash of each id (hashID), not the id: two different ids
+// share a hash with probability about n²/2⁶⁵ over n ids (3·10⁻⁸ for a
+// million, 2·10⁻³ for 300 million), and the later one is then reported as
+// seen. A Set is not safe for concurrent use.
 //
-// The zero value keeps every hash in memory, 10.7 to 21 bytes per id. An
-// IDSet from NewIDSet with a memory bound keeps memory flat instead and stays
-// exact: when its in-memory table is full it sorts the hashes into a run
+// The zero value keeps every hash in memory, 10.7 to 21 bytes per id. A Set
+// from New with a memory bound keeps memory flat instead and gives the same
+// answers: when its in-memory table is full it sorts the hashes into a run
 // file in a temporary directory and adds them to a Bloom filter of fixed
 // size; an id is then looked up on disk only when the filter says it may be
 // in a run (a repeat, or a false positive), with one read of a 4 KiB block
-// per run; past eight runs they are merged into one, so open files and reads
-// per lookup stay few. With 64 MiB a false positive comes about once in 10 000 lookups
+// per run; past eight runs they are merged into one, so open files and
+// reads per lookup stay few. With 64 MiB a false positive comes about once in 10 000 lookups
 // after 10 million ids and once in 80 after 30 million; past that the disk
 // reads start to cost, so give a larger bound for larger inputs (memory then
 // follows the bound, not the input). Call Close to remove the files.
-type IDSet struct {
-	mem    idSet
+type Set struct {
+	mem    table
 	memMax int // spill when mem holds this many hashes; 0 = never
 
 	dir        string
 	bloomWords int      // size of the filter, allocated at the first spill
 	bloom      []uint64 // blocked Bloom filter over the spilled hashes
-	runs       []*idRun
+	runs       []*run
 	buf        []byte // one block, for lookups
 	spills     int    // runs written
 	merges     int    // times the runs were merged into one
 	err        error  // sticky spill or lookup failure
 
-	hashes []uint64 // CheckAll's hashes, reused
-	sink   uint64   // keeps CheckAll's early reads from being optimised away
+	hashes []uint64 // AddAll's hashes, reused
+	sink   uint64   // keeps AddAll's early reads from being optimised away
 }
 
-// IDSetOptions bound an IDSet's memory.
-type IDSetOptions struct {
+// Options bound a Set's memory. The zero value means no bound.
+type Options struct {
 	// MaxMemory is the memory the set may use, in bytes: half for the
 	// in-memory table (whose hashes spill to disk when it is full), half for
 	// the Bloom filter over the spilled ones. 0 means no bound (no files).
@@ -124,9 +126,9 @@ type IDSetOptions struct {
 	TempDir string
 }
 
-// NewIDSet returns an empty IDSet with the given bounds.
-func NewIDSet(opts IDSetOptions) *IDSet {
-	s := &IDSet{dir: opts.TempDir}
+// New returns an empty Set with the given bounds.
+func New(opts Options) *Set {
+	s := &Set{dir: opts.TempDir}
 	if opts.MaxMemory > 0 {
 		half := max(opts.MaxMemory, 16<<10) / 2
 		words := int64(1) << (bits.Len64(uint64(half/8)) - 1) // a power of two, at most half/8
@@ -136,52 +138,50 @@ func NewIDSet(opts IDSetOptions) *IDSet {
 	return s
 }
 
-// Check adds rec's id to the set. It returns nil for a new id, else the
-// duplicate-id *Error that Read would have returned for rec, whose text
-// (for Error.Raw) is raw. A non-nil error means the run files could not be
-// written or read; the set is then unusable.
-func (s *IDSet) Check(rec *Record, raw string) (*Error, error) {
-	seen, err := s.add(hashID(rec.ID))
-	if err != nil {
-		return nil, err
-	}
-	if !seen {
-		return nil, nil
-	}
-	return duplicateError(rec, raw), nil
+// Add adds id to the set and reports whether it was there already. A
+// non-nil error means the run files could not be written or read; the set
+// is then unusable, and every later call returns the same error.
+func (s *Set) Add(id string) (seen bool, err error) {
+	return s.add(hashID(id))
 }
 
-// CheckAll is Check for each of recs in order, raws[i] being recs[i]'s
-// text: it appends each repeat's *Error to dups and its index in recs to
-// idx. It gives the same answers as a loop over Check, faster: it reads the
-// table slots (and filter blocks) of all the ids before it changes any, so
-// that their cache misses overlap instead of coming one after another. A
-// non-nil error, as for Check, means the run files could not be written or
-// read: dups and idx then hold the repeats found before it, and the set is
-// unusable.
-func (s *IDSet) CheckAll(recs []Record, raws []string, dups []*Error, idx []int) ([]*Error, []int, error) {
+// AddAll is Add for each of ids in order: it appends to seen the index in
+// ids of each id that was there already (added before, or earlier in ids)
+// and returns the extended slice. It gives the same answers as a loop over
+// Add, faster: it reads the table slots (and filter blocks) of all the ids
+// before it changes any, so that their cache misses overlap instead of
+// coming one after another. A non-nil error, as for Add, means the run
+// files could not be written or read: seen then holds the repeats found
+// before it, and the set is unusable.
+func (s *Set) AddAll(ids []string, seen []int) ([]int, error) {
+	return AddAllFunc(s, ids, func(id *string) string { return *id }, seen)
+}
+
+// AddAllFunc is AddAll over the ids of items, id(&items[i]) being the id of
+// items[i], for callers whose ids sit in larger values (records): it needs
+// no slice of the ids. id must not keep its argument.
+func AddAllFunc[T any](s *Set, items []T, id func(*T) string, seen []int) ([]int, error) {
 	hs := s.hashes[:0]
-	for i := range recs {
-		hs = append(hs, hashID(recs[i].ID))
+	for i := range items {
+		hs = append(hs, hashID(id(&items[i])))
 	}
 	s.hashes = hs
 	s.touch(hs)
 	for i, h := range hs {
-		seen, err := s.add(h)
+		dup, err := s.add(h)
 		if err != nil {
-			return dups, idx, err
+			return seen, err
 		}
-		if seen {
-			dups = append(dups, duplicateError(&recs[i], raws[i]))
-			idx = append(idx, i)
+		if dup {
+			seen = append(seen, i)
 		}
 	}
-	return dups, idx, nil
+	return seen, nil
 }
 
 // touch reads the memory that adding hs will look at first. The reads do
 // not depend on one another, so the processor overlaps their misses.
-func (s *IDSet) touch(hs []uint64) {
+func (s *Set) touch(hs []uint64) {
 	var sum uint64
 	if len(s.mem.slots) > 0 {
 		for _, h := range hs {
@@ -196,12 +196,8 @@ func (s *IDSet) touch(hs []uint64) {
 	s.sink += sum
 }
 
-func duplicateError(rec *Record, raw string) *Error {
-	return &Error{Line: rec.Line, ID: rec.ID, Field: colID.String(), Err: ErrDuplicateID, Raw: raw}
-}
-
 // Len returns the number of ids in the set.
-func (s *IDSet) Len() int {
+func (s *Set) Len() int {
 	n := s.mem.n
 	for _, r := range s.runs {
 		n += r.n
@@ -211,10 +207,10 @@ func (s *IDSet) Len() int {
 
 // Spilled returns the number of times the in-memory table was written to a
 // run file.
-func (s *IDSet) Spilled() int { return s.spills }
+func (s *Set) Spilled() int { return s.spills }
 
 // Close removes the run files.
-func (s *IDSet) Close() error {
+func (s *Set) Close() error {
 	var errs []error
 	for _, r := range s.runs {
 		errs = append(errs, r.close())
@@ -224,7 +220,7 @@ func (s *IDSet) Close() error {
 }
 
 // add inserts h and reports whether it was already present.
-func (s *IDSet) add(h uint64) (bool, error) {
+func (s *Set) add(h uint64) (bool, error) {
 	if s.err != nil {
 		return false, s.err
 	}
@@ -241,7 +237,7 @@ func (s *IDSet) add(h uint64) (bool, error) {
 		for _, r := range s.runs {
 			found, err := r.contains(h, &s.buf)
 			if err != nil {
-				s.err = fmt.Errorf("record: duplicate-id run file: %w", err)
+				s.err = fmt.Errorf("idset: run file: %w", err)
 				return false, s.err
 			}
 			if found {
@@ -251,7 +247,7 @@ func (s *IDSet) add(h uint64) (bool, error) {
 	}
 	if s.memMax > 0 && s.mem.n >= s.memMax {
 		if err := s.spill(); err != nil {
-			s.err = fmt.Errorf("record: duplicate-id run file: %w", err)
+			s.err = fmt.Errorf("idset: run file: %w", err)
 			return false, s.err
 		}
 	}
@@ -265,13 +261,13 @@ func (s *IDSet) add(h uint64) (bool, error) {
 const bloomBlockWords = 8
 
 // bloomBlock returns the block of h.
-func (s *IDSet) bloomBlock(h uint64) []uint64 {
+func (s *Set) bloomBlock(h uint64) []uint64 {
 	blocks := uint64(len(s.bloom) / bloomBlockWords)
 	i := h >> (64 - bits.TrailingZeros64(blocks)) & (blocks - 1) // & for one block, where the shift is 64
 	return s.bloom[i*bloomBlockWords:][:bloomBlockWords]
 }
 
-func (s *IDSet) bloomHas(h uint64) bool {
+func (s *Set) bloomHas(h uint64) bool {
 	blk := s.bloomBlock(h)
 	for i := range 4 {
 		b := h >> (9 * i) & 511
@@ -282,7 +278,7 @@ func (s *IDSet) bloomHas(h uint64) bool {
 	return true
 }
 
-func (s *IDSet) bloomAdd(h uint64) {
+func (s *Set) bloomAdd(h uint64) {
 	blk := s.bloomBlock(h)
 	for i := range 4 {
 		b := h >> (9 * i) & 511
@@ -292,7 +288,7 @@ func (s *IDSet) bloomAdd(h uint64) {
 
 // spill writes the in-memory hashes to a new sorted run file, adds them to
 // the Bloom filter and empties the table, keeping its memory.
-func (s *IDSet) spill() error {
+func (s *Set) spill() error {
 	if s.bloom == nil {
 		s.bloom = make([]uint64, s.bloomWords)
 	}
@@ -304,7 +300,7 @@ func (s *IDSet) spill() error {
 			hs = append(hs, h)
 		}
 	}
-	slices.Sort(hs) // nearly sorted already: see idSet
+	slices.Sort(hs) // nearly sorted already: see table
 	r, err := writeRun(s.dir, hs)
 	if err != nil {
 		return err
@@ -334,9 +330,9 @@ func (s *IDSet) spill() error {
 	return nil
 }
 
-// idRun is a file of sorted hashes, 8 bytes each, little-endian, with the
+// run is a file of sorted hashes, 8 bytes each, little-endian, with the
 // first hash of every block in memory.
-type idRun struct {
+type run struct {
 	f     *os.File
 	name  string // removed at close when it could not be removed at once
 	n     int
@@ -351,7 +347,7 @@ const maxRuns = 8
 
 // runWriter writes a run file from hashes given in increasing order.
 type runWriter struct {
-	r *idRun
+	r *run
 	w *bufio.Writer
 	b [8]byte
 }
@@ -361,7 +357,7 @@ func newRunWriter(dir string) (*runWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &idRun{f: f}
+	r := &run{f: f}
 	// An unlinked file disappears even if the process dies; where that is
 	// not allowed (Windows), it is removed at Close.
 	if os.Remove(f.Name()) != nil {
@@ -379,7 +375,7 @@ func (rw *runWriter) add(h uint64) {
 	rw.w.Write(rw.b[:]) // errors surface at Flush
 }
 
-func (rw *runWriter) finish() (*idRun, error) {
+func (rw *runWriter) finish() (*run, error) {
 	if err := rw.w.Flush(); err != nil {
 		rw.r.close()
 		return nil, err
@@ -387,7 +383,7 @@ func (rw *runWriter) finish() (*idRun, error) {
 	return rw.r, nil
 }
 
-func writeRun(dir string, hs []uint64) (*idRun, error) {
+func writeRun(dir string, hs []uint64) (*run, error) {
 	rw, err := newRunWriter(dir)
 	if err != nil {
 		return nil, err
@@ -399,7 +395,7 @@ func writeRun(dir string, hs []uint64) (*idRun, error) {
 }
 
 // mergeRuns merges sorted runs into one new run. No hash is in two runs.
-func mergeRuns(dir string, runs []*idRun) (*idRun, error) {
+func mergeRuns(dir string, runs []*run) (*run, error) {
 	rw, err := newRunWriter(dir)
 	if err != nil {
 		return nil, err
@@ -453,7 +449,7 @@ func mergeRuns(dir string, runs []*idRun) (*idRun, error) {
 }
 
 // contains looks h up with one read of the block that may hold it.
-func (r *idRun) contains(h uint64, buf *[]byte) (bool, error) {
+func (r *run) contains(h uint64, buf *[]byte) (bool, error) {
 	blk := sort.Search(len(r.first), func(i int) bool { return r.first[i] > h }) - 1
 	if blk < 0 {
 		return false, nil
@@ -470,7 +466,7 @@ func (r *idRun) contains(h uint64, buf *[]byte) (bool, error) {
 	return i < n && binary.LittleEndian.Uint64(b[i*8:]) == h, nil
 }
 
-func (r *idRun) close() error {
+func (r *run) close() error {
 	err := r.f.Close()
 	if r.name != "" {
 		err = errors.Join(err, os.Remove(r.name))

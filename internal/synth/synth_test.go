@@ -1,4 +1,4 @@
-package bench_test
+package synth_test
 
 import (
 	"bytes"
@@ -17,14 +17,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/medpay/drg/bench"
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/chs11"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/synth"
 )
 
-const nationalDir = "../../shared/data/chs-drg-1.1"
+const nationalDir = "../../../shared/data/chs-drg-1.1"
 
 // ruleSetHash hashes everything a rule set would write as tables.
 func ruleSetHash(rs *grouper.RuleSet) [32]byte {
@@ -43,13 +43,13 @@ func ruleSetHash(rs *grouper.RuleSet) [32]byte {
 }
 
 func TestFullScaleRuleSetDeterministic(t *testing.T) {
-	a, b, c := bench.FullScaleRuleSet(1), bench.FullScaleRuleSet(1), bench.FullScaleRuleSet(2)
+	a, b, c := synth.FullScaleRuleSet(1), synth.FullScaleRuleSet(1), synth.FullScaleRuleSet(2)
 	assert.Equal(t, ruleSetHash(a), ruleSetHash(b), "same seed, different rule sets")
 	assert.NotEqual(t, ruleSetHash(a), ruleSetHash(c), "different seeds, same rule set")
 }
 
 func TestFullScaleRuleSetShape(t *testing.T) {
-	rs := bench.FullScaleRuleSet(1)
+	rs := synth.FullScaleRuleSet(1)
 	start := time.Now()
 	g, err := grouper.Compile(rs)
 	require.NoError(t, err)
@@ -104,8 +104,8 @@ func TestFullScaleRuleSetShape(t *testing.T) {
 	assert.Equal(t, "A P Y Z M N B C D E F G H I J K L O Q R S T U V W X", strings.Join(order, " "))
 	assert.Equal(t, "main_proc in SS_VALID", rs.MDCs[0].Condition)
 	assert.Equal(t, "pdx in mdc_dx AND regions(mdc_dx) >= 2", rs.MDCs[3].Condition)
-	assert.True(t, rs.Options.FallThrough)
-	assert.False(t, rs.Options.QY)
+	assert.True(t, rs.Behaviour.FallThrough)
+	assert.False(t, rs.Behaviour.QY)
 
 	// The ADRG condition mix follows the national one.
 	kinds := map[string]int{}
@@ -145,7 +145,7 @@ func TestFullScaleRuleSetShape(t *testing.T) {
 // TestFullScaleCanonical checks that every code is canonical and that the
 // rule set survives the table round trip without errors or warnings.
 func TestFullScaleCanonical(t *testing.T) {
-	rs := bench.FullScaleRuleSet(3)
+	rs := synth.FullScaleRuleSet(3)
 	canonical := func(sys codes.System, c string) {
 		t.Helper()
 		got, err := codes.Normalize(sys, c)
@@ -188,13 +188,13 @@ func TestFullScaleCanonical(t *testing.T) {
 // TestFullScaleGroups checks that generated records mostly reach real DRGs
 // and that the generated population looks like discharges.
 func TestFullScaleGroups(t *testing.T) {
-	rs := bench.FullScaleRuleSet(1)
+	rs := synth.FullScaleRuleSet(1)
 	g, err := grouper.Compile(rs)
 	require.NoError(t, err)
 	const n = 20_000
 	var ungroupable, tcm, dayWard, secondaries, procs int
 	adrgs := map[string]int{}
-	err = bench.Records(rs, 5, n, func(r *record.Record) error {
+	err = synth.Records(rs, 5, n, func(r *record.Record) error {
 		res := g.Group(r)
 		if res.DRG == grouper.Ungroupable {
 			ungroupable++
@@ -232,9 +232,9 @@ func recordsHash(t *testing.T, rs *grouper.RuleSet, seed uint64, n int, dirty bo
 	w := record.NewWriter(h, record.FormatCSV)
 	var err error
 	if dirty {
-		err = bench.DirtyRecords(rs, seed, n, bench.DirtyOptions{Dirty: 0.1, Invalid: 0.1}, func(r *record.Record, _ bench.Defect) error { return w.Write(r) })
+		err = synth.DirtyRecords(rs, seed, n, synth.DirtyOptions{Dirty: 0.1, Invalid: 0.1}, func(r *record.Record, _ synth.Defect) error { return w.Write(r) })
 	} else {
-		err = bench.Records(rs, seed, n, w.Write)
+		err = synth.Records(rs, seed, n, w.Write)
 	}
 	require.NoError(t, err)
 	require.NoError(t, w.Flush())
@@ -244,7 +244,7 @@ func recordsHash(t *testing.T, rs *grouper.RuleSet, seed uint64, n int, dirty bo
 func TestRecordsDeterministic(t *testing.T) {
 	sample, err := grouper.Sample()
 	require.NoError(t, err)
-	for _, rs := range []*grouper.RuleSet{bench.FullScaleRuleSet(1), sample} {
+	for _, rs := range []*grouper.RuleSet{synth.FullScaleRuleSet(1), sample} {
 		for _, dirty := range []bool{false, true} {
 			a := recordsHash(t, rs, 11, 3000, dirty)
 			assert.Equal(t, a, recordsHash(t, rs, 11, 3000, dirty), "%s dirty=%t: same seed, different records", rs.Name, dirty)
@@ -257,12 +257,12 @@ func TestRecordsDeterministic(t *testing.T) {
 // the reader must reject exactly the invalid ones and turn every other one
 // back into the clean record.
 func TestDirtyRecordsReader(t *testing.T) {
-	rs := bench.FullScaleRuleSet(1)
+	rs := synth.FullScaleRuleSet(1)
 	const n = 5000
 	for _, name := range []string{"dirty.csv", "dirty.tsv.zst"} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), name)
-			counts, err := bench.WriteRecords(path, rs, 21, n, &bench.DirtyOptions{Dirty: 0.05, Invalid: 0.05})
+			counts, err := synth.WriteRecords(path, rs, 21, n, &synth.DirtyOptions{Dirty: 0.05, Invalid: 0.05})
 			require.NoError(t, err)
 			var wantRejected int
 			for d, c := range counts {
@@ -270,10 +270,10 @@ func TestDirtyRecordsReader(t *testing.T) {
 					wantRejected += c
 				}
 			}
-			clean, err := bench.RecordSlice(rs, 21, n)
+			clean, err := synth.RecordSlice(rs, 21, n)
 			require.NoError(t, err)
-			var defects []bench.Defect
-			require.NoError(t, bench.DirtyRecords(rs, 21, n, bench.DirtyOptions{Dirty: 0.05, Invalid: 0.05}, func(_ *record.Record, d bench.Defect) error {
+			var defects []synth.Defect
+			require.NoError(t, synth.DirtyRecords(rs, 21, n, synth.DirtyOptions{Dirty: 0.05, Invalid: 0.05}, func(_ *record.Record, d synth.Defect) error {
 				defects = append(defects, d)
 				return nil
 			}))
@@ -301,7 +301,7 @@ func TestDirtyRecordsReader(t *testing.T) {
 			st := rd.Stats()
 			t.Logf("%v; %d rejected", counts, st.Rejected)
 			assert.Equal(t, int64(wantRejected), st.Rejected)
-			assert.Greater(t, counts[bench.Clean], n*8/10)
+			assert.Greater(t, counts[synth.Clean], n*8/10)
 		})
 	}
 }
@@ -324,7 +324,7 @@ func TestGeneratorNational(t *testing.T) {
 	require.NoError(t, err)
 	const n = 20_000
 	ungroupable := 0
-	require.NoError(t, bench.Records(rs, 3, n, func(r *record.Record) error {
+	require.NoError(t, synth.Records(rs, 3, n, func(r *record.Record) error {
 		if g.Group(r).DRG == grouper.Ungroupable {
 			ungroupable++
 		}
@@ -335,10 +335,10 @@ func TestGeneratorNational(t *testing.T) {
 }
 
 func TestDefect(t *testing.T) {
-	assert.Equal(t, "clean", bench.Clean.String())
-	assert.False(t, bench.DirtyFullWidth.Rejected())
-	assert.True(t, bench.InvalidDateOrder.Rejected())
+	assert.Equal(t, "clean", synth.Clean.String())
+	assert.False(t, synth.DirtyFullWidth.Rejected())
+	assert.True(t, synth.InvalidDateOrder.Rejected())
 	var b bytes.Buffer
-	fmt.Fprint(&b, bench.InvalidAge)
+	fmt.Fprint(&b, synth.InvalidAge)
 	assert.Equal(t, "age_out_of_range", b.String())
 }

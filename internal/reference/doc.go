@@ -1,5 +1,7 @@
 // Package reference is a deliberately simple DRG grouper, written to check
-// the compiled grouper (package grouper) against.
+// the compiled grouper (package grouper) against: the differential tests
+// here and in bench, and the `drg bench` ratio, compare the two field by
+// field. It is nobody's API; use package grouper to group records.
 //
 // It interprets a grouper.RuleSet directly: every condition is parsed once
 // with grouper.ParseExpr and evaluated by walking the AST; a code is looked up
@@ -37,4 +39,7 @@
 //	ref, err := reference.New(rs)
 //	...
 //	res := ref.Group(&rec)
+//
+// Layer: above the synthetic data it is tested on and below bench, which
+// measures the compiled grouper against it.
 package reference

@@ -1,8 +1,8 @@
-package record
+package idset
 
 import "math/bits"
 
-// hashID returns a 64-bit hash of a record id for the duplicate check. It is
+// hashID returns the 64-bit hash of an id that a Set stores. It is
 // deterministic (the same ids collide, or not, on every run), reads 8 bytes
 // per step and does not allocate. The mixing follows the folded-multiply
 // design of wyhash.

@@ -1,4 +1,4 @@
-package bench
+package synth
 
 import (
 	"fmt"
@@ -36,7 +36,7 @@ func FullScaleRuleSet(seed uint64) *grouper.RuleSet {
 			Version:     strconv.FormatUint(seed, 10),
 			Description: "SYNTHETIC full-scale rule set with the shape of CHS-DRG 1.1; invented codes, for benchmarks",
 			Sample:      true,
-			Options:     grouper.Options{FallThrough: true},
+			Behaviour:   grouper.Behaviour{FallThrough: true},
 			Checks: []grouper.Check{
 				{Order: 1, Condition: "sex = 0", Reason: "SEX_MISSING"},
 				{Order: 2, Condition: "age_known = 0", Reason: "AGE_MISSING"},
@@ -410,7 +410,7 @@ func (b *rsBuilder) procList(owner, list string, mdc string, idx []int) {
 // with a few codes left out so that not every code of an MDC finds an ADRG.
 func (b *rsBuilder) zdEntries(cats []*category) []string {
 	if len(cats) == 0 {
-		panic("bench: zd list without categories")
+		panic("synth: zd list without categories")
 	}
 	var out []string
 	for _, c := range cats {
