@@ -228,6 +228,15 @@
 // which is what `drg settle --cases` does: about 50 bytes per case held in
 // all, against about 120 with Close (BenchmarkSettlement, bytes/case).
 //
+// ReadPriced reads the cases of a priced file (the CSV or TSV output of
+// `drg group` with payment columns) for a Settlement, refusing a value that
+// output never holds with a *PricedError naming name:line and the column:
+//
+//	err := weights.ReadPriced(f, "jan.csv", weights.PricedOptions{IDs: ids}, func(c *weights.PricedCase) error {
+//		st.Add(c.HospitalID, &c.Payment)
+//		return nil
+//	})
+//
 // # The sample policy (sample_policy.json, SAMPLE)
 //
 // SamplePolicy returns an embedded, self-authored demo policy. Its rows:

@@ -12,10 +12,6 @@ import (
 	"github.com/medpay/drg/grouper/record"
 )
 
-func init() {
-	register(&command{name: "explain", summary: "group one record and print every decision readably", usage: "[--json LINE | --pdx CODE --sdx A|B --proc X|Y --sex N --age N ...] [--rules NAME]", run: explainCmd})
-}
-
 func explainCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "explain", usage: "[--json LINE | --pdx CODE ...] [--rules NAME]", summary: "Group one record and print its trace: the TCM mapping, each code the rule set does not\nknow (or knows only by its category), each secondary diagnosis counted or excluded as CC/MCC,\neach MDC and ADRG condition tried and why it held or failed, the DRG split, and the DIP group.\nThe record comes from --json (one JSON line with the record's field names), from standard\ninput when --json is '-', or from the field flags."}
 	fl := newFlags(e, c)

@@ -14,11 +14,6 @@ import (
 	"github.com/medpay/drg/internal/synth"
 )
 
-func init() {
-	register(&command{name: "gen", summary: "generate synthetic discharge records (and the full-scale synthetic rule set) deterministically from a seed", usage: "--records N --seed S --out FILE [--rules NAME] [--ruleset-out DIR]", run: genCmd})
-	register(&command{name: "bench", summary: "measure grouping core, end-to-end file->file, reference grouper and rule-set load on generated full-scale data", usage: "[--records N] [--json FILE]", run: benchCmd})
-}
-
 func genCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "gen", usage: "--records N --seed S --out FILE [--rules NAME] [--ruleset-out DIR]", summary: "Generate synthetic discharge records for a rule set: skewed diagnosis frequencies, 0-15 secondary\ndiagnoses, 0-6 procedures, some TCM-coded and day-ward records, and --dirty/--invalid fractions of\ndirty-but-fixable and invalid records. The same seed gives the same bytes."}
 	fl := newFlags(e, c)

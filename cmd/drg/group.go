@@ -18,11 +18,6 @@ import (
 	"github.com/medpay/drg/grouper/record"
 )
 
-func init() {
-	register(&command{name: "group", summary: "group discharge records (CSV, TSV or JSON lines; .zst compressed or not) under DRG and/or DIP", usage: "[FILE...] [flags]", run: groupCmd})
-	register(&command{name: "diff", summary: "compare the groups with a column of expected groups in the input; print agreement by MDC and the first disagreements with traces", usage: "FILE... --column NAME [flags]", run: diffCmd})
-}
-
 // groupFlags are the flags group and diff share.
 type groupFlags struct {
 	out, rejects, rules, store, format, inFormat, encoding, scheme, policy string
@@ -164,11 +159,11 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 			}
 		}
 	}
-	var cmp *comparison
+	var cmp *batch.Comparison
 	if gf.compare != "" {
-		cmp = newComparison(g, gf.show)
-		opts.Columns = append(opts.Columns, cmp.columns()...)
-		opts.OnResult = cmp.add
+		cmp = batch.NewComparison(g, gf.compare, gf.show)
+		opts.Columns = append(opts.Columns, cmp.Columns()...)
+		opts.OnResult = cmp.Add
 	}
 
 	rejPath := gf.rejects
@@ -182,92 +177,61 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 			rejPath = strings.TrimSuffix(gf.out, ".zst") + ".rejects.csv"
 		}
 	}
-	if err := checkOutputs(files, gf.out, rejPath); err != nil {
-		return err
+	ropts := record.Options{Encoding: gf.encoding}
+	if cmp != nil {
+		ropts.KeepColumns = []string{gf.compare}
 	}
 	// Both outputs appear only when every input has been read: a failed or
-	// interrupted run leaves no partial file that looks finished.
-	out, err := createOutputFile(e, gf.out)
-	if err != nil {
-		return err
-	}
-	defer out.abort()
-	rejFile, err := createOutputFile(e, rejPath)
-	if err != nil {
-		return err
-	}
-	defer rejFile.abort()
-	rejects := record.NewRejectWriter(rejFile)
-
-	if len(files) == 0 {
-		files = []string{"-"}
-	}
-	// One duplicate-id check over every input: an id is unique in the
+	// interrupted run leaves no partial file that looks finished. One
+	// duplicate-id check runs over every input: an id is unique in the
 	// batch, not just in its file.
-	ids := batch.NewIDSet(opts)
-	defer ids.Close()
-	var total batch.Stats
-	start := time.Now()
-	showProgress := e.stderrIsTTY || gf.progress
-	for _, f := range files {
-		ropts := record.Options{Encoding: gf.encoding, IDs: ids}
+	job := batch.Job{Inputs: files, Out: gf.out, Rejects: rejPath, Output: outputOptions(e),
+		Stdin: e.stdin, Read: ropts, Options: opts}
+	job.Open = func(f string, ropts record.Options) (*record.Reader, error) {
+		// --input-format is parsed as each input is opened, so that a bad
+		// one is refused where an unreadable input is: after the outputs
+		// are checked and created.
 		if gf.inFormat != "" {
+			var err error
 			if ropts.Format, err = record.ParseFormat(gf.inFormat); err != nil {
-				return err
+				return nil, err
 			}
-		}
-		if gf.compare != "" {
-			ropts.KeepColumns = []string{gf.compare}
 		}
 		rd, err := openInput(e, f, ropts)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if gf.compare != "" && !hasColumn(rd.Columns(), gf.compare) && rd.Format() != record.FormatJSONL {
-			rd.Close()
-			return fmt.Errorf("%s: no column %q to compare with", f, gf.compare)
-		}
-		if showProgress {
-			base := total
-			opts.Progress = func(s batch.Stats) {
-				fmt.Fprintf(e.stderr, "\r%s: %d records, %d rejected, %.0f records/s   ", f, base.Records+s.Records, base.Rejected+s.Rejected, s.RecordsPerSecond())
-			}
-		}
-		if len(files) > 1 {
-			// Line numbers alone would be ambiguous: name the input.
-			if err := rejects.SetFile(f); err != nil {
+		if cmp != nil {
+			if err := cmp.CheckInput(rd); err != nil {
 				rd.Close()
-				return err
+				return nil, fmt.Errorf("%s: %w", f, err)
 			}
 		}
-		st, err := batch.Run(ctx, g, rd, out, rejects, opts)
-		rd.Close()
-		if showProgress {
-			fmt.Fprintln(e.stderr)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-		opts.NoHeader = true // one header for all inputs
-		total = addStats(total, st)
+		return rd, nil
 	}
-	total.Elapsed = time.Since(start)
+	if e.stderrIsTTY || gf.progress {
+		job.Progress = func(f string, base, s batch.Stats, done bool) {
+			if done {
+				fmt.Fprintln(e.stderr)
+				return
+			}
+			fmt.Fprintf(e.stderr, "\r%s: %d records, %d rejected, %.0f records/s   ", f, base.Records+s.Records, base.Rejected+s.Rejected, s.RecordsPerSecond())
+		}
+	}
 	// With nothing to compare, drg diff has failed at its job; drg group
 	// has done its own (the grouped file) and only warns.
 	var cmpErr error
-	if cmp != nil {
-		cmpErr = cmp.check(gf.compare)
+	job.Finish = func(batch.Stats) error {
+		if cmp != nil {
+			cmpErr = cmp.Check()
+		}
+		if cmpErr != nil && gf.diff {
+			return cmpErr
+		}
+		return nil
 	}
-	if cmpErr != nil && gf.diff {
-		return cmpErr
-	}
-	if err := rejects.Flush(); err != nil {
-		return err
-	}
-	if err := rejFile.commit(); err != nil {
-		return err
-	}
-	if err := out.commit(); err != nil {
+	total, err := job.Run(ctx, g)
+	if err != nil {
 		return err
 	}
 	if !gf.quiet {
@@ -282,7 +246,7 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		if gf.out == "-" {
 			report = e.stderr // standard output holds the records
 		}
-		cmp.report(report)
+		printComparison(report, cmp.Report())
 	}
 	return nil
 }
@@ -347,31 +311,6 @@ func checkRulesRef(ref string) error {
 		return fmt.Errorf("--rules %s: revision %q is not a number from 1; use NAME or NAME@N ('drg rules list' shows the revisions)", ref, rev)
 	}
 	return nil
-}
-
-func hasColumn(cols []string, name string) bool {
-	for _, c := range cols {
-		if strings.EqualFold(strings.TrimSpace(c), name) {
-			return true
-		}
-	}
-	return false
-}
-
-func addStats(a, b batch.Stats) batch.Stats {
-	a.Records += b.Records
-	a.Grouped += b.Grouped
-	a.OK += b.OK
-	a.QY += b.QY
-	a.Ungroupable += b.Ungroupable
-	a.CheckFailed += b.CheckFailed
-	a.Rejected += b.Rejected
-	a.Bytes += b.Bytes
-	a.UnknownCodes += b.UnknownCodes
-	for i := range a.PerMDC {
-		a.PerMDC[i] += b.PerMDC[i]
-	}
-	return a
 }
 
 // encodingHelp explains --encoding, which group and validate share.

@@ -29,9 +29,20 @@ type env struct {
 	stderrIsTTY    bool
 }
 
-var commands []*command
-
-func register(c *command) { commands = append(commands, c) }
+// commands are drg's commands; --help lists them sorted by name.
+var commands = []*command{
+	{name: "group", summary: "group discharge records (CSV, TSV or JSON lines; .zst compressed or not) under DRG and/or DIP", usage: "[FILE...] [flags]", run: groupCmd},
+	{name: "diff", summary: "compare the groups with a column of expected groups in the input; print agreement by MDC and the first disagreements with traces", usage: "FILE... --column NAME [flags]", run: diffCmd},
+	{name: "explain", summary: "group one record and print every decision readably", usage: "[--json LINE | --pdx CODE --sdx A|B --proc X|Y --sex N --age N ...] [--rules NAME]", run: explainCmd},
+	{name: "validate", summary: "normalise and validate records; print accepted/rejected counts and write the rejects", usage: "FILE... [--rejects FILE]", run: validateCmd},
+	{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: settleUsage, run: settleCmd},
+	{name: "rules import", summary: "import a rule set from a directory of tables into the store", usage: "DIR --name NAME [--store DIR]", run: rulesImport},
+	{name: "rules list", summary: "list the rule sets and revisions in the store", usage: "[--store DIR]", run: rulesList},
+	{name: "rules export", summary: "write a stored rule set's tables to a directory", usage: "NAME[@REVISION] DIR [--store DIR]", run: rulesExport},
+	{name: "rules recover", summary: "make a store readable again after its writer was killed", usage: "[--store DIR]", run: rulesRecover},
+	{name: "gen", summary: "generate synthetic discharge records (and the full-scale synthetic rule set) deterministically from a seed", usage: "--records N --seed S --out FILE [--rules NAME] [--ruleset-out DIR]", run: genCmd},
+	{name: "bench", summary: "measure grouping core, end-to-end file->file, reference grouper and rule-set load on generated full-scale data", usage: "[--records N] [--json FILE]", run: benchCmd},
+}
 
 // errUsage marks an error already explained by a usage message.
 var errUsage = errors.New("usage")

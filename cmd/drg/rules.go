@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -20,13 +19,6 @@ import (
 	"github.com/medpay/drg/internal/synth"
 	"github.com/medpay/drg/weights"
 )
-
-func init() {
-	register(&command{name: "rules import", summary: "import a rule set from a directory of tables into the store", usage: "DIR --name NAME [--store DIR]", run: rulesImport})
-	register(&command{name: "rules list", summary: "list the rule sets and revisions in the store", usage: "[--store DIR]", run: rulesList})
-	register(&command{name: "rules export", summary: "write a stored rule set's tables to a directory", usage: "NAME[@REVISION] DIR [--store DIR]", run: rulesExport})
-	register(&command{name: "rules recover", summary: "make a store readable again after its writer was killed", usage: "[--store DIR]", run: rulesRecover})
-}
 
 func rulesRecover(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "rules recover", usage: "[--store DIR]", summary: "Make a store readable again after a 'drg rules import' (or another writer) was killed before it closed the store: readers then fail with 'not closed cleanly'. Recovering replays the writer's log: every import that printed 'imported' is kept (imports are synced to disk before they print it), and an interrupted one is either whole or absent, never partial. Run it when no other drg process uses the store; on a clean store it changes nothing."}
@@ -139,8 +131,7 @@ func storeDir(flagValue string) (string, error) {
 // when it holds the national CHS-DRG 1.1 extraction, converts it.
 func readRuleDir(dir string) (*grouper.RuleSet, []*grouper.Problem, error) {
 	fsys := os.DirFS(dir)
-	if chs11.Detect(fsys) {
-		rs, err := chs11.Read(fsys)
+	if rs, ok, err := readNational(fsys); ok {
 		if err != nil {
 			return nil, nil, err
 		}
@@ -277,90 +268,61 @@ func rulesExport(ctx context.Context, e *env, args []string) error {
 // (synth.FullScaleRuleSet, generated from a seed; nothing is stored).
 const fullScaleRef = "fullscale"
 
+func isFullScale(ref string) bool { return ref == fullScaleRef || ref == synth.FullScaleName }
+
 // loadRulesSeed is loadRules that also knows the synthetic full-scale rule
 // set, generated from seed.
 func loadRulesSeed(ref string, sf storeFlags, seed uint64) (*grouper.RuleSet, error) {
-	if ref == fullScaleRef || ref == synth.FullScaleName {
+	if isFullScale(ref) {
 		return synth.FullScaleRuleSet(seed), nil
 	}
 	return loadRules(ref, sf)
 }
 
 // loadGrouper finds and compiles a rule set, compiling it once: a table
-// directory, a stored NAME[@REVISION], "fullscale", or the embedded sample.
+// directory, a stored NAME[@REVISION], "fullscale", or the embedded sample
+// (store.LoadRef).
 func loadGrouper(ref string, sf storeFlags) (*grouper.Grouper, error) {
-	if fi, err := os.Stat(ref); err == nil && fi.IsDir() && !chs11.Detect(os.DirFS(ref)) {
-		g, _, err := grouper.LoadTables(os.DirFS(ref))
-		return g, err
-	}
-	if ref != "" && ref != grouper.SampleName && ref != fullScaleRef && ref != synth.FullScaleName {
-		if _, err := os.Stat(ref); err != nil {
-			dir, err := storeDir(sf.dir)
-			if err != nil {
-				return nil, err
-			}
-			st, err := sf.open(dir, true)
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("rule set %q: %w (%s)", ref, err, importHint(ref))
-			}
-			if err != nil {
-				return nil, fmt.Errorf("rule set %q: %w", ref, err)
-			}
-			defer st.Close()
-			g, _, err := st.Load(ref)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil, fmt.Errorf("%w (%s)", err, importHint(ref))
-			}
-			return g, err
+	// A directory of the project's tables named "fullscale" is read as
+	// the tables it is; any other "fullscale" is the synthetic set.
+	if isFullScale(ref) {
+		if fi, err := os.Stat(ref); err != nil || !fi.IsDir() || chs11.Detect(os.DirFS(ref)) {
+			return grouper.Compile(synth.FullScaleRuleSet(1))
 		}
 	}
-	rs, err := loadRulesSeed(ref, sf, 1)
-	if err != nil {
-		return nil, err
-	}
-	return grouper.Compile(rs)
+	return store.LoadRef(context.Background(), ref, sf.refOptions())
 }
 
 // loadRules finds a rule set: a directory of tables, a stored rule set
-// (NAME or NAME@REVISION), or the embedded sample.
+// (NAME or NAME@REVISION), or the embedded sample (store.GetRef).
 func loadRules(ref string, sf storeFlags) (*grouper.RuleSet, error) {
-	if ref == "" {
-		return grouper.Sample()
-	}
-	if fi, err := os.Stat(ref); err == nil && fi.IsDir() {
-		rs, _, err := readRuleDir(ref)
-		return rs, err
-	}
-	dir, err := storeDir(sf.dir)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(dir); err == nil {
-		st, err := sf.open(dir, true)
-		if err != nil {
-			if ref == grouper.SampleName && errors.Is(err, fs.ErrNotExist) {
-				return grouper.Sample()
-			}
-			return nil, err
-		}
-		defer st.Close()
-		rs, _, err := st.Get(ref)
-		if err == nil {
-			return rs, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) || (ref != "" && ref != grouper.SampleName) {
-			return nil, err
-		}
-	}
-	if ref == "" || ref == grouper.SampleName {
-		return grouper.Sample()
-	}
-	return nil, fmt.Errorf("rule set %q: not in store %s (%s)", ref, dir, importHint(ref))
+	return store.GetRef(context.Background(), ref, sf.refOptions())
 }
 
-// importHint says how to store the rule set ref names: under its name
+// refOptions are the options that find a rule set reference as the flags
+// say: the store in --store, opened as open does, the national layout
+// detected, and a rule set found nowhere explained with importHint.
+func (f storeFlags) refOptions() store.RefOptions {
+	return store.RefOptions{
+		Dir:     f.dir,
+		Open:    func(_ context.Context, dir string) (*store.Store, error) { return f.open(dir, true) },
+		ReadDir: readNational,
+		Hint:    importHint,
+	}
+}
+
+// readNational reads the national CHS-DRG 1.1 extraction, when fsys holds
+// it (store.RefOptions.ReadDir).
+func readNational(fsys fs.FS) (*grouper.RuleSet, bool, error) {
+	if !chs11.Detect(fsys) {
+		return nil, false, nil
+	}
+	rs, err := chs11.Read(fsys)
+	return rs, true, err
+}
+
+// importHint says how to store the rule set named name: under its name
 // alone, since an import numbers the revision itself.
-func importHint(ref string) string {
-	name, _, _ := strings.Cut(ref, "@")
+func importHint(name string) string {
 	return "import it with 'drg rules import DIR --name " + name + "'"
 }

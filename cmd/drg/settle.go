@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -21,10 +18,6 @@ import (
 )
 
 const settleUsage = "FILE... {--budget YUAN | --budget-drg YUAN --budget-dip YUAN} [--cases FILE]"
-
-func init() {
-	register(&command{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: settleUsage, run: settleCmd})
-}
 
 func settleCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "settle", usage: settleUsage, summary: "Settle a year of grouped and priced cases (the output of 'drg group' with payment columns):\nfixed-price cases are paid their price, the rest of the budget is shared in proportion to each\ncase's settlement points, so point value = pool / total points and the settled amounts add up to\nthe budget to the cent. Prints the point value, per-hospital totals and the case-mix index (CMI).\n\nOne budget (--budget) is one pool, for cases of one scheme (the pay_scheme column): DRG points\nand DIP scores are not one unit. Files with DRG and DIP cases are refused unless each scheme has\nits own budget, --budget-drg and --budget-dip: each is then settled as its own pool, with its own\npoint value, and adds up to its own budget."}
@@ -268,13 +261,7 @@ func reportsErr(reps []weights.SettlementReport) error {
 	return nil
 }
 
-// statuses are the values of the status column drg group writes.
-var statuses = []string{grouper.StatusOK.String(), grouper.StatusQY.String(), grouper.StatusUngroupable.String(), grouper.StatusCheckFailed.String()}
-
-// unpaid are the values of the unpaid column besides "".
-var unpaid = weights.UnpaidReasons()
-
-// readPriced reads a grouped file's payment columns into Payments.
+// readPriced reads a grouped file's payment columns (weights.ReadPriced).
 // A case id that ids has seen, in this file or an earlier one, is an error,
 // and so is a value drg group never writes: each names path:line and the
 // column.
@@ -284,111 +271,14 @@ func readPriced(path string, ids *record.IDSet, fn func(id, hospital string, p *
 		return err
 	}
 	defer f.Close()
-	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+	opts := weights.PricedOptions{IDs: ids}
 	if record.FormatOf(path) == record.FormatTSV {
-		cr.Comma = '\t'
+		opts.Comma = '\t'
 	} else if record.FormatOf(path) == record.FormatJSONL {
 		return fmt.Errorf("%s: settle reads CSV or TSV output of 'drg group', not JSON lines", path)
 	}
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err != nil {
-		return fmt.Errorf("%s: header: %w", path, err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[h] = i
-	}
-	need := append([]string{"id"}, batch.PaymentColumns...)
-	for _, n := range need {
-		if _, ok := col[n]; !ok {
-			return fmt.Errorf("%s: no column %q: settle reads the output of 'drg group' with payments (a rule set with a weights table)", path, n)
-		}
-	}
-	group := "drg"
-	if _, ok := col[group]; !ok {
-		group = "dip_group"
-	}
-	for {
-		row, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		line, _ := cr.FieldPos(0)
-		rec := record.Record{ID: row[col["id"]]}
-		dup, err := ids.Check(&rec, "")
-		if err != nil {
-			return err
-		}
-		if dup != nil {
-			return fmt.Errorf("%s:%d: case %s appears a second time (in this file or an earlier one): each case is settled once", path, line, rec.ID)
-		}
-		// Every number is bounded as the record reader bounds a cost: a
-		// finite but absurd one (settlement points of 1e300) once took the
-		// whole budget and left every other case a point value of 0.
-		num := func(name string, max float64) (float64, error) {
-			v, err := record.ParseNumber(row[col[name]])
-			if err != nil || v < 0 {
-				return 0, fmt.Errorf("%s:%d: column %s: %q is not a finite, non-negative number", path, line, name, row[col[name]])
-			}
-			if v > max {
-				return 0, fmt.Errorf("%s:%d: column %s: %s is above %g, beyond any real case", path, line, name, row[col[name]], max)
-			}
-			return v, nil
-		}
-		var p weights.Payment
-		// One case is paid under one scheme: "both" is a grouping choice,
-		// never a pay_scheme drg group writes.
-		scheme, err := grouper.ParseScheme(row[col["pay_scheme"]])
-		if err != nil || scheme == grouper.SchemeBoth {
-			return fmt.Errorf("%s:%d: column pay_scheme: %q is not drg or dip", path, line, row[col["pay_scheme"]])
-		}
-		p.Scheme = scheme
-		// The grouping status is not used to settle, but a value drg group
-		// never writes means the file is not what it seems.
-		if i, ok := col["status"]; ok && !slices.Contains(statuses, row[i]) {
-			return fmt.Errorf("%s:%d: column status: %q is not one of %s", path, line, row[i], strings.Join(statuses, ", "))
-		}
-		if scheme == grouper.SchemeDIP {
-			if i, ok := col["dip_group"]; ok {
-				p.Group = strings.Clone(row[i])
-			}
-		} else if i, ok := col[group]; ok {
-			p.Group = strings.Clone(row[i])
-		}
-		for _, f := range []struct {
-			name string
-			dst  *float64
-			max  float64
-		}{
-			{"weight", &p.BaseWeight, weights.MaxCasePoints},
-			{"adjusted_weight", &p.AdjustedWeight, weights.MaxCasePoints},
-			{"points", &p.Points, weights.MaxCasePoints},
-			{"settlement_points", &p.SettlementPoints, weights.MaxCasePoints},
-			{"payment", &p.Amount, weights.MaxCaseAmount},
-		} {
-			if *f.dst, err = num(f.name, f.max); err != nil {
-				return err
-			}
-		}
-		// Anything but 0 or 1 was once read as "not a fixed price": a
-		// case meant to be paid its price would have been pooled.
-		switch v := row[col["fixed_price"]]; v {
-		case "0":
-		case "1":
-			p.FixedPrice = true
-		default:
-			return fmt.Errorf("%s:%d: column fixed_price: %q is not 0 or 1", path, line, v)
-		}
-		// A reason Compute never gives (a typo, an edited file) would
-		// still leave the case unpaid, silently.
-		if v := row[col["unpaid"]]; v != "" && !slices.Contains(unpaid, v) {
-			return fmt.Errorf("%s:%d: column unpaid: %q is not blank or a reason 'drg group' gives for an unpaid case (%s)", path, line, v, strings.Join(unpaid, ", "))
-		}
-		p.Reason = strings.Clone(row[col["unpaid"]])
-		fn(strings.Clone(row[col["id"]]), strings.Clone(row[col["hospital_id"]]), &p)
-	}
+	return weights.ReadPriced(f, path, opts, func(c *weights.PricedCase) error {
+		fn(c.ID, c.HospitalID, &c.Payment)
+		return nil
+	})
 }

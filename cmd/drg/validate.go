@@ -10,10 +10,6 @@ import (
 	"github.com/medpay/drg/grouper/record"
 )
 
-func init() {
-	register(&command{name: "validate", summary: "normalise and validate records; print accepted/rejected counts and write the rejects", usage: "FILE... [--rejects FILE]", run: validateCmd})
-}
-
 func validateCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "validate", usage: "FILE... [--rejects FILE]", summary: "Read record files, normalise every code and validate every record, without grouping.\nPrints records / accepted / rejected per file; rejected records go to --rejects with line, id,\nfield, reason and the original line. '-' reads standard input."}
 	fl := newFlags(e, c)

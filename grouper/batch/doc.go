@@ -20,6 +20,18 @@
 //
 //	st, err := batch.Run(ctx, g, reader, out, rejects, batch.Options{Workers: 4})
 //
+// Job runs several input files as one: one duplicate-id set across them,
+// one header, a rejects file whose file column names each reject's input,
+// and outputs (Output, made by CreateOutput) that appear under their names
+// only when the whole job succeeds, leaving any previous file as it was
+// after a failure or a cancellation:
+//
+//	st, err := batch.Job{Inputs: files, Out: "out.csv", Rejects: "rejects.csv", Options: opts}.Run(ctx, g)
+//
+// Comparison tallies the groups against an expected DRG the input carries
+// in a column (agreement by MDC and the first disagreements), through
+// Options.Columns and Options.OnResult.
+//
 // Layer: the pipeline, above grouping and pricing (it calls both) and below
 // only the benchmarks and the command; its directory is grouper/, its
 // layer is above weights, as the product's flow codes <- grouper <-

@@ -17,6 +17,18 @@
 //	rs, info, err := st.Get("chs-drg-1.1") // or "chs-drg-1.1@1"
 //	g, err := grouper.Compile(rs)
 //
+// # References
+//
+// GetRef and LoadRef find the rule set a command-line or configuration
+// reference names, as `drg --rules` does: "" (the embedded sample), a
+// directory of tables (RefOptions.ReadDir reads layouts other than the
+// project's, such as package chs11's national extraction, which this
+// package may not import), a stored "name" or "name@N", or "sample". A
+// reference found nowhere is an error wrapping ErrNotFound, ending with
+// RefOptions.Hint when the caller gives one (how to import it).
+//
+//	g, err := store.LoadRef(ctx, "chs-drg-1.1@2", store.RefOptions{Dir: dir})
+//
 // # Opening
 //
 // One read-write opener (imports, deletes) or any number of read-only
