@@ -14,6 +14,7 @@ import (
 
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/textenc"
 )
 
 // The table files of a rule set directory. All are TSV, UTF-8, one header row,
@@ -161,14 +162,14 @@ func (t *tableReader) add(file string, line, col int, warning bool, cause error,
 	}
 }
 
-// text returns a table's bytes as UTF-8, by record.DecodeText, the
+// text returns a table's bytes as UTF-8, by textenc.Decode, the
 // detection record files get: a GBK (GB18030) table is decoded with a
 // warning, and one not in either throughout is an error at the line to
 // blame, naming what that line seems to be in. Read as they were, GBK
 // tables imported without a word and stored every name as mojibake.
 func (t *tableReader) text(file string, data []byte) ([]byte, bool) {
-	text, enc, err := record.DecodeText(data)
-	var te *record.TextError
+	text, enc, err := textenc.Decode(data)
+	var te *textenc.Error
 	switch {
 	case errors.As(err, &te):
 		t.add(file, te.Line, 0, false, fmt.Errorf("%w: %w", ErrTableSyntax, te), "%s", te.Detail())

@@ -290,7 +290,7 @@ type schemeCalc struct {
 	coef      [4]float64
 	sameCoef  float64
 	sameRate  float64 // 0: the level's rate
-	groups    codeMap[groupInfo]
+	groups    codeTable[groupInfo]
 	sameSrc   []string // same_level_groups[i] sources
 	high      []band
 	highRatio float64
@@ -379,7 +379,7 @@ func (c *Calculator) addCode(list, i int, code, system string) {
 }
 
 func (c *Calculator) compileScheme(s grouper.Scheme, sp *SchemePolicy) (*schemeCalc, error) {
-	sc := &schemeCalc{ok: true, name: s.String(), scale: 1, groups: newCodeMap[groupInfo](), sameCoef: 1, sameEffList: listSameEffDRG}
+	sc := &schemeCalc{ok: true, name: s.String(), scale: 1, groups: newCodeTable[groupInfo](), sameCoef: 1, sameEffList: listSameEffDRG}
 	if s == grouper.SchemeDRG {
 		sc.scale = 100
 	} else {
@@ -632,8 +632,8 @@ func (c *Calculator) groupAndLevel(sc *schemeCalc, rec *record.Record, res *grou
 			return nil, false
 		}
 	}
-	gi := sc.lookup(group)
-	if gi == nil {
+	gi, ok := sc.groups.get(group) // not sc.lookup: get inlines here, lookup would not
+	if !ok {
 		gi = &notInTable
 	}
 	var baseW float64

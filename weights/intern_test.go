@@ -7,8 +7,8 @@ import (
 	"github.com/medpay/drg/grouper"
 )
 
-func TestCodeMap(t *testing.T) {
-	m := newCodeMap[int]()
+func TestCodeTable(t *testing.T) {
+	m := newCodeTable[int]()
 	var keys []string
 	for i := range 2000 { // forces several resizes
 		keys = append(keys, fmt.Sprintf("G%03d", i), fmt.Sprintf("K%02d.%d", i%100, i))

@@ -19,16 +19,16 @@ var noHits = hits{-1, -1, -1, -1, -1}
 
 // matcher finds the entries of every disease list that match a record's
 // principal diagnoses with one pass over the codes' prefixes. Entries are
-// kept in one codeMap per code system, keyed by code, valued by the entry
+// kept in one codeTable per code system, keyed by code, valued by the entry
 // index of each list; lens records which entry lengths exist, so only
 // prefixes of those lengths are looked up.
 type matcher struct {
-	west, tcm         codeMap[hits]
+	west, tcm         codeTable[hits]
 	westLens, tcmLens uint64 // bit n set: some entry is n bytes long (n < 64)
 }
 
 func newMatcher() matcher {
-	return matcher{west: newCodeMap[hits](), tcm: newCodeMap[hits]()}
+	return matcher{west: newCodeTable[hits](), tcm: newCodeTable[hits]()}
 }
 
 // add registers entry idx of list for a canonical code of system sys.

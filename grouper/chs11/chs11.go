@@ -12,7 +12,7 @@ import (
 
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/textenc"
 )
 
 // Name is the rule-set name the converter gives the scheme.
@@ -80,7 +80,7 @@ func (r *reader) table(file string, want []string, fn func(line int, c []string)
 }
 
 // notUTF8 refuses a national table that is not UTF-8, naming its encoding
-// as record.DecodeText judges it. The national tables are published in
+// as textenc.Decode judges it. The national tables are published in
 // UTF-8; a copy saved as GBK by a spreadsheet imported silently and stored
 // every name as mojibake. Unlike the project's own tables, which are
 // decoded with a warning, this converter has no warnings to give, so it
@@ -89,8 +89,8 @@ func notUTF8(file string, data []byte) error {
 	if utf8.Valid(data) {
 		return nil
 	}
-	_, enc, err := record.DecodeText(data)
-	var te *record.TextError
+	_, enc, err := textenc.Decode(data)
+	var te *textenc.Error
 	switch {
 	case errors.As(err, &te):
 		return fmt.Errorf("%s:%d: %s", file, te.Line, te.Detail())

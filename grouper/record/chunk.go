@@ -46,51 +46,22 @@ func (r *Reader) ReadChunk(c *Chunk, target int) error {
 	}
 	// The chunk is bounded by the input it consumes, not by its text: a run
 	// of records rejected while cutting must not make one huge chunk.
-	start := r.stats.Bytes
-	for r.stats.Bytes-start < int64(target) {
-		avail := r.buf[r.pos:r.end]
-		window := avail
-		if room := target - int(r.stats.Bytes-start); len(window) > room {
-			window = window[:room]
+	start := r.in.Offset()
+	for r.in.Offset()-start < int64(target) {
+		block, one, err := r.in.NextBlock(target-int(r.in.Offset()-start), MaxRecordBytes, r.format != FormatJSONL)
+		if err != nil {
+			return r.fail(c, err)
 		}
-		n := bytes.LastIndexByte(window, '\n') + 1
-		if n == 0 {
-			switch i := bytes.IndexByte(avail, '\n'); {
-			case i >= 0 && i <= MaxRecordBytes:
-				n = i + 1
-			case i < 0 && r.eof:
-				n = len(avail) // the last line, without a line end
-			case i < 0 && len(avail) <= MaxRecordBytes:
-				if err := r.fill(); err != nil {
-					return r.fail(c, err)
-				}
-				continue
-			}
-		}
-		if n == 0 {
-			if len(avail) == 0 {
-				break // end of input
-			}
-			// An over-long line: the sequential scanner rejects it.
+		if one {
+			// An over-long line or a quoted record: the sequential
+			// scanner delimits it.
 			if !r.cutOne(c) {
 				break
 			}
 			continue
 		}
-		block := avail[:n]
-		if r.format != FormatJSONL {
-			if q := bytes.IndexByte(block, '"'); q >= 0 {
-				// Quoted fields may hold line ends: take the lines before the
-				// first quote as they are, then let the sequential scanner
-				// find where the quoted record ends.
-				block = block[:bytes.LastIndexByte(block[:q], '\n')+1]
-				if len(block) == 0 {
-					if !r.cutOne(c) {
-						break
-					}
-					continue
-				}
-			}
+		if len(block) == 0 {
+			break // end of input
 		}
 		if len(c.Data) == 0 {
 			c.FirstLine = r.line + 1
@@ -100,8 +71,7 @@ func (r *Reader) ReadChunk(c *Chunk, target int) error {
 		if block[len(block)-1] != '\n' {
 			r.line++
 		}
-		r.pos += len(block)
-		r.stats.Bytes += int64(len(block))
+		r.in.Advance(len(block))
 	}
 	if len(c.Data) > 0 || len(c.Rejects) > 0 {
 		return nil // a read error, if any, comes with the next call, as with Read
@@ -113,13 +83,14 @@ func (r *Reader) ReadChunk(c *Chunk, target int) error {
 	return io.EOF
 }
 
-// cutOne runs the sequential scanner over the one record at pos, which the
-// fast cut could not delimit, and adds it to c: its text when it is
-// readable, else its reject. A reject after some text ends the chunk, since
-// the text's line numbers must stay contiguous: it is kept for the next
-// chunk, and cutOne returns false. A read error also returns false.
+// cutOne runs the sequential scanner over the one record at the start of
+// the input, which the fast cut (NextBlock) could not delimit, and adds it
+// to c: its text when it is readable, else its reject. A reject after some
+// text ends the chunk, since the text's line numbers must stay contiguous:
+// it is kept for the next chunk, and cutOne returns false. A read error
+// also returns false.
 func (r *Reader) cutOne(c *Chunk) bool {
-	before, firstLine := r.stats.Bytes, r.line+1
+	before, firstLine := r.in.Offset(), r.line+1
 	var err error
 	if r.format == FormatJSONL {
 		err = r.scanJSONL()
@@ -129,12 +100,12 @@ func (r *Reader) cutOne(c *Chunk) bool {
 	var bad *Error
 	switch {
 	case err == nil:
-		// The record's text is still in buf, just before pos.
-		n := int(r.stats.Bytes - before)
+		// The record's text is still buffered, just behind.
+		n := int(r.in.Offset() - before)
 		if len(c.Data) == 0 {
 			c.FirstLine = firstLine
 		}
-		c.Data = append(c.Data, r.buf[r.pos-n:r.pos]...)
+		c.Data = append(c.Data, r.in.Behind(n)...)
 		return true
 	case errors.As(err, &bad):
 		r.stats.Records++
@@ -185,9 +156,9 @@ func (r *Reader) NewChunkParser() *ChunkParser {
 		delim:  r.delim,
 		header: r.header,
 		colIdx: r.colIdx,
-		eof:    true,
 		err:    io.EOF,
 	}}
+	p.r.in.ResetBytes(nil)
 	if r.format == FormatJSONL {
 		p.r.initJSON()
 	} else {
@@ -202,7 +173,7 @@ func (r *Reader) NewChunkParser() *ChunkParser {
 // once the chunk is parsed.
 func (p *ChunkParser) Reset(c *Chunk) {
 	r := &p.r
-	r.buf, r.pos, r.end = c.Data, 0, len(c.Data)
+	r.in.ResetBytes(c.Data)
 	r.line, r.err, r.stats = c.FirstLine-1, nil, Stats{}
 }
 

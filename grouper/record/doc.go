@@ -43,6 +43,7 @@
 // ids for duplicates with an IDSet. grouper/batch does this.
 //
 // Layer: the input model, above codes and internal/ machinery (compressio,
-// idset); the grouping core and everything above it read records through
+// idset, textenc for encoding detection, rowscan for line buffering, field
+// splitting and chunk cutting); the grouping core and everything above it read records through
 // it. It knows nothing of rule sets or payments.
 package record

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
-
 	"github.com/medpay/drg/codes"
 )
 
@@ -210,48 +208,5 @@ func FuzzReadJSONL(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkStream(t, in, Options{Format: FormatJSONL})
-	})
-}
-
-// FuzzDecodeText holds DecodeText to its contract: UTF-8 text back as it
-// is; otherwise UTF-8 text decoded from GB18030, or a *TextError at a line
-// of the input; and a text encoded as GB18030, when read as such, decoded
-// as the GB18030 decoder does.
-func FuzzDecodeText(f *testing.F) {
-	f.Add([]byte("code\tname\nK80.100\t\xb5\xa8\xc4\xd2\xbd\xe1\xca\xaf\n"))
-	f.Add([]byte("a\t\xe5\x8c\xbb\xe9\x99\xa2\nb\t\xd5\xc5\n"))
-	f.Add([]byte("\xff\xfea\x00"))
-	f.Add([]byte("x\t\x81\x30\x81\x30\n\xd6"))
-	f.Fuzz(func(t *testing.T, in []byte) {
-		text, enc, err := DecodeText(in)
-		if err != nil {
-			var te *TextError
-			if !errors.As(err, &te) || te.Line < 1 || te.Line > bytes.Count(in, []byte{'\n'})+1 || !errors.Is(err, ErrSyntax) {
-				t.Fatalf("%q: error %v, want a *TextError at a line of the input", in, err)
-			}
-			return
-		}
-		switch {
-		case !utf8.Valid(text):
-			t.Fatalf("%q: decoded as %s to text that is not UTF-8: %q", in, enc, text)
-		case utf8.Valid(in) && (enc != "utf-8" || !bytes.Equal(text, in)):
-			t.Fatalf("%q: UTF-8 input read as %s: %q", in, enc, text)
-		}
-		if !utf8.Valid(in) {
-			return
-		}
-		b, err := encodeGB18030(in)
-		if err != nil {
-			return
-		}
-		// As x/text decodes it: its GB18030 does not map every private-use
-		// character back to itself (U+E110 reads back as U+F124).
-		want, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
-		if err != nil {
-			t.Fatalf("%x: the decoder failed on the encoder's output: %v", b, err)
-		}
-		if text, enc, err := DecodeText(b); err == nil && enc == "gb18030" && !bytes.Equal(text, want) {
-			t.Fatalf("%q encoded as GB18030 reads back as %q, want %q", in, text, want)
-		}
 	})
 }

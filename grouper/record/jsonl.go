@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/medpay/drg/internal/rowscan"
 )
 
 // jsonState is a JSONL Reader's per-record scratch. Values are laid out in
@@ -58,12 +60,12 @@ func (r *Reader) scanJSONL() error {
 		}
 		r.line++
 		r.recLine = r.line
-		if isBlankLine(line, ' ') {
-			r.consume(n)
+		if rowscan.IsBlank(line, ' ') {
+			r.in.Consume(n)
 			continue
 		}
 		r.raw = string(line)
-		r.consume(n)
+		r.in.Consume(n)
 		if !utf8.ValidString(r.raw) {
 			return r.reject("", errBadUTF8)
 		}

@@ -9,10 +9,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/transform"
-
 	"github.com/medpay/drg/internal/compressio"
+	"github.com/medpay/drg/internal/rowscan"
+	"github.com/medpay/drg/internal/textenc"
 )
 
 // MaxRecordBytes bounds one record's text (all its lines, for a quoted
@@ -57,14 +56,10 @@ type Reader struct {
 	gb      bool // the input is decoded from GB18030
 	format  Format
 	delim   byte
-	src     io.Reader
 	closers []io.Closer // closed by Close, in order
 
-	buf      []byte // buffered input: unconsumed text is buf[pos:end]
-	pos, end int
-	eof      bool  // src is exhausted
-	err      error // sticky: io.EOF or a fatal error
-	empty    int   // consecutive empty reads from src
+	in  rowscan.Buffer // buffered input; its Offset is Stats.Bytes
+	err error          // sticky: io.EOF or a fatal error
 
 	line    int // physical lines consumed
 	recLine int // first line of the current record
@@ -75,7 +70,7 @@ type Reader struct {
 	keepIdx []int           // KeepColumns -> index in vals
 	vals    []string        // the current record's values, sliced from one string
 	raw     string          // the current record's text, when already a string
-	rawB    []byte          // else its bytes in buf, valid until the next fill
+	rawB    []byte          // else its bytes in the input buffer, valid until the next Fill
 	scratch []byte          // unquoted text of a quoted record
 	ends    []int           // field ends in scratch
 	ids     *IDSet          // accepted ids: Options.IDs or the Reader's own (unbounded); nil with NoDuplicateCheck
@@ -182,17 +177,13 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 	if auto {
 		// The whole input is read in one encoding: deciding line by line
 		// would accept GBK text that happens to be valid UTF-8 as garbage.
-		head := make([]byte, EncodingSniffBytes)
-		n, err := io.ReadFull(src, head)
-		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		src, gb, err = textenc.Sniff(src)
+		if err != nil {
 			return nil, fmt.Errorf("record: read: %w", err)
 		}
-		head = head[:n]
-		gb = looksGB18030(head)
-		src = io.MultiReader(bytes.NewReader(head), src)
 	}
 	if gb {
-		src = transform.NewReader(src, simplifiedchinese.GB18030.NewDecoder())
+		src = textenc.NewGB18030Reader(src)
 	}
 
 	size := initialBufferSize
@@ -204,10 +195,9 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 		opts:    opts,
 		gb:      gb,
 		format:  opts.Format,
-		src:     src,
 		closers: closers,
-		buf:     make([]byte, size),
 	}
+	rd.in.Reset(src, size)
 	switch {
 	case opts.NoDuplicateCheck:
 		rd.opts.IDs = nil
@@ -224,14 +214,13 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 
 // start skips a byte-order mark, detects the format and reads the header.
 func (r *Reader) start() error {
-	for r.end-r.pos < 3 && !r.eof {
-		if err := r.fill(); err != nil {
+	for len(r.in.Pending()) < 3 && !r.in.EOF() {
+		if err := r.in.Fill(); err != nil {
 			return fmt.Errorf("record: read: %w", err)
 		}
 	}
-	if bytes.HasPrefix(r.buf[r.pos:r.end], []byte("\ufeff")) {
-		r.pos += 3
-		r.stats.Bytes += 3
+	if bytes.HasPrefix(r.in.Pending(), []byte("\ufeff")) {
+		r.in.Advance(3)
 	}
 	if r.format == FormatAuto {
 		f, err := r.sniff()
@@ -255,16 +244,16 @@ func (r *Reader) start() error {
 // sniff detects the format from the first non-blank line.
 func (r *Reader) sniff() (Format, error) {
 	for {
-		n, err := r.lineEnd()
-		if err != nil && err != errLongLine {
+		n, err := r.in.LineEnd(MaxRecordBytes)
+		if err != nil && err != rowscan.ErrLongLine {
 			return 0, fmt.Errorf("record: read: %w", err)
 		}
-		line := bytes.TrimSpace(r.buf[r.pos : r.pos+n])
+		line := bytes.TrimSpace(r.in.Pending()[:n])
 		if len(line) == 0 {
-			if r.pos+n >= r.end && r.eof {
+			if n >= len(r.in.Pending()) && r.in.EOF() {
 				return FormatCSV, nil // empty input; readHeader reports it
 			}
-			r.consume(n)
+			r.in.Consume(n)
 			r.line++
 			continue
 		}
@@ -367,7 +356,11 @@ func (r *Reader) Encoding() string {
 func (r *Reader) Format() Format { return r.format }
 
 // Stats returns the counts so far.
-func (r *Reader) Stats() Stats { return r.stats }
+func (r *Reader) Stats() Stats {
+	s := r.stats
+	s.Bytes = r.in.Offset()
+	return s
+}
 
 // Close releases the decompressor, if any, and closes the file opened by
 // Open. It does not close a reader passed to NewReader or standard input.
@@ -456,105 +449,14 @@ func (r *Reader) reject(field string, err error) *Error {
 	return &Error{Line: r.recLine, Field: field, Err: err, Raw: raw}
 }
 
-// errLongLine reports a line longer than MaxRecordBytes.
-var errLongLine = errors.New("record: line too long")
-
-// fill reads more input into buf, first moving the unconsumed text to the
-// front (offsets relative to pos stay valid) and growing buf when it is full.
-func (r *Reader) fill() error {
-	if r.eof {
-		return nil
-	}
-	if r.pos > 0 {
-		r.end = copy(r.buf, r.buf[r.pos:r.end])
-		r.pos = 0
-	}
-	if r.end == len(r.buf) {
-		nb := make([]byte, 2*len(r.buf))
-		copy(nb, r.buf[:r.end])
-		r.buf = nb
-	}
-	n, err := r.src.Read(r.buf[r.end:])
-	r.end += n
-	switch {
-	case err == io.EOF:
-		r.eof = true
-	case err != nil:
-		return err
-	case n == 0:
-		if r.empty++; r.empty > 100 {
-			return io.ErrNoProgress
-		}
-	default:
-		r.empty = 0
-	}
-	return nil
-}
-
-// lineEnd returns the length of the line at pos, without its '\n'. At the
-// end of input the line is what is left (0 bytes when nothing is). A line
-// longer than MaxRecordBytes gives errLongLine.
-func (r *Reader) lineEnd() (int, error) {
-	from := 0
-	for {
-		if i := bytes.IndexByte(r.buf[r.pos+from:r.end], '\n'); i >= 0 {
-			if n := from + i; n > MaxRecordBytes {
-				return n, errLongLine
-			}
-			return from + i, nil
-		}
-		from = r.end - r.pos
-		if from > MaxRecordBytes {
-			return from, errLongLine
-		}
-		if r.eof {
-			return from, nil
-		}
-		if err := r.fill(); err != nil {
-			return 0, err
-		}
-	}
-}
-
-// consume drops the line of length n at pos and its '\n', if any.
-func (r *Reader) consume(n int) {
-	if r.pos+n < r.end {
-		n++ // the '\n'
-	}
-	r.pos += n
-	r.stats.Bytes += int64(n)
-}
-
-// line returns buf[pos:pos+n] without a final '\r'.
-func (r *Reader) lineBytes(n int) []byte {
-	b := r.buf[r.pos : r.pos+n]
-	if len(b) > 0 && b[len(b)-1] == '\r' {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// atEOF reports whether all input has been consumed.
-func (r *Reader) atEOF() bool { return r.eof && r.pos == r.end }
-
-// skipLongLine rejects the over-long line at pos and skips to the next line.
+// skipLongLine rejects the over-long line at the start of the input and skips to the next line.
 func (r *Reader) skipLongLine() error {
 	r.line++
 	r.recLine = r.line
-	r.raw = string(r.buf[r.pos : r.pos+min(r.end-r.pos, maxRawBytes)])
-	for {
-		if i := bytes.IndexByte(r.buf[r.pos:r.end], '\n'); i >= 0 {
-			r.consume(i)
-			break
-		}
-		r.stats.Bytes += int64(r.end - r.pos)
-		r.pos = r.end
-		if r.eof {
-			break
-		}
-		if err := r.fill(); err != nil {
-			return err
-		}
+	p := r.in.Pending()
+	r.raw = string(p[:min(len(p), maxRawBytes)])
+	if err := r.in.SkipLine(); err != nil {
+		return err
 	}
 	return r.reject("", fmt.Errorf("%w: line longer than %d bytes", ErrSyntax, MaxRecordBytes))
 }
@@ -597,92 +499,4 @@ func (r *Reader) rejectBadText(fields [][]byte) *Error {
 
 // EncodingSniffBytes is how much of the input Options.Encoding "auto"
 // looks at to choose between UTF-8 and GB18030.
-const EncodingSniffBytes = 64 << 10
-
-// looksGB18030 reports whether b, the start of an input (it may end inside
-// a character), reads as GB18030 rather than UTF-8: it is not UTF-8, it is
-// well-formed GB18030, and more of its lines with non-ASCII text are not
-// UTF-8 than are UTF-8 with a three- or four-byte character (all Chinese
-// characters are). One stray GBK record in a UTF-8 file so leaves the file
-// UTF-8 (that record is rejected) instead of garbling every other line; a
-// GBK line whose bytes happen to be UTF-8 (女 is c5 ae, "Ů") makes two-byte
-// characters only and does not count against GBK.
-func looksGB18030(b []byte) bool {
-	if validUTF8Prefix(b) {
-		return false
-	}
-	if ok, _ := wellFormedGB18030(b); !ok {
-		return false
-	}
-	notUTF8, chineseUTF8 := 0, 0
-	for len(b) > 0 {
-		line, rest, ended := bytes.Cut(b, []byte{'\n'})
-		b = rest
-		if !ended {
-			// The window's last line: a character cut at its end may be
-			// either; judge the line by what comes before it.
-			line = line[:len(line)-cutRune(line)]
-		}
-		// An ASCII line is valid UTF-8 without a wide character: it counts
-		// for neither.
-		if !utf8.Valid(line) {
-			notUTF8++
-		} else if bytes.ContainsFunc(line, func(r rune) bool { return r >= 0x800 }) {
-			chineseUTF8++
-		}
-	}
-	return notUTF8 > chineseUTF8
-}
-
-// wellFormedGB18030 reports whether b is made of ASCII, GBK's two-byte and
-// GB18030's four-byte sequences; b may end inside one, and cut then says
-// so (a window of a longer input may, a whole text may not).
-func wellFormedGB18030(b []byte) (ok, cut bool) {
-	for i := 0; i < len(b); {
-		c := b[i]
-		switch {
-		case c < 0x80:
-			i++
-			continue
-		case c == 0x80 || c == 0xff:
-			return false, false
-		case i+1 >= len(b):
-			return true, true // cut by the window
-		}
-		switch t := b[i+1]; {
-		case t >= 0x40 && t <= 0xfe && t != 0x7f:
-			i += 2
-		case t >= 0x30 && t <= 0x39:
-			if i+3 >= len(b) {
-				return true, true
-			}
-			if b[i+2] < 0x81 || b[i+2] > 0xfe || b[i+3] < 0x30 || b[i+3] > 0x39 {
-				return false, false
-			}
-			i += 4
-		default:
-			return false, false
-		}
-	}
-	return true, false
-}
-
-// validUTF8Prefix reports whether b is UTF-8 but for a character cut at its
-// end.
-func validUTF8Prefix(b []byte) bool {
-	return utf8.Valid(b[:len(b)-cutRune(b)])
-}
-
-// cutRune returns the length of an incomplete UTF-8 character at the end
-// of b, or 0.
-func cutRune(b []byte) int {
-	for k := 1; k <= 3 && k <= len(b); k++ {
-		if utf8.RuneStart(b[len(b)-k]) {
-			if utf8.FullRune(b[len(b)-k:]) {
-				return 0
-			}
-			return k
-		}
-	}
-	return 0
-}
+const EncodingSniffBytes = textenc.SniffBytes

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -745,67 +744,6 @@ func TestAgeGiven(t *testing.T) {
 	assert.True(t, recs[1].AgeGiven())
 }
 
-func TestLooksGB18030(t *testing.T) {
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{"", false},
-		{"abc", false},
-		{"中文", false},                             // UTF-8
-		{"\xd6\xd0\xce\xc4", true},                // 中文 in GBK
-		{"a\xd6", false},                          // either: UTF-8 wins
-		{"\xd6\xd0\xd6", true},                    // GBK cut after a lead byte
-		{"医院\n医院\n\xd5\xc5\n", false},             // UTF-8 and one GBK line
-		{"医院\n\xd5\xc5\n\xd5\xc5\n", true},        // GBK and one UTF-8 line
-		{"\xc5\xae\n\xc4\xd0\n", true},            // 女 (valid as UTF-8 "Ů") and 男
-		{"\xd5\xc5\n\xe5\x8c\xbb\xe9\x99", false}, // one of each, the UTF-8 one cut: a tie
-		{"\x81\x30\x81\x30", true},                // a four-byte sequence
-		{"\x81\x30\x81", true},                    // cut inside one
-		{"\x81\x30\x20\x30", false},
-		{"\xd6\x7f", false}, // 0x7f is no trail byte
-		{"\x80", false},
-		{"\xff\xa1", false},
-		{"\xd6\x0a", false},
-	}
-	for _, tc := range tests {
-		assert.Equal(t, tc.want, looksGB18030([]byte(tc.in)), "%q", tc.in)
-	}
-}
-
-// FuzzLooksGB18030 holds the detector to the GB18030 encoder:
-//   - one line of any text, encoded and cut anywhere, is either UTF-8
-//     (ASCII, or GBK bytes that happen to be UTF-8) or looks GB18030;
-//   - no UTF-8 text looks GB18030;
-//   - UTF-8 text with two lines of Chinese stays UTF-8 when one GBK line
-//     follows.
-func FuzzLooksGB18030(f *testing.F) {
-	f.Add("中医院 男 女", uint16(3))
-	f.Add("€ \U0001F600 abc", uint16(5))
-	f.Add("张", uint16(2))
-	f.Fuzz(func(t *testing.T, s string, cut uint16) {
-		if !utf8.ValidString(s) {
-			return
-		}
-		if looksGB18030([]byte(s)) {
-			t.Fatalf("UTF-8 %q looks GB18030", s)
-		}
-		line := strings.ReplaceAll(s, "\n", " ")
-		b, err := encodeGB18030([]byte(line))
-		if err != nil {
-			return
-		}
-		if mixed := append([]byte("医院\n"+line+"中\n"), b...); looksGB18030(mixed) {
-			t.Fatalf("UTF-8 with one GBK line %x looks GB18030", mixed)
-		}
-		b = b[:int(cut)%(len(b)+1)]
-		gb, u := looksGB18030(b), validUTF8Prefix(b)
-		if gb == u {
-			t.Fatalf("%x: looksGB18030 %v, UTF-8 %v", b, gb, u)
-		}
-	})
-}
-
 func TestReadJSONL(t *testing.T) {
 	csvIn := testHeader + "\n" +
 		row(nil) + "\n" +
@@ -1129,22 +1067,6 @@ func TestFormatOf(t *testing.T) {
 	}
 	if _, err := ParseFormat("xml"); err == nil {
 		t.Error("ParseFormat(xml): got nil error, want one")
-	}
-}
-
-func TestSplitLine(t *testing.T) {
-	for _, s := range []string{
-		"", ",", "a", "a,b", ",,,,,,,,,,,,,,,,,", "abcdefgh,", "abcdefg,h", "1234567,12345678,,,123456789012345678901234567890",
-		"\x2c\xac\x2c\x00\x2d,\x80,\xff\xff\xff\xff\xff\xff\xff\xff,", strings.Repeat("ab,", 40),
-	} {
-		for _, d := range []byte{',', '\t'} {
-			in := strings.ReplaceAll(s, ",", string(d))
-			got := splitLine(nil, in, d)
-			want := strings.Split(in, string(d))
-			if !assert.Equal(t, want, got, "splitLine(%q)", in) {
-				return
-			}
-		}
 	}
 }
 

@@ -14,8 +14,8 @@ const module = "github.com/medpay/drg"
 // import packages of lower layers only: never one of its own layer, never
 // one above. The reasons, bottom up:
 //
-//   - machinery is nobody's API: compression, id sets, strict JSON, the
-//     race flag. It knows nothing of hospitals or rules.
+//   - machinery is nobody's API: compression, id sets, strict JSON, text
+//     encodings, row scanning, the race flag. It knows nothing of hospitals or rules.
 //   - codes is the vocabulary (code systems, normalisation, TCM mapping);
 //     everything above speaks it.
 //   - records is the input model: what a discharge record is and how it is
@@ -35,7 +35,7 @@ var layers = []struct {
 	name string
 	pkgs []string // import paths below the module
 }{
-	{"machinery", []string{"internal/race", "internal/cputime", "internal/compressio", "internal/idset", "internal/strictjson", "internal/lint"}},
+	{"machinery", []string{"internal/race", "internal/cputime", "internal/compressio", "internal/idset", "internal/strictjson", "internal/textenc", "internal/rowscan", "internal/lint"}},
 	{"codes", []string{"codes"}},
 	{"records", []string{"grouper/record"}},
 	{"core", []string{"grouper"}},
@@ -56,7 +56,7 @@ var thirdParty = map[string]string{
 	"github.com/dgraph-io/badger/v4":      "grouper/store",
 	"github.com/klauspost/compress":       "internal/compressio",
 	"github.com/RoaringBitmap/roaring/v2": "grouper",
-	"golang.org/x/text":                   "grouper/record",
+	"golang.org/x/text":                   "internal/textenc",
 }
 
 // imports lists every package of the module with its non-test imports.
