@@ -39,16 +39,7 @@ func TestGzipRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatalf("n=%d: read: %v", n, err)
-		}
-		if err := zr.Close(); err != nil {
-			t.Errorf("n=%d: Close: got %v, want nil", n, err)
-		}
-		if !bytes.Equal(got, data) {
-			t.Errorf("n=%d: round trip got %d bytes, want %d identical bytes", n, len(got), len(data))
-		}
+		checkReadBack(t, zr, n, data)
 	}
 }
 

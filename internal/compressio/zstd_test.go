@@ -62,16 +62,7 @@ func TestStreamRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatalf("n=%d: read: %v", n, err)
-		}
-		if err := zr.Close(); err != nil {
-			t.Errorf("n=%d: Close: got %v, want nil", n, err)
-		}
-		if !bytes.Equal(got, data) {
-			t.Errorf("n=%d: round trip got %d bytes, want %d identical bytes", n, len(got), len(data))
-		}
+		checkReadBack(t, zr, n, data)
 	}
 }
 
@@ -191,5 +182,20 @@ func TestEncodeDecodeConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// checkReadBack reads r to its end, closes it and checks it gave data.
+func checkReadBack(t *testing.T, r io.ReadCloser, n int, data []byte) {
+	t.Helper()
+	got, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("n=%d: read: %v", n, err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("n=%d: Close: got %v, want nil", n, err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Errorf("n=%d: round trip got %d bytes, want %d identical bytes", n, len(got), len(data))
 	}
 }
