@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/reference"
 	"github.com/medpay/drg/internal/synth"
@@ -30,7 +30,7 @@ var benchSets = sync.OnceValues(func() ([]*benchSet, error) {
 	}
 	sets := []*benchSet{{name: "sample", rs: sample}, {name: "full-scale", rs: synth.FullScaleRuleSet(1)}}
 	if _, err := os.Stat(nationalDir); err == nil {
-		rs, err := chs11.Read(os.DirFS(nationalDir))
+		rs, err := national.Read(os.DirFS(nationalDir))
 		if err != nil {
 			return nil, err
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/reference"
 	"github.com/medpay/drg/internal/synth"
@@ -32,7 +32,7 @@ func TestDiffFullScale(t *testing.T) {
 		if _, err := os.Stat(nationalDir); err != nil {
 			t.Skipf("national tables not present: %v", err)
 		}
-		rs, err := chs11.Read(os.DirFS(nationalDir))
+		rs, err := national.Read(os.DirFS(nationalDir))
 		require.NoError(t, err)
 		diffGenerated(t, rs, n)
 	})

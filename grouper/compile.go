@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -63,9 +64,13 @@ type Grouper struct {
 	adrgs  []cadrg
 	drgs   []cdrg
 
-	qyList int32 // compiled QY procedure list, -1 when QY is off
-	words  int   // len of an ADRG bitset
-	pool   sync.Pool
+	qyCond int32 // compiled QY condition, -1 when QY is off
+	// ignored is the compiled Behaviour.IgnoredProcedures list, -1 for
+	// none; mainCounted is Behaviour.MainProcedure == MainFirstCounted.
+	ignored     int32
+	mainCounted bool
+	words       int // len of an ADRG bitset
+	pool        sync.Pool
 
 	dip *dipIndex
 }
@@ -150,7 +155,7 @@ type compiler struct {
 // Compile checks rs and compiles it into a Grouper. The RuleSet must not be
 // modified afterwards: the Grouper keeps references to its strings.
 func Compile(rs *RuleSet) (*Grouper, error) {
-	g := &Grouper{qyList: -1, rs: rs, dx: codes.NewDict(codes.SystemDiagnosis), proc: codes.NewDict(codes.SystemProcedure)}
+	g := &Grouper{qyCond: -1, ignored: -1, mainCounted: rs.Behaviour.MainProcedure == MainFirstCounted, rs: rs, dx: codes.NewDict(codes.SystemDiagnosis), proc: codes.NewDict(codes.SystemProcedure)}
 	c := &compiler{g: g, rs: rs, listIdx: map[listKey]int32{}, entries: map[listKey][]int{}, owners: map[string]bool{"*": true}}
 	c.intern()
 	if err := c.tcm(); err != nil {
@@ -159,6 +164,7 @@ func Compile(rs *RuleSet) (*Grouper, error) {
 	c.structure()
 	c.collectLists()
 	c.conditions()
+	c.qyCondition()
 	if len(c.errs) > 0 {
 		return nil, &ImportError{Problems: c.errs}
 	}
@@ -275,7 +281,11 @@ func (c *compiler) structure() {
 		}
 		mdcPos[m.Code] = len(g.mdcs)
 		c.owners[m.Code] = true
-		g.mdcs = append(g.mdcs, cmdc{code: m.Code, bit: 1 << len(g.mdcs), src: m, qyGroup: AmbiguousGroup(m.Code)})
+		qy := AmbiguousGroup(m.Code)
+		if strings.Contains(rs.Behaviour.QYExempt, m.Code) {
+			qy = "" // no ambiguous group
+		}
+		g.mdcs = append(g.mdcs, cmdc{code: m.Code, bit: 1 << len(g.mdcs), src: m, qyGroup: qy})
 	}
 	adrgsOf := make([][]*ADRG, len(g.mdcs))
 	seen := map[string]bool{}
@@ -362,18 +372,24 @@ func (c *compiler) collectLists() {
 			c.entries[k] = append(c.entries[k], i)
 		}
 	}
-	if c.rs.Behaviour.QY {
-		idx, err := c.list([]string{"*"}, c.rs.Behaviour.QYList, 0, codes.SystemProcedure)
+	if b := c.rs.Behaviour; b.IgnoredProcedures != "" {
+		idx, err := c.list([]string{"*"}, b.IgnoredProcedures, 0, codes.SystemProcedure)
 		if err != nil {
-			c.errorf(FileRuleSet, 0, err, "option qy_list: %v", err)
+			c.errorf(FileRuleSet, 0, err, "option ignored_procedures: %v", err)
 		}
-		c.g.qyList = idx
+		c.g.ignored = idx
 	}
 }
 
 // list resolves a list name in the given scopes (most specific first) and
 // compiles it on first use.
 func (c *compiler) list(scopes []string, name string, group int, sys codes.System) (int32, error) {
+	if owner, short, ok := strings.Cut(name, "."); ok {
+		if !c.owners[owner] || owner == "*" {
+			return 0, causef(ErrUnknownReference, "list %s: %q is neither an MDC nor an ADRG", name, owner)
+		}
+		scopes, name = []string{owner}, short
+	}
 	for _, owner := range scopes {
 		k := listKey{owner, name, group}
 		if idx, ok := c.listIdx[k]; ok {
@@ -483,6 +499,32 @@ func (c *compiler) conditions() {
 			d.cond = n
 		}
 	}
+}
+
+// qyCondition compiles the test for xQY: Behaviour.QYCondition, or a
+// procedure in Behaviour.QYList.
+func (c *compiler) qyCondition() {
+	b := c.rs.Behaviour
+	if !b.QY {
+		return
+	}
+	src, opt := b.QYCondition, "qy_condition"
+	if src == "" {
+		if b.QYList == "" {
+			c.errorf(FileRuleSet, 0, ErrRuleSet, "qy is on but neither qy_condition nor qy_list is set")
+			return
+		}
+		if _, err := c.list([]string{"*"}, b.QYList, 0, codes.SystemProcedure); err != nil {
+			c.errorf(FileRuleSet, 0, err, "option qy_list: %v", err)
+			return
+		}
+		src, opt = "any_proc in "+b.QYList, "qy_list"
+	}
+	n, err := c.compileCond(src, []string{"*"})
+	if err != nil {
+		c.errorf(FileRuleSet, 0, err, "option %s: %v", opt, err)
+	}
+	c.g.qyCond = n
 }
 
 func (c *compiler) compileCond(src string, scopes []string) (int32, error) {

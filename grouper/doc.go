@@ -26,7 +26,7 @@
 //	res = g.GroupScheme(&rec, grouper.SchemeBoth, nil) // also res.DIP; a *Trace instead of nil traces
 //
 // The embedded Sample rule set is self-authored for demos and tests; it is
-// not the official scheme. Package grouper/chs11 converts the national
+// not the official scheme. Package grouper/national converts the national
 // CHS-DRG 1.1 tables, grouper/store keeps rule sets versioned in Badger, and
 // grouper/batch runs files through a Grouper in parallel.
 //

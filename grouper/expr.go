@@ -68,6 +68,7 @@ const (
 	FieldHospitalLevel                    // hospital_level
 	FieldCCLevel                          // cc_level: 0 none, 1 CC, 2 MCC
 	FieldAgeKnown                         // age_known: 1 when the record gives an age (record.Record.AgeGiven), else 0
+	FieldMainProcCount                    // main_proc_count: 1 when there is a main procedure (see Behaviour.MainProcedure), else 0
 	FieldRegions                          // regions(LIST): distinct regions among diagnoses in LIST
 )
 
@@ -75,7 +76,7 @@ var fieldNames = [...]string{
 	FieldAgeYears: "age_years", FieldAgeDays: "age_days", FieldWeight: "weight", FieldVentHours: "vent_hours",
 	FieldLOS: "los_days", FieldSex: "sex", FieldDischargeMethod: "discharge_method", FieldDxCount: "dx_count",
 	FieldProcCount: "proc_count", FieldDayWard: "day_ward", FieldHospitalLevel: "hospital_level",
-	FieldCCLevel: "cc_level", FieldAgeKnown: "age_known", FieldRegions: "regions",
+	FieldCCLevel: "cc_level", FieldAgeKnown: "age_known", FieldMainProcCount: "main_proc_count", FieldRegions: "regions",
 }
 
 func (f Field) String() string {
@@ -132,7 +133,8 @@ func (c Cmp) Holds(x, v float64) bool {
 //	        | "regions(" list ")" cmp number
 //
 // List names resolve to the owner's lists first (the ADRG's, then its MDC's),
-// then to global lists. LIST[k] is the part of LIST whose rows carry group k.
+// then to global lists; OWNER.LIST names the list of another owner (an MDC
+// letter or ADRG code), e.g. N.mdc_dx. LIST[k] is the part of LIST whose rows carry group k.
 // Keywords are case-insensitive; list names are not.
 type Expr struct {
 	Op      Op
@@ -279,7 +281,8 @@ func (p *parser) next() {
 		}
 		p.tok = token{tokNumber, p.src[start:p.pos], start}
 	case isIdentByte(c):
-		for p.pos < len(p.src) && isIdentByte(p.src[p.pos]) {
+		// A dot inside a name qualifies a list by its owner: N.mdc_dx.
+		for p.pos < len(p.src) && (isIdentByte(p.src[p.pos]) || p.src[p.pos] == '.') {
 			p.pos++
 		}
 		p.tok = token{tokIdent, p.src[start:p.pos], start}

@@ -146,14 +146,21 @@ type state struct {
 	unknown  uint8 // codes not in the rule set
 	sdx      []uint32
 	procs    []uint32
-	num      [FieldRegions]float64
-	hasMCC   bool
-	hasCC    bool
-	ccLevel  CCLevel
-	ccIdx    int
-	cand     []uint64
-	mdcMask  uint64
-	dipProcs []uint32
+	// counted are the procedures DRG conditions see: procs without the
+	// rule set's ignored ones (procs itself when it has none), countedAt
+	// their indices in procs, main main_proc's index in counted (-1: none).
+	counted    []uint32
+	countedAt  []int32
+	countedBuf []uint32
+	main       int
+	num        [FieldRegions]float64
+	hasMCC     bool
+	hasCC      bool
+	ccLevel    CCLevel
+	ccIdx      int
+	cand       []uint64
+	mdcMask    uint64
+	dipProcs   []uint32
 }
 
 func (g *Grouper) newState() any {
@@ -397,19 +404,17 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 }
 
 func (g *Grouper) qy(st *state, tr *Trace, m *cmdc) bool {
-	if !g.rs.Behaviour.QY {
+	if g.qyCond < 0 || m.qyGroup == "" {
 		return false
 	}
-	for _, p := range st.procs {
-		if g.lists[g.qyList].has(p) {
-			if tr != nil {
-				tr.add("qy", m.qyGroup, true, "procedure %s is in %s and no procedure ADRG of MDC %s matched", g.proc.Code(p), g.rs.Behaviour.QYList, m.code)
-			}
-			return true
+	if g.eval(g.qyCond, st) {
+		if tr != nil {
+			tr.add("qy", m.qyGroup, true, "no procedure ADRG of MDC %s matched and %s", m.code, g.why(g.qyCond, st))
 		}
+		return true
 	}
 	if tr != nil {
-		tr.add("qy", m.qyGroup, false, "no procedure in %s", g.rs.Behaviour.QYList)
+		tr.add("qy", m.qyGroup, false, "%s", g.why(g.qyCond, st))
 	}
 	return false
 }
@@ -444,6 +449,7 @@ func (g *Grouper) encode(st *state, rec *record.Record, pdx string) {
 		}
 		st.procs = append(st.procs, id)
 	}
+	g.countProcedures(st)
 	st.unknown = uint8(min(unknown, 255))
 	n := &st.num
 	n[FieldAgeYears-1] = float64(rec.AgeYears)
@@ -454,7 +460,7 @@ func (g *Grouper) encode(st *state, rec *record.Record, pdx string) {
 	n[FieldSex-1] = float64(rec.Sex)
 	n[FieldDischargeMethod-1] = float64(rec.DischargeMethod)
 	n[FieldDxCount-1] = float64(1 + len(rec.SecondaryDx))
-	n[FieldProcCount-1] = float64(len(rec.Procedures))
+	n[FieldProcCount-1] = float64(len(st.counted))
 	n[FieldDayWard-1] = 0
 	if rec.DayWard {
 		n[FieldDayWard-1] = 1
@@ -466,6 +472,47 @@ func (g *Grouper) encode(st *state, rec *record.Record, pdx string) {
 	if rec.AgeGiven() {
 		n[FieldAgeKnown-1] = 1
 	}
+	n[FieldMainProcCount-1] = 0
+	if st.main >= 0 {
+		n[FieldMainProcCount-1] = 1
+	}
+}
+
+// countProcedures sets st.counted, the procedures DRG conditions see, and
+// st.main, main_proc's index in it (-1: none). Without an ignored list,
+// counted is procs itself.
+func (g *Grouper) countProcedures(st *state) {
+	st.main = 0
+	if len(st.procs) == 0 {
+		st.main = -1
+	}
+	if g.ignored < 0 {
+		st.counted = st.procs
+		return
+	}
+	l := &g.lists[g.ignored]
+	st.counted, st.countedAt = st.countedBuf[:0], st.countedAt[:0]
+	for i, p := range st.procs {
+		if !l.has(p) {
+			st.counted = append(st.counted, p)
+			st.countedAt = append(st.countedAt, int32(i))
+		}
+	}
+	st.countedBuf = st.counted
+	switch {
+	case len(st.counted) == 0:
+		st.main = -1
+	case !g.mainCounted && st.countedAt[0] != 0:
+		st.main = -1 // the first procedure does not count: no main procedure
+	}
+}
+
+// procCode returns the record's code of counted procedure i.
+func (g *Grouper) procCode(st *state, i int) string {
+	if g.ignored >= 0 {
+		i = int(st.countedAt[i])
+	}
+	return st.rec.Procedures[i]
 }
 
 // traceUnknown adds a step for each code the rule set does not know, and for
@@ -547,7 +594,7 @@ func (g *Grouper) candidates(st *state) {
 		}
 		st.mdcMask |= g.sdxMDCs[info.mdcs]
 	}
-	for _, id := range st.procs {
+	for _, id := range st.counted {
 		mark(g.procTrigOff, g.procTrig, id)
 		st.mdcMask |= g.procMDC[id]
 	}
@@ -583,9 +630,9 @@ func (g *Grouper) eval(n int32, st *state) bool {
 		case SubjectPdx:
 			return l.has(st.pdx)
 		case SubjectMainProc:
-			return len(st.procs) > 0 && l.has(st.procs[0])
+			return st.main >= 0 && l.has(st.counted[st.main])
 		case SubjectAnyProc:
-			for _, p := range st.procs {
+			for _, p := range st.counted {
 				if l.has(p) {
 					return true
 				}
@@ -725,12 +772,12 @@ func (g *Grouper) subjectCodes(s Subject, st *state) []idCode {
 			out = append(out, idCode{id, rec.SecondaryDx[i]})
 		}
 	case SubjectMainProc:
-		if len(st.procs) > 0 {
-			out = append(out, idCode{st.procs[0], rec.Procedures[0]})
+		if st.main >= 0 {
+			out = append(out, idCode{st.counted[st.main], g.procCode(st, st.main)})
 		}
 	case SubjectAnyProc:
-		for i, id := range st.procs {
-			out = append(out, idCode{id, rec.Procedures[i]})
+		for i, id := range st.counted {
+			out = append(out, idCode{id, g.procCode(st, i)})
 		}
 	}
 	if s == SubjectPdx || s == SubjectAnyDx {

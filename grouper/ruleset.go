@@ -53,10 +53,33 @@ type Behaviour struct {
 	// ADRG for it but which has a procedure in QYList goes to xQY.
 	QY     bool
 	QYList string // name of a global procedure list, e.g. "or_procedures"
+	// QYCondition, when set, replaces "any_proc in QYList" as the test for
+	// xQY, in the condition language with the global lists in scope
+	// (CHS-DRG 2.0: "proc_count > 0", a procedure that counts).
+	QYCondition string
+	// QYExempt lists the MDCs (letters, e.g. "A") that have no ambiguous
+	// group: MDC A is entered by its procedures alone, so a QY there would
+	// catch every record with a procedure.
+	QYExempt string
 	// FallThrough continues with the next MDC when no ADRG of an entered MDC
 	// matches (CHS-DRG 1.1 as widely implemented); otherwise the record is 0000.
 	FallThrough bool
+	// IgnoredProcedures names a global procedure list whose codes do not
+	// count in DRG grouping (CHS-DRG 2.0's SS_INVALID): conditions, QY and
+	// proc_count see only the other procedures. DIP grouping and the
+	// unknown-code count see them all.
+	IgnoredProcedures string
+	// MainProcedure says which procedure main_proc is: MainFirst (""), the
+	// record's first procedure, and none when that one does not count; or
+	// MainFirstCounted, the first procedure that counts.
+	MainProcedure string
 }
+
+// The values of Behaviour.MainProcedure.
+const (
+	MainFirst        = "first"
+	MainFirstCounted = "first_counted"
+)
 
 // Check is a pre-grouping data check: when Condition holds, the record is
 // not grouped and gets status CheckFailed with Reason.

@@ -336,6 +336,17 @@ func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 			rs.Description = c[1]
 		case "qy_list":
 			rs.Behaviour.QYList = c[1]
+		case "qy_condition":
+			rs.Behaviour.QYCondition = c[1]
+		case "qy_exempt":
+			rs.Behaviour.QYExempt = c[1]
+		case "ignored_procedures":
+			rs.Behaviour.IgnoredProcedures = c[1]
+		case "main_procedure":
+			if c[1] != "" && c[1] != MainFirst && c[1] != MainFirstCounted {
+				t.add(FileRuleSet, line, 2, false, ErrTableSyntax, "main_procedure: %q is not %s or %s", c[1], MainFirst, MainFirstCounted)
+			}
+			rs.Behaviour.MainProcedure = c[1]
 		case "sample", "qy", "fall_through":
 			v, ok := parseBool(c[1])
 			if !ok {
@@ -653,6 +664,14 @@ func (rs *RuleSet) EncodeTables() map[string][]byte {
 	opt := [][]string{{"name", rs.Name}, {"version", rs.Version}, {"description", rs.Description},
 		{"sample", strconv.FormatBool(rs.Sample)}, {"qy", strconv.FormatBool(rs.Behaviour.QY)},
 		{"qy_list", rs.Behaviour.QYList}, {"fall_through", strconv.FormatBool(rs.Behaviour.FallThrough)}}
+	// Written only when set, so that the tables of rule sets that do not
+	// use them read as before.
+	for _, kv := range [][]string{{"qy_condition", rs.Behaviour.QYCondition}, {"qy_exempt", rs.Behaviour.QYExempt},
+		{"ignored_procedures", rs.Behaviour.IgnoredProcedures}, {"main_procedure", rs.Behaviour.MainProcedure}} {
+		if kv[1] != "" {
+			opt = append(opt, kv)
+		}
+	}
 	w(FileRuleSet, opt)
 	var rows [][]string
 	for _, c := range rs.Checks {

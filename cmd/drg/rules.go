@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/grouper/store"
 	"github.com/medpay/drg/internal/synth"
 	"github.com/medpay/drg/weights"
@@ -128,7 +128,7 @@ func storeDir(flagValue string) (string, error) {
 }
 
 // readRuleDir reads a rule set directory in the project's table format or,
-// when it holds the national CHS-DRG 1.1 extraction, converts it.
+// when it holds a national CHS-DRG extraction (1.1 or 2.0), converts it.
 func readRuleDir(dir string) (*grouper.RuleSet, []*grouper.Problem, error) {
 	fsys := os.DirFS(dir)
 	if rs, ok, err := readNational(fsys); ok {
@@ -144,7 +144,7 @@ func readRuleDir(dir string) (*grouper.RuleSet, []*grouper.Problem, error) {
 }
 
 func rulesImport(ctx context.Context, e *env, args []string) error {
-	c := &command{name: "rules import", usage: "DIR --name NAME [--store DIR]", summary: "Import a rule set from a directory of tables (the project's format, see README, or the national CHS-DRG 1.1 extraction, detected by its files). Every problem is reported with file, line and column; warnings do not stop the import."}
+	c := &command{name: "rules import", usage: "DIR --name NAME [--store DIR]", summary: "Import a rule set from a directory of tables (the project's format, see README, or the national CHS-DRG 1.1 or 2.0 extraction, detected by its files). Every problem is reported with file, line and column; warnings do not stop the import."}
 	fl := newFlags(e, c)
 	name := fl.String("name", "", "name to store the rule set under (default: the name in ruleset.tsv)")
 	dirFlag := storeFlag(fl)
@@ -286,7 +286,7 @@ func loadGrouper(ref string, sf storeFlags) (*grouper.Grouper, error) {
 	// A directory of the project's tables named "fullscale" is read as
 	// the tables it is; any other "fullscale" is the synthetic set.
 	if isFullScale(ref) {
-		if fi, err := os.Stat(ref); err != nil || !fi.IsDir() || chs11.Detect(os.DirFS(ref)) {
+		if fi, err := os.Stat(ref); err != nil || !fi.IsDir() || national.Detect(os.DirFS(ref)) {
 			return grouper.Compile(synth.FullScaleRuleSet(1))
 		}
 	}
@@ -311,13 +311,13 @@ func (f storeFlags) refOptions() store.RefOptions {
 	}
 }
 
-// readNational reads the national CHS-DRG 1.1 extraction, when fsys holds
+// readNational reads a national CHS-DRG extraction (1.1 or 2.0), when fsys holds
 // it (store.RefOptions.ReadDir).
 func readNational(fsys fs.FS) (*grouper.RuleSet, bool, error) {
-	if !chs11.Detect(fsys) {
+	if !national.Detect(fsys) {
 		return nil, false, nil
 	}
-	rs, err := chs11.Read(fsys)
+	rs, err := national.Read(fsys)
 	return rs, true, err
 }
 

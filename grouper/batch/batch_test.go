@@ -17,7 +17,7 @@ import (
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
-	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/weights"
 )
@@ -164,7 +164,7 @@ func TestNationalDeterministic(t *testing.T) {
 	if err != nil {
 		t.Skipf("national data absent: %v", err)
 	}
-	rs, err := chs11.Read(os.DirFS(dir))
+	rs, err := national.Read(os.DirFS(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

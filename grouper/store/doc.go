@@ -22,7 +22,7 @@
 // GetRef and LoadRef find the rule set a command-line or configuration
 // reference names, as `drg --rules` does: "" (the embedded sample), a
 // directory of tables (RefOptions.ReadDir reads layouts other than the
-// project's, such as package chs11's national extraction, which this
+// project's, such as package national's national extraction, which this
 // package may not import), a stored "name" or "name@N", or "sample". A
 // reference found nowhere is an error wrapping ErrNotFound, ending with
 // RefOptions.Hint when the caller gives one (how to import it).

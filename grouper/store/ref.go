@@ -25,7 +25,7 @@ type RefOptions struct {
 	Open func(ctx context.Context, dir string) (*Store, error)
 	// ReadDir reads a directory of tables in a layout other than the
 	// project's, such as the national CHS-DRG 1.1 extraction (package
-	// grouper/chs11): ok is false when fsys is not in that layout, and the
+	// grouper/national): ok is false when fsys is not in that layout, and the
 	// directory is then read with grouper.ReadTables. A rule set it
 	// returns is compiled before it is returned, so that a rule set that
 	// does not compile is an error. nil reads the project's format only.

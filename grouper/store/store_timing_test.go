@@ -13,7 +13,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/internal/compressio"
 	"github.com/medpay/drg/internal/cputime"
 )
@@ -22,8 +22,8 @@ import (
 // package; benchmarks that need them skip when it is absent.
 const nationalDir = "../../../shared/data/chs-drg-1.1"
 
-var national = sync.OnceValues(func() (*grouper.RuleSet, error) {
-	return chs11.Read(os.DirFS(nationalDir))
+var nationalRS = sync.OnceValues(func() (*grouper.RuleSet, error) {
+	return national.Read(os.DirFS(nationalDir))
 })
 
 // fixtures are the rule sets the benchmarks load, as sub-benchmarks.
@@ -36,7 +36,7 @@ var fixtures = []struct {
 		if _, err := os.Stat(nationalDir); errors.Is(err, fs.ErrNotExist) {
 			b.Skipf("no national tables in %s", nationalDir)
 		}
-		rs, err := national()
+		rs, err := nationalRS()
 		if err != nil {
 			b.Fatal(err)
 		}

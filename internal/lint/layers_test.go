@@ -39,7 +39,7 @@ var layers = []struct {
 	{"codes", []string{"codes"}},
 	{"records", []string{"grouper/record"}},
 	{"core", []string{"grouper"}},
-	{"rule I/O", []string{"grouper/store", "grouper/chs11"}},
+	{"rule I/O", []string{"grouper/store", "grouper/national"}},
 	{"pricing", []string{"weights"}},
 	{"pipeline", []string{"grouper/batch"}},
 	{"synthetic data", []string{"internal/synth"}},

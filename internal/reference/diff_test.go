@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -14,13 +15,17 @@ import (
 
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/reference"
 )
 
-// nationalDir holds the CHS-DRG 1.1 tables, when the shared data is present.
-const nationalDir = "../../../shared/data/chs-drg-1.1"
+// nationalDir holds the CHS-DRG 1.1 tables, when the shared data is
+// present, and nationalDir20 the 2.0 ones.
+const (
+	nationalDir   = "../../../shared/data/chs-drg-1.1"
+	nationalDir20 = "../../../shared/data/chs-drg-2.0"
+)
 
 func TestDiffSample(t *testing.T) {
 	rs, err := grouper.Sample()
@@ -33,16 +38,20 @@ func TestDiffSample(t *testing.T) {
 }
 
 func TestDiffNational(t *testing.T) {
-	if _, err := os.Stat(nationalDir); err != nil {
-		t.Skipf("national tables not present: %v", err)
+	for i, dir := range []string{nationalDir, nationalDir20} {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			if _, err := os.Stat(dir); err != nil {
+				t.Skipf("national tables not present: %v", err)
+			}
+			rs, err := national.Read(os.DirFS(dir))
+			require.NoError(t, err)
+			n := 20_000
+			if testing.Short() {
+				n = 2_000
+			}
+			diff(t, rs, n, uint64(2+i))
+		})
 	}
-	rs, err := chs11.Read(os.DirFS(nationalDir))
-	require.NoError(t, err)
-	n := 20_000
-	if testing.Short() {
-		n = 2_000
-	}
-	diff(t, rs, n, 2)
 }
 
 // Diff groups n random records drawn from rs's codes with the compiled and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper"
@@ -21,7 +22,9 @@ type Grouper struct {
 	tcm    []codes.TCMMapping
 	checks []check
 	mdcs   []mdc
-	qyList []grouper.ListEntry // the global QY list; nil when QY is off
+	qyCond *cond // the QY condition; nil when QY is off
+	// ignored is the list of procedures that do not count (nil: all count).
+	ignored []grouper.ListEntry
 
 	// byName holds rs.Lists split by owner and list name, for New only.
 	byName map[[2]string][]grouper.ListEntry
@@ -116,12 +119,23 @@ func New(rs *grouper.RuleSet) (*Grouper, error) {
 			m.qyAt = len(m.adrgs)
 		}
 	}
-	if rs.Behaviour.QY {
-		l, err := g.list([]string{"*"}, rs.Behaviour.QYList, 0, codes.SystemProcedure)
-		if err != nil {
-			return nil, fmt.Errorf("%w: option qy_list: %w", ErrRuleSet, err)
+	if b := rs.Behaviour; b.QY {
+		src := b.QYCondition
+		if src == "" {
+			src = "any_proc in " + b.QYList
 		}
-		g.qyList = l
+		c, err := g.parse(src, []string{"*"})
+		if err != nil {
+			return nil, fmt.Errorf("%w: QY condition: %w", ErrRuleSet, err)
+		}
+		g.qyCond = &c
+	}
+	if name := rs.Behaviour.IgnoredProcedures; name != "" {
+		l, err := g.list([]string{"*"}, name, 0, codes.SystemProcedure)
+		if err != nil {
+			return nil, fmt.Errorf("%w: option ignored_procedures: %w", ErrRuleSet, err)
+		}
+		g.ignored = l
 	}
 	g.byName = nil
 	return g, nil
@@ -165,6 +179,9 @@ func (g *Grouper) parse(src string, scopes []string) (cond, error) {
 // list returns the entries of the list name[group] of the first scope that
 // has one: group 0 is the whole list, group k its rows with Group k.
 func (g *Grouper) list(scopes []string, name string, group int, sys codes.System) ([]grouper.ListEntry, error) {
+	if owner, short, ok := strings.Cut(name, "."); ok {
+		scopes, name = []string{owner}, short
+	}
 	for _, owner := range scopes {
 		var out []grouper.ListEntry
 		for _, e := range g.byName[[2]string{owner, name}] {
@@ -201,6 +218,8 @@ func dxMatches(entry, code string) bool {
 type subject struct {
 	rec     *record.Record
 	pdx     string
+	procs   []string // the procedures that count
+	main    string   // main_proc; "" for none
 	hasMCC  bool
 	hasCC   bool
 	ccLevel grouper.CCLevel
@@ -225,6 +244,18 @@ func (g *Grouper) Group(rec *record.Record) grouper.Result {
 		return res
 	}
 	s := &subject{rec: rec, pdx: pdx}
+	for _, p := range rec.Procedures {
+		if !slices.ContainsFunc(g.ignored, func(e grouper.ListEntry) bool { return e.Code == p }) {
+			s.procs = append(s.procs, p)
+		}
+	}
+	switch {
+	case len(s.procs) == 0:
+	case g.rs.Behaviour.MainProcedure == grouper.MainFirstCounted:
+		s.main = s.procs[0]
+	case rec.Procedures[0] == s.procs[0]:
+		s.main = s.procs[0] // the first procedure counts
+	}
 	g.complications(s, &res)
 
 	for _, c := range g.checks {
@@ -238,7 +269,7 @@ func (g *Grouper) Group(rec *record.Record) grouper.Result {
 			continue
 		}
 		for i, a := range m.adrgs {
-			if i == m.qyAt && g.qy(s) {
+			if i == m.qyAt && g.qy(m.code, s) {
 				return qyResult(res, m.code)
 			}
 			if !g.eval(&a.cond, a.cond.expr, s) {
@@ -254,7 +285,7 @@ func (g *Grouper) Group(rec *record.Record) grouper.Result {
 			res.Reason = grouper.ReasonNoDRG
 			return res
 		}
-		if m.qyAt == len(m.adrgs) && g.qy(s) {
+		if m.qyAt == len(m.adrgs) && g.qy(m.code, s) {
 			return qyResult(res, m.code)
 		}
 		if !g.rs.Behaviour.FallThrough {
@@ -275,19 +306,13 @@ func qyResult(res grouper.Result, mdc string) grouper.Result {
 	return res
 }
 
-// qy reports whether QY is on and some procedure is in the QY list.
-func (g *Grouper) qy(s *subject) bool {
-	if !g.rs.Behaviour.QY {
+// qy reports whether QY is on, MDC mdc has an ambiguous group and the QY
+// condition holds.
+func (g *Grouper) qy(mdc string, s *subject) bool {
+	if g.qyCond == nil || strings.Contains(g.rs.Behaviour.QYExempt, mdc) {
 		return false
 	}
-	for _, p := range s.rec.Procedures {
-		for _, e := range g.qyList {
-			if e.Code == p {
-				return true
-			}
-		}
-	}
-	return false
+	return g.eval(g.qyCond, g.qyCond.expr, s)
 }
 
 // mapTCM returns the TCM row for disease and syndrome: the exact pair, else
@@ -457,9 +482,9 @@ func in(list []grouper.ListEntry, subj grouper.Subject, s *subject) bool {
 	case grouper.SubjectPdx:
 		return dxIn(s.pdx)
 	case grouper.SubjectMainProc:
-		return len(rec.Procedures) > 0 && procIn(rec.Procedures[0])
+		return s.main != "" && procIn(s.main)
 	case grouper.SubjectAnyProc:
-		return slices.ContainsFunc(rec.Procedures, procIn)
+		return slices.ContainsFunc(s.procs, procIn)
 	case grouper.SubjectAnyDx:
 		return dxIn(s.pdx) || slices.ContainsFunc(rec.SecondaryDx, dxIn)
 	case grouper.SubjectAnySdx:
@@ -489,7 +514,12 @@ func value(c *cond, e *grouper.Expr, s *subject) float64 {
 	case grouper.FieldDxCount:
 		return float64(1 + len(r.SecondaryDx))
 	case grouper.FieldProcCount:
-		return float64(len(r.Procedures))
+		return float64(len(s.procs))
+	case grouper.FieldMainProcCount:
+		if s.main != "" {
+			return 1
+		}
+		return 0
 	case grouper.FieldDayWard:
 		if r.DayWard {
 			return 1

@@ -19,7 +19,7 @@ import (
 
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/synth"
 )
@@ -318,7 +318,7 @@ func TestGeneratorNational(t *testing.T) {
 	if _, err := os.Stat(nationalDir); err != nil {
 		t.Skipf("national tables not present: %v", err)
 	}
-	rs, err := chs11.Read(os.DirFS(nationalDir))
+	rs, err := national.Read(os.DirFS(nationalDir))
 	require.NoError(t, err)
 	g, err := grouper.Compile(rs)
 	require.NoError(t, err)

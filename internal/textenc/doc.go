@@ -30,5 +30,5 @@
 //
 // Layer: machinery, the bottom layer: it imports nothing of this module.
 // grouper/record (the reader's auto-detection), grouper (rule tables) and
-// grouper/chs11 (national tables) use it.
+// grouper/national (national tables) use it.
 package textenc

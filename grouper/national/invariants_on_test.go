@@ -1,6 +1,6 @@
 //go:build invariants
 
-package chs11_test
+package national_test
 
 // invariants mirrors the grouper's build tag (grouper/invariants_on.go):
 // under it Group also runs the traced full walk, which allocates.

@@ -1,4 +1,4 @@
-package chs11
+package national
 
 import (
 	"cmp"

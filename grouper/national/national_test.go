@@ -1,4 +1,4 @@
-package chs11_test
+package national_test
 
 import (
 	"bufio"
@@ -11,23 +11,32 @@ import (
 	"testing/fstest"
 
 	"github.com/medpay/drg/grouper"
-	"github.com/medpay/drg/grouper/chs11"
+	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/race"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
-// dataDir is the national scheme beside the project; tests skip without it.
-var dataDir = filepath.Join("..", "..", "..", "shared", "data", "chs-drg-1.1")
+// dataRoot holds the national schemes beside the project; tests skip
+// without them.
+var dataRoot = filepath.Join("..", "..", "..", "shared", "data")
 
-func national(tb testing.TB) (*grouper.RuleSet, *grouper.Grouper) {
+// dataDir is the directory of a version's tables, "1.1" or "2.0".
+func dataDir(version string) string { return filepath.Join(dataRoot, "chs-drg-"+version) }
+
+// load converts and compiles a version's tables, skipping without them.
+func load(tb testing.TB, version string) (*grouper.RuleSet, *grouper.Grouper) {
 	tb.Helper()
-	if _, err := os.Stat(filepath.Join(dataDir, "adrg.tsv")); err != nil {
-		tb.Skipf("national CHS-DRG 1.1 tables not found at %s: %v", dataDir, err)
+	dir := dataDir(version)
+	if _, err := os.Stat(filepath.Join(dir, "adrg.tsv")); err != nil {
+		tb.Skipf("national CHS-DRG %s tables not found at %s: %v", version, dir, err)
 	}
-	rs, err := chs11.Read(os.DirFS(dataDir))
+	rs, err := national.Read(os.DirFS(dir))
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if rs.Version != version {
+		tb.Fatalf("tables in %s read as version %s", dir, rs.Version)
 	}
 	g, err := grouper.Compile(rs)
 	if err != nil {
@@ -41,9 +50,9 @@ type labelled struct {
 	mdc, adrg, drg, status string
 }
 
-func labelledSample(tb testing.TB) []labelled {
+func labelledSample(tb testing.TB, version string) []labelled {
 	tb.Helper()
-	rd, err := record.Open(filepath.Join(dataDir, "labelled-sample.tsv"), record.Options{KeepColumns: []string{"peer_mdc", "peer_adrg", "peer_drg", "peer_status"}})
+	rd, err := record.Open(filepath.Join(dataDir(version), "labelled-sample.tsv"), record.Options{KeepColumns: []string{"peer_mdc", "peer_adrg", "peer_drg", "peer_status"}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -63,8 +72,8 @@ func labelledSample(tb testing.TB) []labelled {
 	return out
 }
 
-func knownDisagreements(t *testing.T) map[string]string {
-	f, err := os.Open(filepath.Join("testdata", "disagreements.tsv"))
+func knownDisagreements(t *testing.T, version string) map[string]string {
+	f, err := os.Open(filepath.Join("testdata", version, "disagreements.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,40 +96,61 @@ func knownDisagreements(t *testing.T) map[string]string {
 	return known
 }
 
-// TestNationalAgreement groups the labelled sample under the converted national
-// tables and holds the agreement with the independent grouper to the issue's
-// thresholds, and every disagreement to the documented list.
+// peerStatus maps the labelling groupers' statuses to ours: the 1.1 Java's
+// reasons, the 2.0 grouper's three statuses.
+var peerStatus = map[string]grouper.Status{
+	"OK": grouper.StatusOK, "QY": grouper.StatusQY, "UNGROUPABLE": grouper.StatusUngroupable,
+	"UNGROUPABLE:NO_MDC_ADRG_MATCH":       grouper.StatusUngroupable,
+	"CHECK_FAILED:NEWBORN_WEIGHT_MISSING": grouper.StatusCheckFailed, "CHECK_FAILED:SEX_MISSING": grouper.StatusCheckFailed,
+}
+
+// TestNationalAgreement groups each version's labelled sample under its
+// converted tables and holds the agreement with the independent grouper to
+// the thresholds, and every disagreement to the documented list
+// (testdata/VERSION/disagreements.tsv).
 func TestNationalAgreement(t *testing.T) {
-	_, g := national(t)
-	recs := labelledSample(t)
+	for _, version := range []string{"1.1", "2.0"} {
+		t.Run(version, func(t *testing.T) { testAgreement(t, version) })
+	}
+}
+
+func testAgreement(t *testing.T, version string) {
+	_, g := load(t, version)
+	recs := labelledSample(t, version)
 	if len(recs) != 5000 {
 		t.Fatalf("read %d labelled records, want 5000", len(recs))
 	}
-	known := knownDisagreements(t)
+	known := knownDisagreements(t, version)
 	var mdcOK, adrgOK, drgOK int
 	for i := range recs {
 		l := &recs[i]
 		res := g.Group(&l.rec)
+		wantStatus, ok := peerStatus[l.status]
+		if !ok {
+			t.Fatalf("record %s: peer status %q", l.rec.ID, l.status)
+		}
+		adrg := res.ADRG
+		if res.Status == grouper.StatusQY {
+			adrg = "" // the 2.0 sample leaves the ADRG of QY blank
+		}
 		if res.MDC == l.mdc {
 			mdcOK++
 		}
-		if res.ADRG == l.adrg {
+		if adrg == l.adrg {
 			adrgOK++
 		}
 		if res.DRG == l.drg {
 			drgOK++
 		}
-		wantStatus := map[string]grouper.Status{"OK": grouper.StatusOK, "UNGROUPABLE:NO_MDC_ADRG_MATCH": grouper.StatusUngroupable,
-			"CHECK_FAILED:NEWBORN_WEIGHT_MISSING": grouper.StatusCheckFailed, "CHECK_FAILED:SEX_MISSING": grouper.StatusCheckFailed}[l.status]
 		disagree := res.DRG != l.drg || res.Status != wantStatus
-		if _, listed := known[l.rec.ID]; disagree != listed {
+		if why, listed := known[l.rec.ID]; disagree != listed {
 			ex := g.Explain(&l.rec)
-			t.Errorf("record %s: ours %s (%s %s), theirs %s (%s); listed as known disagreement: %t\n%s",
-				l.rec.ID, res.DRG, res.Status, res.Reason, l.drg, l.status, listed, ex.Trace)
+			t.Errorf("record %s: ours %s (%s %s), theirs %s (%s); listed as known disagreement: %t %s\n%s",
+				l.rec.ID, res.DRG, res.Status, res.Reason, l.drg, l.status, listed, why, ex.Trace)
 		}
 	}
 	n := float64(len(recs))
-	t.Logf("agreement: MDC %.2f%%, ADRG %.2f%%, DRG %.2f%%", 100*float64(mdcOK)/n, 100*float64(adrgOK)/n, 100*float64(drgOK)/n)
+	t.Logf("CHS-DRG %s agreement: MDC %.2f%%, ADRG %.2f%%, DRG %.2f%%", version, 100*float64(mdcOK)/n, 100*float64(adrgOK)/n, 100*float64(drgOK)/n)
 	if float64(drgOK)/n < 0.995 {
 		t.Errorf("DRG agreement %d/%d below 99.5%%", drgOK, len(recs))
 	}
@@ -132,12 +162,14 @@ func TestNationalAgreement(t *testing.T) {
 // TestExplainMatchesGroup checks the indexed path (candidate pruning) against
 // the exhaustive path Explain takes, on every labelled record.
 func TestExplainMatchesGroup(t *testing.T) {
-	_, g := national(t)
-	for _, l := range labelledSample(t) {
-		a, b := g.Group(&l.rec), g.Explain(&l.rec)
-		b.Trace = nil
-		if a != b {
-			t.Fatalf("record %s: Group %+v, Explain %+v", l.rec.ID, a, b)
+	for _, version := range []string{"1.1", "2.0"} {
+		_, g := load(t, version)
+		for _, l := range labelledSample(t, version) {
+			a, b := g.Group(&l.rec), g.Explain(&l.rec)
+			b.Trace = nil
+			if a != b {
+				t.Fatalf("%s record %s: Group %+v, Explain %+v", version, l.rec.ID, a, b)
+			}
 		}
 	}
 }
@@ -149,20 +181,22 @@ func TestGroupDoesNotAllocate(t *testing.T) {
 	if invariants {
 		t.Skip("allocation counts are not meaningful under -tags invariants: Group also runs the traced full walk")
 	}
-	_, g := national(t)
-	recs := labelledSample(t)
-	i := 0
-	allocs := testing.AllocsPerRun(2000, func() {
-		g.Group(&recs[i%len(recs)].rec)
-		i++
-	})
-	if allocs != 0 {
-		t.Errorf("Group allocates %.2f times per record, want 0", allocs)
+	for _, version := range []string{"1.1", "2.0"} {
+		_, g := load(t, version)
+		recs := labelledSample(t, version)
+		i := 0
+		allocs := testing.AllocsPerRun(2000, func() {
+			g.Group(&recs[i%len(recs)].rec)
+			i++
+		})
+		if allocs != 0 {
+			t.Errorf("CHS-DRG %s: Group allocates %.2f times per record, want 0", version, allocs)
+		}
 	}
 }
 
 func TestNationalChecks(t *testing.T) {
-	_, g := national(t)
+	_, g := load(t, "1.1")
 	for _, tc := range []struct {
 		name string
 		rec  record.Record
@@ -188,7 +222,8 @@ func TestNationalChecks(t *testing.T) {
 // I63.900 record 0000), and a code that is not one is reported with its
 // file and line.
 func TestCodesNormalised(t *testing.T) {
-	national(t) // skips without the tables
+	load(t, "1.1") // skips without the tables
+	dataDir := dataDir("1.1")
 	fsys := fstest.MapFS{}
 	entries, err := os.ReadDir(dataDir)
 	if err != nil {
@@ -206,7 +241,7 @@ func TestCodesNormalised(t *testing.T) {
 		t.Fatal("mdc_dx.tsv no longer lists I63.900 under MDC B")
 	}
 	fsys["mdc_dx.tsv"].Data = []byte(strings.Replace(orig, "\nB\tI63.900\t", "\nB\ti63.900\t", 1))
-	rs, err := chs11.Read(fsys)
+	rs, err := national.Read(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,19 +257,26 @@ func TestCodesNormalised(t *testing.T) {
 	lines := strings.SplitAfter(orig, "\n")
 	lines[2] = "B\tI63.9Q0\t\n"
 	fsys["mdc_dx.tsv"].Data = []byte(strings.Join(lines, ""))
-	if _, err := chs11.Read(fsys); err == nil || !strings.Contains(err.Error(), "mdc_dx.tsv:3: ") || !strings.Contains(err.Error(), "I63.9Q0") {
+	if _, err := national.Read(fsys); err == nil || !strings.Contains(err.Error(), "mdc_dx.tsv:3: ") || !strings.Contains(err.Error(), "I63.9Q0") {
 		t.Errorf("a bad code: got %v, want an error at mdc_dx.tsv:3 naming it", err)
 	}
 }
 
 func TestDetect(t *testing.T) {
-	if _, err := os.Stat(dataDir); errors.Is(err, os.ErrNotExist) {
-		t.Skip("national tables absent")
+	for _, version := range []string{"1.1", "2.0"} {
+		dir := dataDir(version)
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			t.Skipf("national tables absent: %v", err)
+		}
+		if !national.Detect(os.DirFS(dir)) {
+			t.Errorf("Detect does not recognise the %s layout", version)
+		}
+		p, err := national.DetectProfile(os.DirFS(dir))
+		if err != nil || p.Version != version {
+			t.Errorf("DetectProfile(%s) = %v, %v; want the %s profile", dir, p, err, version)
+		}
 	}
-	if !chs11.Detect(os.DirFS(dataDir)) {
-		t.Error("Detect does not recognise the national layout")
-	}
-	if chs11.Detect(grouper.SampleFS()) {
+	if national.Detect(grouper.SampleFS()) {
 		t.Error("Detect mistakes the sample rule set for the national layout")
 	}
 }
@@ -245,10 +287,10 @@ func TestCondition(t *testing.T) {
 		"pdx in zd AND (proc_group(1) OR (proc_group(2) AND proc_group(3)))":       "pdx in zd AND (any_proc in ss[1] OR (any_proc in ss[2] AND any_proc in ss[3]))",
 		"main_proc in ss AND age_days <= 28":                                       "main_proc in ss AND age_days <= 28",
 	} {
-		if got := chs11.Condition(in); got != want {
+		if got := national.Condition(in); got != want {
 			t.Errorf("Condition(%q) = %q, want %q", in, got, want)
 		}
-		if _, err := grouper.ParseExpr(chs11.Condition(in)); err != nil {
+		if _, err := grouper.ParseExpr(national.Condition(in)); err != nil {
 			t.Errorf("converted %q does not parse: %v", in, err)
 		}
 	}
@@ -276,7 +318,7 @@ func TestGBKTableRefused(t *testing.T) {
 			"diagnoses.tsv:4: GBK, not UTF-8"},
 	} {
 		fsys := fstest.MapFS{"diagnoses.tsv": &fstest.MapFile{Data: tc.data}}
-		_, err := chs11.Read(fsys)
+		_, err := national.ReadProfile(fsys, &national.CHSDRG11)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Read: %v; want an error with %q", tc.name, err, tc.want)
 		}
