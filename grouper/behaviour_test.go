@@ -83,3 +83,41 @@ func TestBehaviourProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestNames: the tiny rule set's names by code, the ambiguous group named
+// after its MDC, nothing for 0000 or an unknown code; Explain's steps
+// carry them.
+func TestNames(t *testing.T) {
+	g, _, err := LoadTables(tinyTables())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[string]string{
+		"H": "hepatobiliary", "A": "pre", "HC2": "lap chole", "HC21": "with MCC", "HS29": "biliary",
+		"HQY": "歧义组（hepatobiliary）", "0000": "", "HC9": "", "": "",
+	} {
+		if got := g.Name(code); got != want {
+			t.Errorf("Name(%q) = %q, want %q", code, got, want)
+		}
+		if got := g.RuleSet().NameOf(code); got != want && code != "HQY" {
+			t.Errorf("NameOf(%q) = %q, want %q", code, got, want)
+		}
+	}
+	rec := &record.Record{ID: "n", Sex: 1, AgeYears: 50, Present: record.HasSex | record.HasAgeYears, PrincipalDx: "K80.100", Procedures: []string{"51.2300"}}
+	res := g.Explain(rec)
+	named := map[string]string{}
+	for _, s := range res.Trace.Steps {
+		if s.Name != "" {
+			named[s.Stage+" "+s.Code] = s.Name
+		}
+	}
+	want := map[string]string{"mdc A": "pre", "mdc H": "hepatobiliary", "adrg HC2": "lap chole", "drg HC21": "with MCC", "drg HC25": "without"}
+	for k, v := range want {
+		if named[k] != v {
+			t.Errorf("Explain step %s named %q, want %q (steps named: %v)", k, named[k], v, named)
+		}
+	}
+	if !strings.Contains(res.Trace.String(), "HC25     [without] ") {
+		t.Errorf("Trace.String does not print the DRG's name beside its code:\n%s", res.Trace)
+	}
+}

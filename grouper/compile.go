@@ -72,7 +72,8 @@ type Grouper struct {
 	words       int // len of an ADRG bitset
 	pool        sync.Pool
 
-	dip *dipIndex
+	dip   *dipIndex
+	names names
 }
 
 type node struct {
@@ -176,6 +177,7 @@ func Compile(rs *RuleSet) (*Grouper, error) {
 	if err := c.dip(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRuleSet, err)
 	}
+	g.names = buildNames(rs)
 	g.words = (len(g.adrgs) + 63) / 64
 	g.pool.New = func() any { return g.newState() }
 	return g, nil

@@ -94,6 +94,7 @@ func (t *Trace) Reset() {
 type Step struct {
 	Stage  string // tcm, code, check, cc, mdc, adrg, qy, drg, dip, result
 	Code   string // what was tried: MDC letter, ADRG or DRG code, secondary diagnosis
+	Name   string // the rule set's name of Code, for MDC, ADRG, DRG, QY and DIP steps
 	Passed bool
 	Detail string
 }
@@ -105,6 +106,10 @@ func (t *Trace) String() string {
 		mark := "no "
 		if s.Passed {
 			mark = "yes"
+		}
+		if s.Name != "" {
+			fmt.Fprintf(&b, "%-6s %-4s %-8s [%s] %s\n", s.Stage, mark, s.Code, s.Name, s.Detail)
+			continue
 		}
 		fmt.Fprintf(&b, "%-6s %-4s %-8s %s\n", s.Stage, mark, s.Code, s.Detail)
 	}
@@ -253,9 +258,26 @@ func (g *Grouper) GroupScheme(rec *record.Record, scheme Scheme, tr *Trace) Resu
 		res.Status, res.Reason, res.DRG = 0, "", ""
 	}
 	res.Trace = tr
+	g.nameSteps(tr)
 	g.pool.Put(st)
 	g.checkFullWalk(rec, scheme, tr, res) // invariants.go: a no-op without -tags invariants
 	return res
+}
+
+// nameSteps puts the rule set's names beside the codes of tr's group steps.
+func (g *Grouper) nameSteps(tr *Trace) {
+	if tr == nil {
+		return
+	}
+	for i := range tr.Steps {
+		st := &tr.Steps[i]
+		switch st.Stage {
+		case "mdc", "adrg", "drg", "qy":
+			st.Name = g.Name(st.Code)
+		case "dip":
+			st.Name = g.DIPName(st.Code)
+		}
+	}
 }
 
 // HasDIP reports whether the rule set has a DIP catalogue.

@@ -89,11 +89,11 @@ func explainCmd(ctx context.Context, e *env, args []string) error {
 	fmt.Fprint(e.stdout, res.Trace.String())
 	fmt.Fprintln(e.stdout)
 	if sc&grouper.SchemeDRG != 0 {
-		fmt.Fprintf(e.stdout, "DRG  %s  (status %s", res.DRG, res.Status)
+		fmt.Fprintf(e.stdout, "DRG  %s%s  (status %s", res.DRG, named(g.Name(res.DRG)), res.Status)
 		if res.Reason != "" {
 			fmt.Fprintf(e.stdout, ", reason %s", res.Reason)
 		}
-		fmt.Fprintf(e.stdout, "; MDC %s, ADRG %s)\n", res.MDC, res.ADRG)
+		fmt.Fprintf(e.stdout, "; MDC %s%s, ADRG %s%s)\n", res.MDC, named(g.Name(res.MDC)), res.ADRG, named(g.Name(res.ADRG)))
 	}
 	fmt.Fprintf(e.stdout, "principal %s", res.PrincipalDx)
 	if res.TCMSource != "" {
@@ -106,10 +106,18 @@ func explainCmd(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintln(e.stdout)
 	if sc&grouper.SchemeDIP != 0 {
 		if res.DIP.Group != "" {
-			fmt.Fprintf(e.stdout, "DIP  %s  (%s, score %g, severity %s)\n", res.DIP.Group, res.DIP.Kind, res.DIP.Score, res.DIP.Severity)
+			fmt.Fprintf(e.stdout, "DIP  %s%s  (%s, score %g, severity %s)\n", res.DIP.Group, named(g.DIPName(res.DIP.Group)), res.DIP.Kind, res.DIP.Score, res.DIP.Severity)
 		} else {
 			fmt.Fprintf(e.stdout, "DIP  none (%s)\n", res.DIP.Reason)
 		}
 	}
 	return nil
+}
+
+// named returns " name" for a name, "" for none: the name printed after its code.
+func named(name string) string {
+	if name == "" {
+		return ""
+	}
+	return " " + name
 }

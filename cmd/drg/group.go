@@ -22,7 +22,7 @@ import (
 type groupFlags struct {
 	out, rejects, rules, store, format, inFormat, encoding, scheme, policy string
 	workers, batchBytes                                                    int
-	explain, quiet, progress, noPayment                                    bool
+	explain, quiet, progress, noPayment, names                             bool
 	compare                                                                string
 	diff                                                                   bool // drg diff: the comparison is the job
 	show                                                                   int
@@ -47,6 +47,7 @@ func (g *groupFlags) register(fl interface {
 	fl.StringVar(&g.encoding, "encoding", "auto", encodingHelp)
 	fl.StringVar(&g.scheme, "scheme", "drg", "grouping scheme: drg, dip or both")
 	fl.BoolVar(&g.explain, "explain", false, "add a trace column explaining every decision (slower)")
+	fl.BoolVar(&g.names, "names", false, "add the groups' Chinese names: drg_name (and dip_name with --scheme dip or both), from the rule set")
 	fl.StringVar(&g.policy, "policy", "sample", "payment policy JSON file, or 'sample' for the embedded SAMPLE policy; payment columns are added when the rule set has a weights table")
 	fl.BoolVar(&g.noPayment, "no-payment", false, "do not compute weights and payments")
 	fl.BoolVar(&g.quiet, "quiet", false, "do not print the summary")
@@ -158,6 +159,9 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 				fmt.Fprintf(e.stderr, "drg: policy %s: warning: %s\n", policyName(gf.policy), w)
 			}
 		}
+	}
+	if gf.names {
+		opts.Columns = append(opts.Columns, batch.NameColumns(g, scheme)...)
 	}
 	var cmp *batch.Comparison
 	if gf.compare != "" {

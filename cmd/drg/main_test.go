@@ -391,15 +391,23 @@ func TestRulesRoundTripAndExplain(t *testing.T) {
 	}
 }
 
+// TestDiffNational: drg diff on each national labelled sample, the tables
+// read from their directory: 1.1 agrees on every record, 2.0 on all but the
+// 8 of grouper/national/testdata/2.0/disagreements.tsv.
 func TestDiffNational(t *testing.T) {
-	data := filepath.Join("..", "..", "..", "shared", "data", "chs-drg-1.1")
-	if _, err := os.Stat(filepath.Join(data, "labelled-sample.tsv")); err != nil {
-		t.Skip("national data absent")
-	}
-	dir := t.TempDir()
-	code, out, e := drg(t, "", "diff", filepath.Join(data, "labelled-sample.tsv"), "--rules", data, "--column", "peer_drg", "--rejects", filepath.Join(dir, "r.csv"), "--quiet")
-	if code != 0 || !strings.Contains(out, "all     5000    100.00%") || !strings.Contains(out, "0 disagreement(s)") {
-		t.Errorf("diff: exit %d\n%s%s", code, out, e)
+	for _, tc := range []struct{ version, all, disagree string }{
+		{"1.1", "all     5000    100.00%", "0 disagreement(s)"},
+		{"2.0", "all     5000     99.96%", "8 disagreement(s)"},
+	} {
+		data := filepath.Join("..", "..", "..", "shared", "data", "chs-drg-"+tc.version)
+		if _, err := os.Stat(filepath.Join(data, "labelled-sample.tsv")); err != nil {
+			t.Skip("national data absent")
+		}
+		dir := t.TempDir()
+		code, out, e := drg(t, "", "diff", filepath.Join(data, "labelled-sample.tsv"), "--rules", data, "--column", "peer_drg", "--rejects", filepath.Join(dir, "r.csv"), "--quiet")
+		if code != 0 || !strings.Contains(out, tc.all) || !strings.Contains(out, tc.disagree) {
+			t.Errorf("diff %s: exit %d\n%s%s", tc.version, code, out, e)
+		}
 	}
 }
 
@@ -461,5 +469,30 @@ func TestCompareColumnWithoutValues(t *testing.T) {
 	}
 	if rows := readCSVFile(t, filepath.Join(dir, "out.csv")); len(rows) != 3 {
 		t.Errorf("drg group --compare: %d output rows, want a header and 2", len(rows))
+	}
+}
+
+// TestNamesColumns: --names adds drg_name and dip_name after the grouping
+// columns, from the rule set's names (the embedded SAMPLE's, checked by
+// hand against its tables); 0000 gets none.
+func TestNamesColumns(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("id,sex,age_years,principal_dx,procedures\n1,1,50,K80.100,51.2300\n2,1,50,Z99.999,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := drg(t, "", "group", in, "--names", "--scheme", "both", "--no-payment", "--quiet", "--rejects", filepath.Join(dir, "r.csv"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasSuffix(lines[0], ",drg_name,dip_name") {
+		t.Errorf("header %q does not end with drg_name,dip_name", lines[0])
+	}
+	if want := ",HC25,"; !strings.Contains(lines[1], want) || !strings.HasSuffix(lines[1], ",腹腔镜胆囊切除术，不伴并发症或合并症,胆囊结石伴有其他胆囊炎 腹腔镜下胆囊切除术") {
+		t.Errorf("row 1 %q: want HC25 with its DRG and DIP names", lines[1])
+	}
+	if !strings.Contains(lines[2], ",0000,") || !strings.HasSuffix(lines[2], ",,") {
+		t.Errorf("row 2 %q: want 0000 with no names", lines[2])
 	}
 }

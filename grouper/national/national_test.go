@@ -324,3 +324,40 @@ func TestGBKTableRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestNames: both versions name their MDCs, ADRGs and DRGs. 2.0's tables
+// carry every name; 1.1's carry DRG names only, so its MDCs are named by
+// the profile and its ADRGs after their first DRG without the complication
+// ending (ES21 肺真菌病，伴严重并发症或合并症 -> ES2 肺真菌病).
+func TestNames(t *testing.T) {
+	for _, tc := range []struct{ version, code, want string }{
+		{"1.1", "G", "消化系统疾病及功能障碍"},
+		{"1.1", "ES2", "肺真菌病"},
+		{"1.1", "HC1", "胆总管手术"},
+		{"1.1", "ES23", "肺真菌病，伴并发症或合并症"},
+		{"2.0", "M", "男性生殖系统疾病及功能障碍"},
+		{"2.0", "ES2", "呼吸系统结核"},
+		{"2.0", "PS1", "极度发育不全（出生体重＜1500g）"},
+		{"2.0", "AA19", "心肺移植"},
+		{"2.0", "MQY", "歧义组（男性生殖系统疾病及功能障碍）"},
+		{"1.1", "MQY", ""}, // 1.1 has no QY
+	} {
+		_, g := load(t, tc.version)
+		if got := g.Name(tc.code); got != tc.want {
+			t.Errorf("%s: Name(%s) = %q, want %q", tc.version, tc.code, got, tc.want)
+		}
+	}
+	for _, version := range []string{"1.1", "2.0"} {
+		rs, _ := load(t, version)
+		for _, a := range rs.ADRGs {
+			if a.Name == "" {
+				t.Errorf("%s: ADRG %s has no name", version, a.Code)
+			}
+		}
+		for _, m := range rs.MDCs {
+			if m.Name == "" {
+				t.Errorf("%s: MDC %s has no name", version, m.Code)
+			}
+		}
+	}
+}
