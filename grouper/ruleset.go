@@ -1,6 +1,9 @@
 package grouper
 
-import "github.com/medpay/drg/codes"
+import (
+	"github.com/medpay/drg/codes"
+	"github.com/medpay/drg/grouper/record"
+)
 
 // RuleSet is a grouping scheme as plain data: what a bureau edits as tables,
 // what the store persists, and what Compile turns into a Grouper. Nothing in a
@@ -13,6 +16,12 @@ type RuleSet struct {
 	Sample      bool // true for self-authored sample sets, never official schemes
 
 	Behaviour Behaviour // how the grouping logic treats this rule set where schemes differ
+
+	// Valid is the period the rule set is in force, by discharge date (set
+	// at import, ruleset.tsv valid_from and valid_to); zero: always. A run
+	// that picks the revision per record (batch.Options.Versions) never
+	// groups a record under a revision not in force on its discharge date.
+	Valid record.Period
 
 	Checks     []Check // pre-grouping data checks, in order
 	MDCs       []MDC   // in assignment order

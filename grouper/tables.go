@@ -336,6 +336,16 @@ func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 			rs.Description = c[1]
 		case "qy_list":
 			rs.Behaviour.QYList = c[1]
+		case "valid_from", "valid_to":
+			d, err := record.ParseDate(c[1])
+			if err != nil && c[1] != "" {
+				t.add(FileRuleSet, line, 2, false, ErrTableSyntax, "%s: %q is not a date (YYYY-MM-DD)", c[0], c[1])
+			}
+			if c[0] == "valid_from" {
+				rs.Valid.From = d
+			} else {
+				rs.Valid.To = d
+			}
 		case "qy_condition":
 			rs.Behaviour.QYCondition = c[1]
 		case "qy_exempt":
@@ -366,6 +376,9 @@ func LoadTables(fsys fs.FS) (*Grouper, []*Problem, error) {
 	})
 	if rs.Name == "" {
 		t.add(FileRuleSet, 0, 0, false, ErrRuleSet, "no name")
+	}
+	if v := rs.Valid; v.From != 0 && v.To != 0 && v.To < v.From {
+		t.add(FileRuleSet, 0, 0, false, ErrRuleSet, "valid_to %s is before valid_from %s", v.To, v.From)
 	}
 	t.rows(fsys, FileChecks, false, func(line int, c []string) {
 		rs.Checks = append(rs.Checks, Check{Order: t.int(FileChecks, line, 1, c[0], false), Condition: c[1], Reason: c[2], Line: line})
@@ -667,7 +680,8 @@ func (rs *RuleSet) EncodeTables() map[string][]byte {
 	// Written only when set, so that the tables of rule sets that do not
 	// use them read as before.
 	for _, kv := range [][]string{{"qy_condition", rs.Behaviour.QYCondition}, {"qy_exempt", rs.Behaviour.QYExempt},
-		{"ignored_procedures", rs.Behaviour.IgnoredProcedures}, {"main_procedure", rs.Behaviour.MainProcedure}} {
+		{"ignored_procedures", rs.Behaviour.IgnoredProcedures}, {"main_procedure", rs.Behaviour.MainProcedure},
+		{"valid_from", rs.Valid.From.String()}, {"valid_to", rs.Valid.To.String()}} {
 		if kv[1] != "" {
 			opt = append(opt, kv)
 		}

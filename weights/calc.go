@@ -214,6 +214,7 @@ func appendFactor(dst []byte, f float64) []byte {
 // use and does not allocate.
 type Calculator struct {
 	policy       *Policy
+	valid        record.Period // the policy's valid_from..valid_to
 	table        *Table
 	schemes      [schemeSlots]schemeCalc // by Scheme; ok is false when the policy lacks the scheme
 	match        matcher
@@ -327,6 +328,11 @@ func New(p *Policy, t *Table) (*Calculator, error) {
 		return nil, err
 	}
 	c := &Calculator{policy: p, table: t, match: newMatcher(), defaultLevel: int8(p.DefaultLevel)}
+	// Validate has checked both dates.
+	c.valid.From, _ = record.ParseDate(p.ValidFrom)
+	if p.ValidTo != "" {
+		c.valid.To, _ = record.ParseDate(p.ValidTo)
+	}
 	if p.DefaultLevel != 0 {
 		c.defaultSrc = fmt.Sprintf("default_level=%d", p.DefaultLevel)
 	}
@@ -478,6 +484,11 @@ func (sc *schemeCalc) lookup(group string) *groupInfo {
 
 // Policy returns the policy the calculator was built from.
 func (c *Calculator) Policy() *Policy { return c.policy }
+
+// Valid returns the period the policy is in force (valid_from to
+// valid_to, by discharge date). A run never prices a record discharged
+// outside it: batch.Run rejects the record as not in force.
+func (c *Calculator) Valid() record.Period { return c.valid }
 
 // Table returns the weight table the calculator was built from.
 func (c *Calculator) Table() *Table { return c.table }

@@ -16,6 +16,8 @@ import (
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/grouper/store"
+	"github.com/medpay/drg/weights"
 )
 
 // groupFlags are the flags group and diff share.
@@ -38,7 +40,7 @@ func (g *groupFlags) register(fl interface {
 }, diff bool) {
 	fl.StringVar(&g.out, "out", "-", "output file; '-' is standard output; a .zst suffix compresses with zstd. Files are written under a temporary name and appear only when the run succeeds")
 	fl.StringVar(&g.rejects, "rejects", "", "file for rejected records with line, id, field and reason; .zst compresses (default OUT.rejects.csv, or rejects.csv when OUT is standard output)")
-	fl.StringVar(&g.rules, "rules", "", "rule set: a stored NAME or NAME@REVISION, or a directory of tables (default: the embedded SAMPLE rule set)")
+	fl.StringVar(&g.rules, "rules", "", "rule set: a stored NAME, NAME@REVISION, NAME@YYYY-MM-DD (the revision in force that day) or NAME@date (each record grouped and priced under the revision in force on its discharge date; a record outside every revision's period is rejected), or a directory of tables (default: the embedded SAMPLE rule set)")
 	registerStoreFlags(fl, &g.store, &g.storeWait)
 	fl.IntVar(&g.workers, "workers", runtime.GOMAXPROCS(0), "grouping goroutines; the output is identical for any value")
 	fl.IntVar(&g.batchBytes, "batch-bytes", defaultBatchBytes, "input bytes per pipeline batch, cut at record boundaries (a 64 KiB batch holds about 450 records); lowered, with a warning, when the batches in flight would take more than half of --memory-limit")
@@ -125,13 +127,22 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		return err
 	}
 	gf.batchBytes = boundBatchBytes(e, gf)
-	g, err := loadGrouper(gf.rules, storeFlags{dir: gf.store, wait: gf.storeWait, stderr: e.stderr})
-	if err != nil {
+	sf := storeFlags{dir: gf.store, wait: gf.storeWait, stderr: e.stderr}
+	var versions []*grouper.Grouper // with NAME@date: every revision, oldest first
+	var g *grouper.Grouper
+	if name, ok := store.IsByDate(gf.rules); ok {
+		if versions, _, err = store.LoadAllRef(context.Background(), name, sf.refOptions()); err != nil {
+			return err
+		}
+		g = versions[len(versions)-1]
+	} else if g, err = loadGrouper(gf.rules, sf); err != nil {
 		return err
 	}
 	rs := g.RuleSet()
-	if scheme&grouper.SchemeDIP != 0 && !g.HasDIP() {
-		return fmt.Errorf("rule set %s has no DIP catalogue; use --scheme drg", rs.Name)
+	for _, v := range append(versions, g) {
+		if scheme&grouper.SchemeDIP != 0 && !v.HasDIP() {
+			return fmt.Errorf("rule set %s %s has no DIP catalogue; use --scheme drg", v.RuleSet().Name, v.RuleSet().Version)
+		}
 	}
 	opts := batch.Options{Workers: gf.workers, BatchBytes: gf.batchBytes, Scheme: scheme, Explain: gf.explain,
 		DuplicateMemory: int64(gf.dupMemory) << 20}
@@ -148,17 +159,31 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	if opts.Format == record.FormatAuto {
 		opts.Format = record.FormatCSV
 	}
-	if !gf.noPayment {
-		if opts.Payment, err = paymentCalculator(rs, gf.policy); err != nil {
-			return err
+	pricing := func(g *grouper.Grouper) (*weights.Calculator, error) {
+		if gf.noPayment {
+			return nil, nil
 		}
+		calc, err := paymentCalculator(g.RuleSet(), gf.policy)
 		// Entries that can never apply are usually typos in the policy:
 		// say so, but pay the rest. (No weights table: no calculator.)
-		if opts.Payment != nil {
-			for _, w := range opts.Payment.Warnings() {
+		if calc != nil {
+			for _, w := range calc.Warnings() {
 				fmt.Fprintf(e.stderr, "drg: policy %s: warning: %s\n", policyName(gf.policy), w)
 			}
 		}
+		return calc, err
+	}
+	if versions != nil {
+		for _, v := range versions {
+			calc, err := pricing(v)
+			if err != nil {
+				return err
+			}
+			opts.Versions = append(opts.Versions, batch.Version{Grouper: v, Payment: calc})
+		}
+		opts.Columns = append(opts.Columns, opts.Versions.Column())
+	} else if opts.Payment, err = pricing(g); err != nil {
+		return err
 	}
 	if gf.names {
 		opts.Columns = append(opts.Columns, batch.NameColumns(g, scheme)...)
@@ -239,7 +264,15 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		return err
 	}
 	if !gf.quiet {
-		printSummary(e.stderr, rs, total, rejPath)
+		rules := rs.Name + " " + rs.Version
+		if versions != nil {
+			var vs []string
+			for _, v := range versions {
+				vs = append(vs, v.RuleSet().Version+" ("+v.RuleSet().Valid.String()+")")
+			}
+			rules = rs.Name + " by discharge date: " + strings.Join(vs, ", ")
+		}
+		printSummary(e.stderr, rules, total, rejPath)
 	}
 	if cmpErr != nil {
 		fmt.Fprintf(e.stderr, "drg group: warning: --compare: %v\n", cmpErr)
@@ -311,8 +344,14 @@ func checkRulesRef(ref string) error {
 	if name == "" {
 		return fmt.Errorf("--rules %s: no rule-set name before '@'; use NAME or NAME@N ('drg rules list' shows the rule sets and their revisions)", ref)
 	}
+	if rev == store.ByDate {
+		return nil
+	}
+	if _, err := record.ParseDate(rev); err == nil && len(rev) == len("2006-01-02") {
+		return nil
+	}
 	if n, err := strconv.Atoi(rev); err != nil || n < 1 || rev[0] < '1' || rev[0] > '9' {
-		return fmt.Errorf("--rules %s: revision %q is not a number from 1; use NAME or NAME@N ('drg rules list' shows the revisions)", ref, rev)
+		return fmt.Errorf("--rules %s: revision %q is not a number from 1, a date YYYY-MM-DD or 'date'; use NAME, NAME@N, NAME@YYYY-MM-DD (the revision in force that day) or NAME@date (each record's discharge date picks it) ('drg rules list' shows the revisions)", ref, rev)
 	}
 	return nil
 }
@@ -336,8 +375,8 @@ func openInput(e *env, path string, opts record.Options) (*record.Reader, error)
 	return rd, err
 }
 
-func printSummary(w io.Writer, rs *grouper.RuleSet, s batch.Stats, rejPath string) {
-	fmt.Fprintf(w, "rule set     %s %s\n", rs.Name, rs.Version)
+func printSummary(w io.Writer, rules string, s batch.Stats, rejPath string) {
+	fmt.Fprintf(w, "rule set     %s\n", rules)
 	fmt.Fprintf(w, "records in   %d\n", s.Records)
 	fmt.Fprintf(w, "grouped      %d (OK %d, QY %d, 0000 %d of which check failed %d)\n", s.Grouped, s.OK, s.QY, s.Ungroupable+s.CheckFailed, s.CheckFailed)
 	fmt.Fprintf(w, "rejected     %d -> %s\n", s.Rejected, rejPath)

@@ -496,3 +496,79 @@ func TestNamesColumns(t *testing.T) {
 		t.Errorf("row 2 %q: want 0000 with no names", lines[2])
 	}
 }
+
+// TestRulesByDate: revisions imported with their periods show them in
+// rules list; --rules NAME@date groups and prices each record under the
+// revision in force on its discharge date, names it in rule_set_version,
+// and rejects a record outside every period, or without a date, as not in
+// force; NAME@YYYY-MM-DD picks the revision of that day for every record.
+func TestRulesByDate(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	exp := filepath.Join(dir, "exp")
+	if code, _, e := drg(t, "", "rules", "export", "sample", exp, "--store", store); code != 0 {
+		t.Fatal(e)
+	}
+	rsFile := filepath.Join(exp, "ruleset.tsv")
+	orig, err := os.ReadFile(rsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct{ version, from, to string }{{"H1", "2024-01-01", "2024-06-30"}, {"H2", "2024-07-01", ""}} {
+		os.WriteFile(rsFile, bytes.Replace(orig, []byte("\nversion\t"), []byte("\nversion\t"+v.version), 1), 0o644)
+		args := []string{"rules", "import", exp, "--name", "s", "--store", store, "--valid-from", v.from}
+		if v.to != "" {
+			args = append(args, "--valid-to", v.to)
+		}
+		if code, out, e := drg(t, "", args...); code != 0 || !strings.Contains(out, "in force "+v.from+"..") {
+			t.Fatalf("import %s: exit %d %s %s", v.version, code, out, e)
+		}
+	}
+	if code, out, _ := drg(t, "", "rules", "list", "--store", store); code != 0 || !strings.Contains(out, "2024-01-01..2024-06-30") || !strings.Contains(out, "2024-07-01..  ") {
+		t.Errorf("rules list lacks the periods:\n%s", out)
+	}
+	in := filepath.Join(dir, "in.csv")
+	os.WriteFile(in, []byte("id,sex,age_years,principal_dx,procedures,discharge_date,hospital_level\n"+
+		"a,1,50,K80.100,51.2300,2024-03-01,3\nb,1,50,K80.100,51.2300,2024-09-01,3\nc,1,50,K80.100,51.2300,2023-12-31,3\nd,1,50,K80.100,51.2300,,3\ne,1,50,K80.100,51.2300,2031-01-01,3\n"), 0o644)
+	rej := filepath.Join(dir, "rej.csv")
+	code, out, e := drg(t, "", "group", in, "--rules", "s@date", "--store", store, "--rejects", rej)
+	if code != 0 || !strings.Contains(e, "rule set     s by discharge date: ") {
+		t.Fatalf("group s@date: exit %d\n%s", code, e)
+	}
+	// The exported version is "1.0": the imports made it H11.0 and H21.0.
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	head := strings.Split(rows[0], ",")
+	vcol, pcol := slices.Index(head, "rule_set_version"), slices.Index(head, "payment")
+	if vcol < 0 || pcol < 0 || len(rows) != 3 {
+		t.Fatalf("want rule_set_version and payment columns and 2 rows:\n%s", out)
+	}
+	for i, want := range []string{"a H11.0", "b H21.0"} {
+		c := strings.Split(rows[i+1], ",")
+		if got := c[0] + " " + c[vcol]; got != want || c[pcol] == "" {
+			t.Errorf("row %d: %s, payment %q; want %s, paid", i+1, got, c[pcol], want)
+		}
+	}
+	rejects, err := os.ReadFile(rej)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"4,c,discharge_date,not_in_force,\"record: no rule set or policy in force on the discharge date: discharged 2023-12-31, outside every revision of rule set s (2024-01-01..2024-06-30, 2024-07-01..)\"",
+		"5,d,discharge_date,not_in_force,",
+		// In force under H2, but the sample policy ends in 2026.
+		"6,e,discharge_date,not_in_force,\"record: no rule set or policy in force on the discharge date: discharged 2031-01-01, outside the period 2024-01-01..2026-12-31 of policy SAMPLE",
+	} {
+		if !strings.Contains(string(rejects), want) {
+			t.Errorf("rejects lack %q:\n%s", want, rejects)
+		}
+	}
+	// A fixed day: every record under the revision in force then.
+	code, out, e = drg(t, "", "group", in, "--rules", "s@2024-03-01", "--store", store, "--no-payment", "--quiet", "--rejects", rej)
+	if code != 0 || strings.Count(out, ",HC25,") != 5 {
+		t.Errorf("group s@2024-03-01: exit %d\n%s%s", code, out, e)
+	}
+	code, _, e = drg(t, "", "group", in, "--rules", "s@2023-01-01", "--store", store, "--rejects", rej)
+	if code == 0 || !strings.Contains(e, "no revision of s is in force on 2023-01-01") {
+		t.Errorf("group s@2023-01-01: exit %d, %q", code, e)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/national"
+	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/grouper/store"
 	"github.com/medpay/drg/internal/synth"
 	"github.com/medpay/drg/weights"
@@ -147,6 +148,8 @@ func rulesImport(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "rules import", usage: "DIR --name NAME [--store DIR]", summary: "Import a rule set from a directory of tables (the project's format, see README, or the national CHS-DRG 1.1 or 2.0 extraction, detected by its files). Every problem is reported with file, line and column; warnings do not stop the import."}
 	fl := newFlags(e, c)
 	name := fl.String("name", "", "name to store the rule set under (default: the name in ruleset.tsv)")
+	validFrom := fl.String("valid-from", "", "first discharge date the rule set is in force, YYYY-MM-DD (default: ruleset.tsv's valid_from, else open); 'drg group --rules NAME@date' groups each record under the revision in force on its discharge date")
+	validTo := fl.String("valid-to", "", "last discharge date the rule set is in force, YYYY-MM-DD (default: ruleset.tsv's valid_to, else open)")
 	dirFlag := storeFlag(fl)
 	pos, err := parseFlags(e, fl, args)
 	if err != nil {
@@ -155,6 +158,10 @@ func rulesImport(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		fl.Usage()
 		return errUsage
+	}
+	valid, err := parsePeriod(*validFrom, *validTo)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	rs, problems, err := readRuleDir(pos[0])
@@ -190,6 +197,15 @@ func rulesImport(ctx context.Context, e *env, args []string) error {
 	if *name != "" {
 		rs.Name = *name
 	}
+	if valid.From != 0 {
+		rs.Valid.From = valid.From
+	}
+	if valid.To != 0 {
+		rs.Valid.To = valid.To
+	}
+	if rs.Valid.From != 0 && rs.Valid.To != 0 && rs.Valid.To < rs.Valid.From {
+		return fmt.Errorf("valid to %s is before valid from %s", rs.Valid.To, rs.Valid.From)
+	}
 	dir, err := storeDir(dirFlag.dir)
 	if err != nil {
 		return err
@@ -203,8 +219,12 @@ func rulesImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "imported %s@%d: %d MDCs, %d ADRGs, %d DRGs, %d list codes, %d CC/MCC, %d diagnoses, %d procedures, %d DIP groups (%d warnings) in %s\n",
-		info.Name, info.Revision, len(rs.MDCs), len(rs.ADRGs), len(rs.DRGs), len(rs.Lists), len(rs.CC), len(rs.Diagnoses), len(rs.Procedures),
+	in := ""
+	if rs.Valid != (record.Period{}) {
+		in = ", in force " + rs.Valid.String()
+	}
+	fmt.Fprintf(e.stdout, "imported %s@%d%s: %d MDCs, %d ADRGs, %d DRGs, %d list codes, %d CC/MCC, %d diagnoses, %d procedures, %d DIP groups (%d warnings) in %s\n",
+		info.Name, info.Revision, in, len(rs.MDCs), len(rs.ADRGs), len(rs.DRGs), len(rs.Lists), len(rs.CC), len(rs.Diagnoses), len(rs.Procedures),
 		len(rs.DIP.Core)+len(rs.DIP.Comprehensive), warnings, time.Since(start).Round(time.Millisecond))
 	return nil
 }
@@ -217,8 +237,8 @@ func rulesList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tREVISION\tVERSION\tIMPORTED\tMDCs\tADRGs\tDRGs\tDESCRIPTION")
-	fmt.Fprintf(tw, "%s\t(embedded)\t\t\t\t\t\t%s\n", grouper.SampleName, "built-in SAMPLE rule set, used when --rules is not given")
+	fmt.Fprintln(tw, "NAME\tREVISION\tVERSION\tIN FORCE\tIMPORTED\tMDCs\tADRGs\tDRGs\tDESCRIPTION")
+	fmt.Fprintf(tw, "%s\t(embedded)\t\t\t\t\t\t\t%s\n", grouper.SampleName, "built-in SAMPLE rule set, used when --rules is not given")
 	dir, err := storeDir(dirFlag.dir)
 	if err != nil {
 		return err
@@ -236,7 +256,7 @@ func rulesList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, i := range infos {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%d\t%s\n", i.Name, i.Revision, i.Version, i.Imported.Format(time.DateTime), i.MDCs, i.ADRGs, i.DRGs, i.Description)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", i.Name, i.Revision, i.Version, i.Period(), i.Imported.Format(time.DateTime), i.MDCs, i.ADRGs, i.DRGs, i.Description)
 	}
 	return tw.Flush()
 }
@@ -325,4 +345,21 @@ func readNational(fsys fs.FS) (*grouper.RuleSet, bool, error) {
 // alone, since an import numbers the revision itself.
 func importHint(name string) string {
 	return "import it with 'drg rules import DIR --name " + name + "'"
+}
+
+// parsePeriod reads --valid-from and --valid-to (either may be blank).
+func parsePeriod(from, to string) (record.Period, error) {
+	var p record.Period
+	var err error
+	if from != "" {
+		if p.From, err = record.ParseDate(from); err != nil {
+			return p, fmt.Errorf("--valid-from: %w", err)
+		}
+	}
+	if to != "" {
+		if p.To, err = record.ParseDate(to); err != nil {
+			return p, fmt.Errorf("--valid-to: %w", err)
+		}
+	}
+	return p, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,14 @@ type Options struct {
 	// the payment columns (see Columns).
 	Payment       *weights.Calculator
 	PaymentScheme grouper.Scheme // SchemeDRG or SchemeDIP; 0 = SchemeDRG when Scheme has DRG, else SchemeDIP
+	// Versions, when set, groups each record under the rule-set revision
+	// in force on its discharge date (Grouper.RuleSet().Valid), priced by
+	// that version's Payment, in place of Run's g and Payment: the last
+	// one in force wins where periods overlap (list them oldest revision
+	// first). A record with no discharge date, or discharged outside every
+	// period, is rejected as not in force (record.ErrNotInForce). Either
+	// every version has a Payment or none has.
+	Versions Versions
 	// OnResult, when set, is called for every accepted record in input order,
 	// from one goroutine. rec, res and pay (nil without Payment) are valid
 	// only during the call.
@@ -44,6 +53,43 @@ type Options struct {
 	// counts so far, and once at the end.
 	Progress      func(Stats)
 	ProgressEvery time.Duration // 0 = 1s
+}
+
+// Version is one rule-set revision of a run by discharge date
+// (Options.Versions), with the calculator that prices its records (nil:
+// no payment).
+type Version struct {
+	Grouper *grouper.Grouper
+	Payment *weights.Calculator
+}
+
+// Versions are the revisions of a run by discharge date, oldest first.
+type Versions []Version
+
+// ForDate returns the index of the version in force on d: the last whose
+// rule set's period contains it; false when none does or d is zero.
+func (vs Versions) ForDate(d record.Date) (int, bool) {
+	if d == 0 {
+		return 0, false
+	}
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].Grouper.RuleSet().Valid.Contains(d) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// Column returns the output column rule_set_version: the Version of the
+// rule set that grouped each record (picked again by its discharge date),
+// for Options.Columns.
+func (vs Versions) Column() Column {
+	return Column{Name: "rule_set_version", Append: func(dst []byte, rec *record.Record, _ *grouper.Result) []byte {
+		if i, ok := vs.ForDate(rec.DischargeDate); ok {
+			dst = append(dst, vs[i].Grouper.RuleSet().Version...)
+		}
+		return dst
+	}}
 }
 
 // DefaultDuplicateMemory is the duplicate-id check's memory when
@@ -94,14 +140,16 @@ type batchBuf struct {
 	results []grouper.Result
 	pays    []weights.Payment
 	rejects []*record.Error // rejected while parsing, in input order
+	vers    []uint16        // with Options.Versions: each record's version
 	out     []byte
 	bytes   int64 // input bytes read when the batch was cut
 }
 
-// parse fills b.recs and b.rejects from b.chunk.
-func (b *batchBuf) parse(p *record.ChunkParser) error {
+// parse fills b.recs and b.rejects from b.chunk; a record that no rule
+// set or policy of the run may group or price (inForce) is rejected.
+func (b *batchBuf) parse(p *record.ChunkParser, inForce func(*record.Record) (uint16, error)) error {
 	p.Reset(&b.chunk)
-	b.recs, b.raws, b.rejects = b.recs[:0], b.raws[:0], b.rejects[:0]
+	b.recs, b.raws, b.rejects, b.vers = b.recs[:0], b.raws[:0], b.rejects[:0], b.vers[:0]
 	for {
 		n := len(b.recs)
 		if n == cap(b.recs) {
@@ -110,8 +158,18 @@ func (b *batchBuf) parse(p *record.ChunkParser) error {
 		b.recs = b.recs[:n+1]
 		err := p.Read(&b.recs[n])
 		if err == nil {
-			b.raws = append(b.raws, p.Raw())
-			continue
+			if inForce == nil {
+				b.raws = append(b.raws, p.Raw())
+				continue
+			}
+			v, why := inForce(&b.recs[n])
+			if why == nil {
+				b.raws = append(b.raws, p.Raw())
+				b.vers = append(b.vers, v)
+				continue
+			}
+			rec := &b.recs[n]
+			err = &record.Error{Line: rec.Line, ID: rec.ID, Field: "discharge_date", Err: why, Raw: p.Raw()}
 		}
 		b.recs = b.recs[:n]
 		var bad *record.Error
@@ -145,11 +203,16 @@ func (b *batchBuf) group(g *grouper.Grouper, f *formatter, opts *Options) {
 		if opts.Explain {
 			tr = new(grouper.Trace) // the result keeps it until OnResult has seen it
 		}
+		g, calc := g, opts.Payment
+		if len(opts.Versions) > 0 {
+			v := &opts.Versions[b.vers[i]]
+			g, calc = v.Grouper, v.Payment
+		}
 		b.results[i] = g.GroupScheme(&b.recs[i], opts.Scheme, tr)
 		var pay *weights.Payment
-		if opts.Payment != nil {
+		if calc != nil {
 			pay = &b.pays[i]
-			opts.Payment.Compute(&b.recs[i], &b.results[i], opts.PaymentScheme, pay)
+			calc.Compute(&b.recs[i], &b.results[i], opts.PaymentScheme, pay)
 		}
 		b.out = f.row(b.out, &b.recs[i], &b.results[i], pay)
 		b.rowEnd = append(b.rowEnd, len(b.out))
@@ -193,7 +256,8 @@ func InFlight(workers int) int {
 // Run reads every record of in, groups it with g and writes one output row
 // per accepted record to out and one row per rejected record to rejects (nil
 // discards them after counting). It returns when the input is exhausted, an
-// I/O error occurs, or ctx is cancelled.
+// I/O error occurs, or ctx is cancelled. With opts.Versions, each record
+// is grouped by its version's grouper and g is not used (it may be nil).
 //
 // Run works in four steps, joined by channels:
 //
@@ -227,6 +291,11 @@ func withDefaults(opts Options) Options {
 	}
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = time.Second
+	}
+	if len(opts.Versions) > 0 && opts.Versions[0].Grouper != nil {
+		// The output's columns follow the versions' payment, which is
+		// every version's or none's (checkVersions).
+		opts.Payment = opts.Versions[0].Payment
 	}
 	if opts.PaymentScheme == 0 {
 		opts.PaymentScheme = grouper.SchemeDRG
@@ -268,6 +337,10 @@ type run struct {
 	// mark, kept by the reader (only the reader raises held): for tests.
 	held    atomic.Int64
 	maxHeld int64
+	// inForce, when set, picks each record's version (Options.Versions)
+	// or checks the policy's period, rejecting what nothing may group or
+	// price.
+	inForce func(*record.Record) (uint16, error)
 	// beforeGroup, when set, is called by a worker with each batch's seq
 	// before it groups it: a seam for tests (a batch that lags).
 	beforeGroup func(seq int)
@@ -284,6 +357,7 @@ func newRun(g *grouper.Grouper, in *record.Reader, out io.Writer, rejects *recor
 		toWrite: make(chan *batchBuf, window),
 		ring:    make([]*batchBuf, window),
 	}
+	r.inForce = inForce(&r.opts)
 	r.w = writer{out: out, rejects: rejects, st: &r.st, onResult: opts.OnResult}
 	for range window {
 		r.free <- nil
@@ -291,7 +365,67 @@ func newRun(g *grouper.Grouper, in *record.Reader, out io.Writer, rejects *recor
 	return r
 }
 
+// ErrVersions reports Options.Versions that cannot make one run.
+var ErrVersions = errors.New("batch: versions")
+
+// checkVersions checks that opts.Versions can make one run: each has a
+// grouper, and every one has a payment calculator or none has (the
+// output's columns are one set).
+func checkVersions(vs []Version) error {
+	for i, v := range vs {
+		if v.Grouper == nil {
+			return fmt.Errorf("%w: version %d has no grouper", ErrVersions, i)
+		}
+		if (v.Payment == nil) != (vs[0].Payment == nil) {
+			return fmt.Errorf("%w: %s has a payment policy and %s none: price every version or none", ErrVersions,
+				vs[0].Grouper.RuleSet().Name, v.Grouper.RuleSet().Name)
+		}
+	}
+	return nil
+}
+
+// inForce returns the check run before grouping each record: with
+// Versions, it picks the last version whose rule set is in force on the
+// record's discharge date, and whose policy, if any, covers it too; with
+// a Payment alone, it checks that a record discharged on a given date is
+// inside the policy's period (a record without a date is priced, there
+// being nothing to check). nil when there is nothing to check.
+func inForce(opts *Options) func(*record.Record) (uint16, error) {
+	if vs := opts.Versions; len(vs) > 0 {
+		name := vs[0].Grouper.RuleSet().Name
+		periods := make([]string, len(vs))
+		for i, v := range vs {
+			periods[i] = v.Grouper.RuleSet().Valid.String()
+		}
+		return func(rec *record.Record) (uint16, error) {
+			d := rec.DischargeDate
+			if d == 0 {
+				return 0, fmt.Errorf("%w: no discharge date to pick the revision of rule set %s in force", record.ErrNotInForce, name)
+			}
+			if i, ok := vs.ForDate(d); ok {
+				if p := vs[i].Payment; p != nil && !p.Valid().Contains(d) {
+					return 0, fmt.Errorf("%w: discharged %s, outside the period %s of policy %s", record.ErrNotInForce, d, p.Valid(), p.Policy().Region)
+				}
+				return uint16(i), nil
+			}
+			return 0, fmt.Errorf("%w: discharged %s, outside every revision of rule set %s (%s)", record.ErrNotInForce, d, name, strings.Join(periods, ", "))
+		}
+	}
+	if p := opts.Payment; p != nil && p.Valid() != (record.Period{}) {
+		return func(rec *record.Record) (uint16, error) {
+			if d := rec.DischargeDate; d != 0 && !p.Valid().Contains(d) {
+				return 0, fmt.Errorf("%w: discharged %s, outside the period %s of policy %s", record.ErrNotInForce, d, p.Valid(), p.Policy().Region)
+			}
+			return 0, nil
+		}
+	}
+	return nil
+}
+
 func (r *run) run(ctx context.Context) (Stats, error) {
+	if err := checkVersions(r.opts.Versions); err != nil {
+		return r.st, err
+	}
 	start := time.Now()
 	if !r.opts.NoHeader {
 		if _, err := r.w.out.Write(r.f.header(nil)); err != nil {
@@ -402,7 +536,7 @@ func (r *run) group(parser *record.ChunkParser) {
 		if r.beforeGroup != nil {
 			r.beforeGroup(b.seq)
 		}
-		if err := b.parse(parser); err != nil {
+		if err := b.parse(parser, r.inForce); err != nil {
 			r.fail(err)
 			continue
 		}

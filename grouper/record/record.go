@@ -109,6 +109,35 @@ func DateOf(year int, month time.Month, day int) Date {
 // 1969-12-31 read as not given.)
 const dateBias = 25568
 
+// ParseDate reads a date as record files write it (2024-03-05, 2024/3/5,
+// 20240305, a time of day after it ignored). The error wraps
+// ErrInvalidValue or ErrOutOfRange.
+func ParseDate(s string) (Date, error) { return parseDate(s) }
+
+// Period is a validity period: the days From to To, both included; a zero
+// end is open. The zero Period holds every day.
+type Period struct {
+	From, To Date
+}
+
+// Contains reports whether d is in the period. A zero d (no date) is in
+// the zero Period only.
+func (p Period) Contains(d Date) bool {
+	if d == 0 {
+		return p == Period{}
+	}
+	return (p.From == 0 || d >= p.From) && (p.To == 0 || d <= p.To)
+}
+
+// String formats the period as "2025-01-01..2025-12-31", an open end
+// blank ("2025-01-01..", "..2024-12-31"); the zero Period is "always".
+func (p Period) String() string {
+	if p == (Period{}) {
+		return "always"
+	}
+	return p.From.String() + ".." + p.To.String()
+}
+
 // IsZero reports whether the date was not given.
 func (d Date) IsZero() bool { return d == 0 }
 
@@ -125,14 +154,17 @@ func (d Date) String() string {
 
 // Sentinel causes of a rejected record, for errors.Is.
 var (
-	ErrSyntax         = errors.New("record: unreadable line")
-	ErrMissingID      = errors.New("record: missing id")
-	ErrDuplicateID    = errors.New("record: duplicate id")
-	ErrMissingDx      = errors.New("record: missing principal diagnosis")
-	ErrInvalidCode    = errors.New("record: invalid code")
-	ErrInvalidValue   = errors.New("record: invalid value")
-	ErrOutOfRange     = errors.New("record: value out of range")
-	ErrDateOrder      = errors.New("record: discharge before admission")
+	ErrSyntax       = errors.New("record: unreadable line")
+	ErrMissingID    = errors.New("record: missing id")
+	ErrDuplicateID  = errors.New("record: duplicate id")
+	ErrMissingDx    = errors.New("record: missing principal diagnosis")
+	ErrInvalidCode  = errors.New("record: invalid code")
+	ErrInvalidValue = errors.New("record: invalid value")
+	ErrOutOfRange   = errors.New("record: value out of range")
+	ErrDateOrder    = errors.New("record: discharge before admission")
+	// ErrNotInForce: no rule-set revision or payment policy in force on
+	// the record's discharge date (or no date to pick one by).
+	ErrNotInForce     = errors.New("record: no rule set or policy in force on the discharge date")
 	ErrUnknownColumn  = errors.New("record: unknown column")
 	ErrMissingColumns = errors.New("record: required column missing")
 )
@@ -171,6 +203,7 @@ func (e *Error) Reason() string {
 		{ErrSyntax, "syntax"}, {ErrMissingID, "missing_id"}, {ErrDuplicateID, "duplicate_id"},
 		{ErrMissingDx, "missing_principal_dx"}, {ErrInvalidCode, "invalid_code"},
 		{ErrInvalidValue, "invalid_value"}, {ErrOutOfRange, "out_of_range"}, {ErrDateOrder, "date_order"},
+		{ErrNotInForce, "not_in_force"},
 	} {
 		if errors.Is(e.Err, s.err) {
 			return s.name

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/medpay/drg/grouper/record"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -80,22 +82,29 @@ func checkFile(file string) error {
 }
 
 // parseRef splits "name" (rev 0: the latest) or "name@N" (N >= 1).
-func parseRef(ref string) (name string, rev int, err error) {
+func parseRef(ref string) (name string, rev int, on record.Date, err error) {
 	name, n, hasRev := strings.Cut(ref, "@")
 	if err := checkName(name); err != nil {
-		return "", 0, err
+		return "", 0, 0, err
 	}
 	if !hasRev {
-		return name, 0, nil
+		return name, 0, 0, nil
+	}
+	if len(n) == len("2006-01-02") && n[4] == '-' {
+		d, err := record.ParseDate(n)
+		if err != nil {
+			return "", 0, 0, fmt.Errorf("%w: %q is not a revision number or a date: %w", ErrInvalidRef, n, err)
+		}
+		return name, 0, d, nil
 	}
 	if n == "" || n[0] < '1' || n[0] > '9' {
-		return "", 0, fmt.Errorf("%w: revision %q is not a number from 1", ErrInvalidRef, n)
+		return "", 0, 0, fmt.Errorf("%w: revision %q is not a number from 1 or a date (YYYY-MM-DD)", ErrInvalidRef, n)
 	}
 	rev, err = strconv.Atoi(n)
 	if err != nil || rev > maxRevision {
-		return "", 0, fmt.Errorf("%w: revision %q is not a number from 1 to %d", ErrInvalidRef, n, maxRevision)
+		return "", 0, 0, fmt.Errorf("%w: revision %q is not a number from 1 to %d", ErrInvalidRef, n, maxRevision)
 	}
-	return name, rev, nil
+	return name, rev, 0, nil
 }
 
 // Value encoding of a table: one codec byte, then the payload.

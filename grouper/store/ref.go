@@ -132,6 +132,39 @@ func LoadRef(ctx context.Context, ref string, opts RefOptions) (*grouper.Grouper
 	return grouper.Compile(rs)
 }
 
+// ByDate is the revision part of a reference that picks, per record, the
+// revision in force on its discharge date: "chs-drg@date".
+const ByDate = "date"
+
+// IsByDate reports whether ref is "NAME@date", returning NAME.
+func IsByDate(ref string) (name string, ok bool) {
+	name, rev, found := strings.Cut(ref, "@")
+	return name, found && rev == ByDate && name != ""
+}
+
+// LoadAllRef compiles every revision of the stored rule set name, oldest
+// first (Store.LoadAll), in the store opts find: the versions of a run by
+// discharge date.
+func LoadAllRef(ctx context.Context, name string, opts RefOptions) ([]*grouper.Grouper, []Info, error) {
+	dir, err := opts.dir()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := opts.open(ctx, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, &refNotFound{msg: fmt.Sprintf("rule set %q: %v%s", name, err, opts.hint(name)), errs: []error{err, ErrNotFound}}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("rule set %q: %w", name, err)
+	}
+	defer st.Close()
+	gs, infos, err := st.LoadAll(name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, &refNotFound{msg: err.Error() + opts.hint(name), errs: []error{err}}
+	}
+	return gs, infos, err
+}
+
 // refNotFound is a reference found nowhere: its message, which may end
 // with RefOptions.Hint, and the errors it wraps.
 type refNotFound struct {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/medpay/drg/grouper/record"
+
 	"bytes"
 	"cmp"
 	"encoding/json"
@@ -32,6 +34,10 @@ type Info struct {
 	MDCs        int       `json:"mdcs"`
 	ADRGs       int       `json:"adrgs"`
 	DRGs        int       `json:"drgs"`
+	// ValidFrom and ValidTo are the rule set's period in force
+	// (RuleSet.Valid), YYYY-MM-DD, blank for an open end.
+	ValidFrom string `json:"valid_from,omitempty"`
+	ValidTo   string `json:"valid_to,omitempty"`
 }
 
 // revMeta is what a revision's meta key holds: its Info (flattened, so
@@ -147,6 +153,8 @@ func (s *Store) Put(rs *grouper.RuleSet) (Info, error) {
 		MDCs:        len(rs.MDCs),
 		ADRGs:       len(rs.ADRGs),
 		DRGs:        len(rs.DRGs),
+		ValidFrom:   rs.Valid.From.String(),
+		ValidTo:     rs.Valid.To.String(),
 	}
 	values := compressAll(files)
 	sums := make(map[string]uint32, len(files))
@@ -267,9 +275,14 @@ func latestRevision(txn *badger.Txn, name string) (int, error) {
 
 // resolve returns the revision ref names, reading its metadata.
 func resolve(txn *badger.Txn, ref string) (revMeta, error) {
-	name, rev, err := parseRef(ref)
+	name, rev, on, err := parseRef(ref)
 	if err != nil {
 		return revMeta{}, err
+	}
+	if on != 0 {
+		if rev, err = revisionOn(txn, name, on); err != nil {
+			return revMeta{}, err
+		}
 	}
 	if rev == 0 {
 		if rev, err = latestRevision(txn, name); err != nil {
@@ -294,6 +307,44 @@ func resolve(txn *badger.Txn, ref string) (revMeta, error) {
 		return revMeta{}, fmt.Errorf("%w: metadata names %s", ErrCorrupt, meta.Ref())
 	}
 	return meta, nil
+}
+
+// revisionOn returns the latest revision of name in force on day d (its
+// period, Info.ValidFrom to ValidTo, contains d).
+func revisionOn(txn *badger.Txn, name string, d record.Date) (int, error) {
+	prefix := namePrefix(name)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	found, any := 0, false
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		if !bytes.HasSuffix(item.Key(), []byte("/"+metaSuffix)) {
+			continue
+		}
+		var info Info
+		if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &info) }); err != nil {
+			return 0, fmt.Errorf("%w: %s: %w", ErrCorrupt, item.Key(), err)
+		}
+		any = true
+		if info.Period().Contains(d) && info.Revision > found {
+			found = info.Revision
+		}
+	}
+	switch {
+	case !any:
+		return 0, ErrNotFound
+	case found == 0:
+		return 0, fmt.Errorf("%w: no revision of %s is in force on %s", ErrNotFound, name, d)
+	}
+	return found, nil
+}
+
+// Period returns the revision's period in force.
+func (i Info) Period() record.Period {
+	var p record.Period
+	p.From, _ = record.ParseDate(i.ValidFrom)
+	p.To, _ = record.ParseDate(i.ValidTo)
+	return p
 }
 
 // List returns every revision of every rule set, sorted by name, then
@@ -328,7 +379,8 @@ func (s *Store) List() ([]Info, error) {
 }
 
 // Get reads the rule set that ref selects: "name" for its latest revision,
-// "name@N" for revision N. The rule set is rebuilt by grouper.ReadTables
+// "name@N" for revision N, "name@YYYY-MM-DD" for the latest revision in
+// force on that day (ForDate). The rule set is rebuilt by grouper.ReadTables
 // (its warnings were reported by Put and are dropped here); compile it with
 // grouper.Compile. The result is the caller's.
 func (s *Store) Get(ref string) (*grouper.RuleSet, Info, error) {
@@ -341,6 +393,39 @@ func (s *Store) Get(ref string) (*grouper.RuleSet, Info, error) {
 		return nil, Info{}, &RefError{Op: "get", Ref: ref, Err: err}
 	}
 	return rs, info, nil
+}
+
+// ForDate reads the latest revision of name in force on day d: the
+// revision a record discharged that day is grouped under. It is
+// Get(name + "@" + d).
+func (s *Store) ForDate(name string, d record.Date) (*grouper.RuleSet, Info, error) {
+	return s.Get(name + "@" + d.String())
+}
+
+// LoadAll compiles every revision of name, oldest first: the versions of
+// a run that picks the revision in force on each record's discharge date
+// (batch.Options.Versions).
+func (s *Store) LoadAll(name string) ([]*grouper.Grouper, []Info, error) {
+	all, err := s.List()
+	if err != nil {
+		return nil, nil, err
+	}
+	var gs []*grouper.Grouper
+	var infos []Info
+	for _, info := range all {
+		if info.Name != name {
+			continue
+		}
+		g, _, err := s.Load(info.Ref())
+		if err != nil {
+			return nil, nil, err
+		}
+		gs, infos = append(gs, g), append(infos, info)
+	}
+	if len(gs) == 0 {
+		return nil, nil, &RefError{Op: "load", Ref: name, Err: ErrNotFound}
+	}
+	return gs, infos, nil
 }
 
 // Load is Get followed by compilation, without compiling twice: the
@@ -375,7 +460,7 @@ func (s *Store) loadChecked(ref string) (map[string][]byte, Info, error) {
 	if err == nil || !errors.Is(err, ErrCorrupt) || s.broken.Load() != nil {
 		return files, info, err
 	}
-	name, rev, perr := parseRef(ref)
+	name, rev, _, perr := parseRef(ref)
 	if perr != nil {
 		return nil, Info{}, err
 	}

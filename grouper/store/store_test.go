@@ -15,9 +15,11 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
 )
 
 func sample(t testing.TB) *grouper.RuleSet {
@@ -628,17 +630,22 @@ func TestDefaultDir(t *testing.T) {
 }
 
 func FuzzParseRef(f *testing.F) {
-	for _, s := range []string{"sample", "sample@3", "a@0", "@", "chs-drg-1.1@12", "a/b@1", "名@2"} {
+	for _, s := range []string{"sample", "sample@3", "a@0", "@", "chs-drg-1.1@12", "a/b@1", "名@2", "chs-drg@2025-03-01", "x@2025-02-30"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, ref string) {
-		name, rev, err := parseRef(ref)
+		name, rev, on, err := parseRef(ref)
 		if err != nil {
 			return
 		}
 		back := name
-		if rev > 0 {
+		switch {
+		case rev > 0 && on != 0:
+			t.Fatalf("parseRef(%q) gave both a revision and a date", ref)
+		case rev > 0:
 			back = Info{Name: name, Revision: rev}.Ref()
+		case on != 0:
+			back = name + "@" + on.String()
 		}
 		if back != ref {
 			t.Errorf("parseRef(%q) = %q, %d; formats back as %q", ref, name, rev, back)
@@ -742,5 +749,52 @@ func TestChecksums(t *testing.T) {
 	})
 	if _, _, err := s.Get(info.Ref()); err != nil {
 		t.Errorf("a revision without checksums: %v", err)
+	}
+}
+
+// TestForDate: revisions carry their period in force; a date reference
+// (NAME@YYYY-MM-DD, ForDate) selects the latest revision in force that
+// day, a day outside every period is not found, and LoadAll compiles every
+// revision, oldest first.
+func TestForDate(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	day := func(y, m, d int) record.Date { return record.DateOf(y, time.Month(m), d) }
+	for _, v := range []record.Period{
+		{From: day(2024, 1, 1), To: day(2024, 6, 30)},
+		{From: day(2024, 7, 1)},
+		{From: day(2024, 7, 1), To: day(2024, 12, 31)}, // a correction of the second, for 2024 only
+	} {
+		rs := sample(t)
+		rs.Valid = v
+		put(t, s, rs)
+	}
+	for _, tc := range []struct {
+		ref  string
+		want int // revision; 0: not found
+	}{
+		{"sample@2024-03-01", 1}, {"sample@2024-06-30", 1}, {"sample@2024-07-01", 3},
+		{"sample@2024-12-31", 3}, {"sample@2025-01-01", 2}, {"sample@2023-12-31", 0},
+	} {
+		rs, info, err := s.Get(tc.ref)
+		switch {
+		case tc.want == 0:
+			if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "no revision of sample is in force on 2023-12-31") {
+				t.Errorf("Get(%s): %v, want not in force", tc.ref, err)
+			}
+		case err != nil:
+			t.Errorf("Get(%s): %v", tc.ref, err)
+		case info.Revision != tc.want || rs.Valid != info.Period():
+			t.Errorf("Get(%s): revision %d (period %s, tables say %s), want %d", tc.ref, info.Revision, info.Period(), rs.Valid, tc.want)
+		}
+	}
+	if _, info, err := s.ForDate("sample", day(2024, 3, 1)); err != nil || info.Revision != 1 || info.ValidFrom != "2024-01-01" || info.ValidTo != "2024-06-30" {
+		t.Errorf("ForDate: %+v, %v", info, err)
+	}
+	gs, infos, err := s.LoadAll("sample")
+	if err != nil || len(gs) != 3 || infos[0].Revision != 1 || infos[2].Revision != 3 || gs[1].RuleSet().Valid.To != 0 {
+		t.Errorf("LoadAll: %d groupers, %+v, %v", len(gs), infos, err)
+	}
+	if _, _, err := s.LoadAll("nosuch"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("LoadAll(nosuch): %v, want ErrNotFound", err)
 	}
 }
