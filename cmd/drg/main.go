@@ -33,6 +33,7 @@ type env struct {
 var commands = []*command{
 	{name: "group", summary: "group discharge records (CSV, TSV or JSON lines; .zst compressed or not) under DRG and/or DIP", usage: "[FILE...] [flags]", run: groupCmd},
 	{name: "diff", summary: "compare the groups with a column of expected groups in the input; print agreement by MDC and the first disagreements with traces", usage: "FILE... --column NAME [flags]", run: diffCmd},
+	{name: "compare", summary: "group records under two rule sets (a version switch) and report what moves: unchanged shares, transitions, QY/0000, CMI and payment per hospital and MDC", usage: "FILE... --from RULES --to RULES [--out PAIRS]", run: compareCmd},
 	{name: "explain", summary: "group one record and print every decision readably", usage: "[--json LINE | --pdx CODE --sdx A|B --proc X|Y --sex N --age N ...] [--rules NAME]", run: explainCmd},
 	{name: "validate", summary: "normalise and validate records; print accepted/rejected counts and write the rejects", usage: "FILE... [--rejects FILE]", run: validateCmd},
 	{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: settleUsage, run: settleCmd},

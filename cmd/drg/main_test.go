@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -570,5 +571,99 @@ func TestRulesByDate(t *testing.T) {
 	code, _, e = drg(t, "", "group", in, "--rules", "s@2023-01-01", "--store", store, "--rejects", rej)
 	if code == 0 || !strings.Contains(e, "no revision of s is in force on 2023-01-01") {
 		t.Errorf("group s@2023-01-01: exit %d, %q", code, e)
+	}
+}
+
+// TestCompare: drg compare from the sample to a copy whose DRG HC25 is
+// renamed HC26 (and so has no weight): of five records only a moves
+// (HC25 -> HC26) and loses its payment (21 480.00 at level 3, RW 1.79 ×
+// 10 000 × 1.2); the report, the pairs and the transition table say so.
+func TestCompare(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	exp := filepath.Join(dir, "new")
+	if code, _, e := drg(t, "", "rules", "export", "sample", exp, "--store", store); code != 0 {
+		t.Fatal(e)
+	}
+	drgFile := filepath.Join(exp, "drg.tsv")
+	b, err := os.ReadFile(drgFile)
+	if err != nil || !bytes.Contains(b, []byte("\nHC25\t")) {
+		t.Fatalf("drg.tsv without HC25: %v", err)
+	}
+	os.WriteFile(drgFile, bytes.Replace(b, []byte("\nHC25\t"), []byte("\nHC26\t"), 1), 0o644)
+	in := filepath.Join(dir, "in.csv")
+	os.WriteFile(in, []byte("id,hospital_id,hospital_level,sex,age_years,principal_dx,procedures\n"+
+		"a,H1,3,1,50,K80.100,51.2300\nb,H1,3,1,50,K80.100,\nc,H2,3,1,70,K80.100,\nd,H2,3,1,50,K80.100,01.2400\ne,H2,3,1,50,A00.900,\n"), 0o644)
+	pairs, trans := filepath.Join(dir, "pairs.csv"), filepath.Join(dir, "trans.csv")
+	code, out, e := drg(t, "", "compare", in, "--from", "sample", "--to", exp, "--store", store, "--out", pairs, "--transitions", trans)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	for _, want := range []string{
+		"5 records compared, 0 rejected",
+		"unchanged   MDC 100.00%   ADRG 100.00%   DRG 80.00%",
+		"0 become QY, 0 stop being QY",
+		"1 records change DRG, in 1 transitions",
+		"HC25  HC26  1        100.00%",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	// H1: a (21 480.00 -> unpaid) and b (HU15, same-level 7 650.00 both).
+	if !regexp.MustCompile(`(?m)^\s*H1\s+2\s+1\.2700\s+0\.7500\s+29130\.00\s+7650\.00\s+-73\.74%`).MatchString(out) {
+		t.Errorf("report lacks H1's line:\n%s", out)
+	}
+	p, _ := os.ReadFile(pairs)
+	if rows := strings.Split(strings.TrimSpace(string(p)), "\n"); len(rows) != 6 || !strings.HasPrefix(rows[1], "a,2,H,HC2,HC25,OK,H,HC2,HC26,OK,1,21480.00,,") {
+		t.Errorf("pairs:\n%s", p)
+	}
+	tr, _ := os.ReadFile(trans)
+	if !strings.Contains(string(tr), "from_drg,to_drg,records,changed\n") || !strings.Contains(string(tr), "HC25,HC26,1,1\n") || !strings.Contains(string(tr), "HU15,HU15,2,0\n") {
+		t.Errorf("transitions:\n%s", tr)
+	}
+}
+
+// TestCompareNational: drg compare from CHS-DRG 1.1 to 2.0 on the 1.1
+// labelled sample's records, the tables read from their directories. The
+// transition table accounts for every record, its unchanged rows for the
+// unchanged DRG share, and the shares are pinned (a change in either
+// converter shows here first).
+func TestCompareNational(t *testing.T) {
+	data := filepath.Join("..", "..", "..", "shared", "data")
+	for _, v := range []string{"1.1", "2.0"} {
+		if _, err := os.Stat(filepath.Join(data, "chs-drg-"+v, "adrg.tsv")); err != nil {
+			t.Skip("national data absent")
+		}
+	}
+	dir := t.TempDir()
+	trans := filepath.Join(dir, "t.csv")
+	code, out, e := drg(t, "", "compare", filepath.Join(data, "chs-drg-1.1", "labelled-sample.tsv"),
+		"--from", filepath.Join(data, "chs-drg-1.1"), "--to", filepath.Join(data, "chs-drg-2.0"), "--transitions", trans, "--store", filepath.Join(dir, "s"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	if !strings.Contains(out, "5000 records compared, 0 rejected") || !strings.Contains(out, "unchanged   MDC 94.78%   ADRG 49.08%   DRG 31.48%") {
+		t.Errorf("report:\n%s", out)
+	}
+	f, err := os.Open(trans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, same := 0, 0
+	for _, r := range rows[1:] {
+		n, _ := strconv.Atoi(r[2])
+		total += n
+		if r[0] == r[1] {
+			same += n
+		}
+	}
+	if total != 5000 || same != 1574 {
+		t.Errorf("transitions cover %d records, %d unchanged; want 5000 and 1574 (31.48%%)", total, same)
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"io"
 	"testing"
 
+	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/cputime"
+	"github.com/medpay/drg/weights"
 )
 
 // BenchmarkRun runs batch.Run over 100 000 records of the sample rule set
@@ -48,4 +50,44 @@ func BenchmarkRun(b *testing.B) {
 			b.ReportMetric((cputime.Process()-cpu0)*1e9/float64(records), "cpu-ns/record")
 		})
 	}
+}
+
+// BenchmarkMigrationAdd measures Migration.Add per record: the old side's
+// grouping and pricing and the tally, as drg compare runs it on the
+// writer goroutine (no pairs file), on the sample records against the
+// sample edited as in TestMigration.
+func BenchmarkMigrationAdd(b *testing.B) {
+	rs, _ := sampleGrouper(b)
+	oldG, oldCalc := batch.SamplePricing(b)
+	newG, newCalc := migrated(b)
+	rd, err := record.NewReader(bytes.NewReader(sampleInput(b, rs, 5000)), record.Options{NoDuplicateCheck: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var recs []record.Record
+	for {
+		var rec record.Record
+		err := rd.Read(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err == nil {
+			recs = append(recs, rec)
+		}
+	}
+	results := make([]grouper.Result, len(recs))
+	pays := make([]weights.Payment, len(recs))
+	for i := range recs {
+		results[i] = newG.Group(&recs[i])
+		newCalc.Compute(&recs[i], &results[i], grouper.SchemeDRG, &pays[i])
+	}
+	m := batch.NewMigration(batch.Version{Grouper: oldG, Payment: oldCalc})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		k := i % len(recs)
+		m.Add(&recs[k], &results[k], &pays[k])
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }

@@ -30,7 +30,16 @@
 //
 // Comparison tallies the groups against an expected DRG the input carries
 // in a column (agreement by MDC and the first disagreements), through
-// Options.Columns and Options.OnResult.
+// Options.Columns and Options.OnResult. Migration groups each record of a
+// run under a second, older rule set too and tallies what a version switch
+// moves (unchanged shares, transitions, QY and 0000, CMI and payments per
+// hospital and MDC), through Options.OnResult.
+//
+// Options.Versions groups each record under the rule-set revision in force
+// on its discharge date (Versions.ForDate), priced by that revision's
+// policy; a record no revision or policy covers is rejected as not in force
+// (record.ErrNotInForce), never grouped or paid under the wrong one.
+// NameColumns adds the groups' names.
 //
 // Layer: the pipeline, above grouping and pricing (it calls both) and below
 // only the benchmarks and the command; its directory is grouper/, its

@@ -6,7 +6,12 @@
 // a stored revision is exactly what `drg import` read and what an export
 // writes back; Get rebuilds the RuleSet with grouper.ReadTables. Each import
 // of a name adds a revision 1, 2, 3 ...; the revisions of a name live side by
-// side and are selected by a reference, "name" (the latest) or "name@N".
+// side and are selected by a reference, "name" (the latest), "name@N", or
+// "name@YYYY-MM-DD", the latest revision in force that day (each carries
+// its period, grouper.RuleSet.Valid, in Info.ValidFrom and ValidTo;
+// ForDate). LoadAll compiles every revision of a name, for a run that picks
+// the revision in force on each record's discharge date ("name@date",
+// IsByDate, LoadAllRef; batch.Options.Versions).
 //
 //	dir, err := store.DefaultDir() // $DRG_STORE, else e.g. ~/.local/share/drg/store
 //	st, err := store.Open(dir, store.Options{})
