@@ -7,11 +7,9 @@ import (
 	"io"
 	"testing"
 
-	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/cputime"
-	"github.com/medpay/drg/weights"
 )
 
 // BenchmarkRun runs batch.Run over 100 000 records of the sample rule set
@@ -64,23 +62,7 @@ func BenchmarkMigrationAdd(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var recs []record.Record
-	for {
-		var rec record.Record
-		err := rd.Read(&rec)
-		if err == io.EOF {
-			break
-		}
-		if err == nil {
-			recs = append(recs, rec)
-		}
-	}
-	results := make([]grouper.Result, len(recs))
-	pays := make([]weights.Payment, len(recs))
-	for i := range recs {
-		results[i] = newG.Group(&recs[i])
-		newCalc.Compute(&recs[i], &results[i], grouper.SchemeDRG, &pays[i])
-	}
+	recs, results, pays := batch.GroupedRecords(b, rd, newG, newCalc)
 	m := batch.NewMigration(batch.Version{Grouper: oldG, Payment: oldCalc})
 	b.ReportAllocs()
 	i := 0

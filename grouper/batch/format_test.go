@@ -82,11 +82,38 @@ func TestAppendFixed(t *testing.T) {
 	}
 }
 
-// SampleGrouper and SamplePricing are for the external tests of batch_test.
+// SampleGrouper, SamplePricing, Pricing and GroupedRecords are for the
+// external tests of batch_test.
 var (
-	SampleGrouper = sampleGrouper
-	SamplePricing = samplePricing
+	SampleGrouper  = sampleGrouper
+	SamplePricing  = samplePricing
+	Pricing        = pricing
+	GroupedRecords = groupedRecords
 )
+
+// groupedRecords reads rd's accepted records and groups and prices each
+// with g and calc.
+func groupedRecords(tb testing.TB, rd *record.Reader, g *grouper.Grouper, calc *weights.Calculator) ([]record.Record, []grouper.Result, []weights.Payment) {
+	tb.Helper()
+	var recs []record.Record
+	for {
+		var rec record.Record
+		err := rd.Read(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err == nil {
+			recs = append(recs, rec)
+		}
+	}
+	results := make([]grouper.Result, len(recs))
+	pays := make([]weights.Payment, len(recs))
+	for i := range recs {
+		results[i] = g.Group(&recs[i])
+		calc.Compute(&recs[i], &results[i], grouper.SchemeDRG, &pays[i])
+	}
+	return recs, results, pays
+}
 
 // sampleGrouper returns the embedded sample rule set and its compiled grouper.
 func sampleGrouper(t testing.TB) (*grouper.RuleSet, *grouper.Grouper) {
@@ -106,7 +133,18 @@ func sampleGrouper(t testing.TB) (*grouper.RuleSet, *grouper.Grouper) {
 // policy with its weights table.
 func samplePricing(t testing.TB) (*grouper.Grouper, *weights.Calculator) {
 	t.Helper()
-	rs, g := sampleGrouper(t)
+	rs, _ := sampleGrouper(t)
+	return pricing(t, rs)
+}
+
+// pricing compiles rs and prices under the sample policy with rs's
+// weights table.
+func pricing(t testing.TB, rs *grouper.RuleSet) (*grouper.Grouper, *weights.Calculator) {
+	t.Helper()
+	g, err := grouper.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	table, err := weights.TableFromRuleSet(rs)
 	if err != nil {
 		t.Fatal(err)
@@ -281,23 +319,7 @@ func BenchmarkFormatRow(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer rd.Close()
-	var recs []record.Record
-	for {
-		var rec record.Record
-		err := rd.Read(&rec)
-		if err == io.EOF {
-			break
-		}
-		if err == nil {
-			recs = append(recs, rec)
-		}
-	}
-	results := make([]grouper.Result, len(recs))
-	pays := make([]weights.Payment, len(recs))
-	for i := range recs {
-		results[i] = g.Group(&recs[i])
-		calc.Compute(&recs[i], &results[i], grouper.SchemeDRG, &pays[i])
-	}
+	recs, results, pays := groupedRecords(b, rd, g, calc)
 	for _, f := range []record.Format{record.FormatCSV, record.FormatJSONL} {
 		b.Run(f.String(), func(b *testing.B) {
 			fm := newFormatter(Options{Format: f, Payment: calc})

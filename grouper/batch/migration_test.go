@@ -34,23 +34,7 @@ func migrated(t testing.TB) (*grouper.Grouper, *weights.Calculator) {
 			rs.ADRGs[i].Condition += " AND age_years < 60"
 		}
 	}
-	g, err := grouper.Compile(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := weights.TableFromRuleSet(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy, err := weights.SamplePolicy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	calc, err := weights.New(policy, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g, calc
+	return batch.Pricing(t, rs)
 }
 
 // TestMigration: five records whose every transition is known by hand
