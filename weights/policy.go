@@ -35,6 +35,9 @@ type Policy struct {
 	ValidTo       string `json:"valid_to,omitempty"`
 	Sample        bool   `json:"sample,omitempty"`
 	Note          string `json:"note,omitempty"`
+	// RuleSet names the rule set whose groups the policy's price list
+	// prices (a stored price list's); a run refuses it with another.
+	RuleSet string `json:"rule_set,omitempty"`
 	// DefaultLevel (1-3) is the hospital level assumed for records whose
 	// level is unknown; 0 leaves such records unpaid ("no_level").
 	DefaultLevel int `json:"default_level,omitempty"`

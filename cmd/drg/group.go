@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -23,6 +24,7 @@ import (
 // groupFlags are the flags group and diff share.
 type groupFlags struct {
 	out, rejects, rules, store, format, inFormat, encoding, scheme, policy string
+	prices                                                                 string
 	workers, batchBytes                                                    int
 	explain, quiet, progress, noPayment, names                             bool
 	compare                                                                string
@@ -30,6 +32,7 @@ type groupFlags struct {
 	show                                                                   int
 	cpuProfile                                                             string
 	memoryLimit, dupMemory                                                 int
+	policySet                                                              bool // --policy was given
 	storeWait                                                              string
 }
 
@@ -51,6 +54,7 @@ func (g *groupFlags) register(fl interface {
 	fl.BoolVar(&g.explain, "explain", false, "add a trace column explaining every decision (slower)")
 	fl.BoolVar(&g.names, "names", false, "add the groups' Chinese names: drg_name (and dip_name with --scheme dip or both), from the rule set")
 	fl.StringVar(&g.policy, "policy", "sample", "payment policy JSON file, or 'sample' for the embedded SAMPLE policy; payment columns are added when the rule set has a weights table")
+	fl.StringVar(&g.prices, "prices", "", "price list from the store (drg prices import): NAME, NAME@REVISION or NAME@YYYY-MM-DD; replaces the rule set's own weights.tsv and --policy. A record discharged outside its period is rejected as not in force")
 	fl.BoolVar(&g.noPayment, "no-payment", false, "do not compute weights and payments")
 	fl.BoolVar(&g.quiet, "quiet", false, "do not print the summary")
 	fl.BoolVar(&g.progress, "progress", false, "print a progress line every second even when standard error is not a terminal")
@@ -74,6 +78,7 @@ func groupCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	fl.Visit(func(f *flag.Flag) { gf.policySet = gf.policySet || f.Name == "policy" })
 	return runGroup(ctx, e, gf, files)
 }
 
@@ -93,6 +98,7 @@ func diffCmd(ctx context.Context, e *env, args []string) error {
 		fl.Usage()
 		return errUsage
 	}
+	fl.Visit(func(f *flag.Flag) { gf.policySet = gf.policySet || f.Name == "policy" })
 	return runGroup(ctx, e, gf, files)
 }
 
@@ -163,7 +169,18 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		if gf.noPayment {
 			return nil, nil
 		}
+		if gf.prices != "" {
+			return loadPrices(gf.prices, sf, g.RuleSet())
+		}
 		calc, err := paymentCalculator(g.RuleSet(), gf.policy)
+		if calc == nil && err == nil {
+			// No weights: asking for payments is an error; not asking
+			// is said, not silent.
+			if gf.policySet {
+				return nil, fmt.Errorf("rule set %s has no weights table, so --policy %s cannot price it: import a price list (drg prices import) and give --prices NAME, or --no-payment", g.RuleSet().Name, policyName(gf.policy))
+			}
+			fmt.Fprintf(e.stderr, "drg: rule set %s has no weights table: no payment columns (price it with --prices NAME)\n", g.RuleSet().Name)
+		}
 		// Entries that can never apply are usually typos in the policy:
 		// say so, but pay the rest. (No weights table: no calculator.)
 		if calc != nil {
@@ -272,7 +289,7 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 			}
 			rules = rs.Name + " by discharge date: " + strings.Join(vs, ", ")
 		}
-		printSummary(e.stderr, rules, total, rejPath)
+		printSummary(e.stderr, rules, pricesUsed(gf, opts), total, rejPath)
 	}
 	if cmpErr != nil {
 		fmt.Fprintf(e.stderr, "drg group: warning: --compare: %v\n", cmpErr)
@@ -375,8 +392,9 @@ func openInput(e *env, path string, opts record.Options) (*record.Reader, error)
 	return rd, err
 }
 
-func printSummary(w io.Writer, rules string, s batch.Stats, rejPath string) {
+func printSummary(w io.Writer, rules, prices string, s batch.Stats, rejPath string) {
 	fmt.Fprintf(w, "rule set     %s\n", rules)
+	fmt.Fprintf(w, "prices       %s\n", prices)
 	fmt.Fprintf(w, "records in   %d\n", s.Records)
 	fmt.Fprintf(w, "grouped      %d (OK %d, QY %d, 0000 %d of which check failed %d)\n", s.Grouped, s.OK, s.QY, s.Ungroupable+s.CheckFailed, s.CheckFailed)
 	fmt.Fprintf(w, "rejected     %d -> %s\n", s.Rejected, rejPath)
@@ -393,4 +411,42 @@ func printSummary(w io.Writer, rules string, s batch.Stats, rejPath string) {
 	}
 	fmt.Fprintf(w, "per MDC      %s\n", strings.Join(mdcs, " "))
 	fmt.Fprintf(w, "elapsed      %s (%.0f records/s)\n", s.Elapsed.Round(time.Millisecond), float64(s.Records)/s.Elapsed.Seconds())
+}
+
+// pricesUsed names what priced the run, for the summary.
+func pricesUsed(gf groupFlags, opts batch.Options) string {
+	calc := opts.Payment
+	if len(opts.Versions) > 0 {
+		calc = opts.Versions[0].Payment
+	}
+	switch {
+	case calc == nil:
+		return "none (no payment columns)"
+	case gf.prices != "":
+		return fmt.Sprintf("price list %s (%s, in force %s)", gf.prices, calc.Policy().Region, calc.Valid())
+	}
+	return fmt.Sprintf("policy %s (%s, in force %s) with the rule set's weights.tsv", policyName(gf.policy), calc.Policy().Region, calc.Valid())
+}
+
+// loadPrices reads the price list ref from the store and compiles it for
+// rule set rs, refusing one that prices another rule set.
+func loadPrices(ref string, sf storeFlags, rs *grouper.RuleSet) (*weights.Calculator, error) {
+	dir, err := storeDir(sf.dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sf.open(dir, true)
+	if err != nil {
+		return nil, fmt.Errorf("--prices %s: %w", ref, err)
+	}
+	defer st.Close()
+	files, _, err := st.Prices(ref)
+	if err != nil {
+		return nil, fmt.Errorf("--prices %s: %w ('drg prices list' shows the price lists)", ref, err)
+	}
+	calc, err := weights.PriceListCalculator(files, rs.Name)
+	if err != nil {
+		return nil, fmt.Errorf("--prices %s: %w", ref, err)
+	}
+	return calc, nil
 }

@@ -37,6 +37,8 @@ var commands = []*command{
 	{name: "explain", summary: "group one record and print every decision readably", usage: "[--json LINE | --pdx CODE --sdx A|B --proc X|Y --sex N --age N ...] [--rules NAME]", run: explainCmd},
 	{name: "validate", summary: "normalise and validate records; print accepted/rejected counts and write the rejects", usage: "FILE... [--rejects FILE]", run: validateCmd},
 	{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: settleUsage, run: settleCmd},
+	{name: "prices import", summary: "import a city's published DRG price list (or weights.tsv + policy.json) into the store, checked against its published standards", usage: "FILE|DIR --rules RULESET --name NAME --region TEXT --valid-from DATE", run: pricesImport},
+	{name: "prices list", summary: "list the price lists and revisions in the store", usage: "[--store DIR]", run: pricesList},
 	{name: "rules import", summary: "import a rule set from a directory of tables into the store", usage: "DIR --name NAME [--store DIR]", run: rulesImport},
 	{name: "rules list", summary: "list the rule sets and revisions in the store", usage: "[--store DIR]", run: rulesList},
 	{name: "rules export", summary: "write a stored rule set's tables to a directory", usage: "NAME[@REVISION] DIR [--store DIR]", run: rulesExport},
@@ -146,18 +148,18 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 0
 	}
 	name := args[0]
-	if name == "rules" {
+	if name == "rules" || name == "prices" {
 		// "rules" is a group of commands, not one: without a subcommand it
 		// lists them, as a help request or as a usage error.
 		if len(args) == 1 || strings.HasPrefix(args[1], "-") {
 			if len(args) > 1 && isHelpFlag(args[1]) {
-				printGroupUsage(e.stdout, "rules")
+				printGroupUsage(e.stdout, name)
 				return 0
 			}
-			printGroupUsage(e.stderr, "rules")
+			printGroupUsage(e.stderr, name)
 			return 2
 		}
-		name, args = "rules "+args[1], args[1:]
+		name, args = name+" "+args[1], args[1:]
 	}
 	for _, c := range commands {
 		if c.name == name {

@@ -667,3 +667,50 @@ func TestCompareNational(t *testing.T) {
 		t.Errorf("transitions cover %d records, %d unchanged; want 5000 and 1574 (31.48%%)", total, same)
 	}
 }
+
+// TestPricesImportAndGroup: a price list in Tongchuan's layout for two
+// SAMPLE groups is imported (its published standards checked, a row
+// without RW and a group the rule set lacks reported with their line),
+// listed, and prices a run: BR25 at RW 0.7 × the residents' rate 6000 =
+// 4200.00; the summary names it. A policy asked for a rule set without
+// weights is an error, and without one the missing payment columns are
+// said.
+func TestPricesImportAndGroup(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	list := filepath.Join(dir, "list.csv")
+	os.WriteFile(list, []byte("DRG编码,DRG名称,RW,支付标准（职工）,支付标准（居民）\n"+
+		"AA19,心脏移植,,,\nBR25,脑缺血,0.7,4900,4200\nZZ99,无此组,1,7000,6000\n"), 0o644)
+	code, out, e := drg(t, "", "prices", "import", list, "--rules", "sample", "--name", "tc", "--insured", "resident",
+		"--region", "铜川 test", "--valid-from", "2024-01-01", "--store", store)
+	if code != 0 || !strings.Contains(out, "imported price list tc@1 for sample, in force 2024-01-01..: 2 groups listed, 1 of them not groups of sample") {
+		t.Fatalf("import: exit %d\n%s%s", code, out, e)
+	}
+	for _, want := range []string{list + ":2: AA19: not priced: no RW", list + ":4: ZZ99: not priced: drg group ZZ99 is not a group of sample", "2 published standards checked, 0 not reproduced"} {
+		if !strings.Contains(e, want) {
+			t.Errorf("import stderr lacks %q:\n%s", want, e)
+		}
+	}
+	if code, out, _ := drg(t, "", "prices", "list", "--store", store); code != 0 || !strings.Contains(out, "tc    1         sample    2024-01-01..  tongchuan") {
+		t.Errorf("prices list:\n%s", out)
+	}
+	in := filepath.Join(dir, "in.csv")
+	os.WriteFile(in, []byte("id,sex,age_years,principal_dx,hospital_level,discharge_date\na,1,70,I63.900,2,2024-05-01\n"), 0o644)
+	code, out, e = drg(t, "", "group", in, "--prices", "tc", "--store", store, "--rejects", filepath.Join(dir, "r.csv"))
+	if code != 0 || !strings.Contains(out, ",BR25,") || !strings.Contains(out, ",4200.00,") || !strings.Contains(e, "prices       price list tc (铜川 test, in force 2024-01-01..)") {
+		t.Errorf("group --prices: exit %d\n%s%s", code, out, e)
+	}
+	national := filepath.Join("..", "..", "..", "shared", "data", "chs-drg-1.1")
+	if _, err := os.Stat(national); err != nil {
+		return
+	}
+	if code, _, e := drg(t, "", "group", in, "--rules", national, "--policy", "sample", "--store", store, "--rejects", filepath.Join(dir, "r.csv")); code != 1 || !strings.Contains(e, "has no weights table, so --policy sample cannot price it") {
+		t.Errorf("--policy without weights: exit %d, %q", code, e)
+	}
+	if code, _, e := drg(t, "", "group", in, "--rules", national, "--store", store, "--rejects", filepath.Join(dir, "r.csv")); code != 0 || !strings.Contains(e, "no payment columns (price it with --prices NAME)") || !strings.Contains(e, "prices       none") {
+		t.Errorf("no weights, no policy asked: exit %d, %q", code, e)
+	}
+	if code, _, e := drg(t, "", "group", in, "--rules", national, "--prices", "tc", "--store", store, "--rejects", filepath.Join(dir, "r.csv")); code != 1 || !strings.Contains(e, "price list for another rule set: it prices sample, not chs-drg-1.1") {
+		t.Errorf("--prices of another rule set: exit %d, %q", code, e)
+	}
+}

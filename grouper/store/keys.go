@@ -16,6 +16,7 @@ import (
 // Badger's byte order is revision order within a name.
 const (
 	rsPrefix    = "rs/"
+	plPrefix    = "pl/"
 	seqPrefix   = "seq/"
 	metaSuffix  = "meta"
 	tableInfix  = "t/"
@@ -23,23 +24,45 @@ const (
 	maxRevision = 99_999_999
 )
 
+// space is a key space of named, revisioned file sets: rule sets under
+// "rs/", price lists under "pl/". Each has its own revision counters
+// ("seq/<name>" for rule sets, as stores have always had them, and
+// "seq/pl/<name>": names hold no '/', so the two never meet).
+type space struct {
+	prefix, seq string
+}
+
+var (
+	ruleSets   = space{rsPrefix, seqPrefix}
+	priceLists = space{plPrefix, seqPrefix + plPrefix}
+)
+
 // namePrefix is "rs/<name>/": every key of every revision of name.
-func namePrefix(name string) []byte { return []byte(rsPrefix + name + "/") }
+func (sp space) namePrefix(name string) []byte { return []byte(sp.prefix + name + "/") }
 
 // revPrefix is "rs/<name>/<rev>/": every key of one revision.
-func revPrefix(name string, rev int) []byte {
-	return fmt.Appendf(nil, "%s%s/%0*d/", rsPrefix, name, revDigits, rev)
+func (sp space) revPrefix(name string, rev int) []byte {
+	return fmt.Appendf(nil, "%s%s/%0*d/", sp.prefix, name, revDigits, rev)
 }
 
-func metaKey(name string, rev int) []byte { return append(revPrefix(name, rev), metaSuffix...) }
-
-func tablePrefix(name string, rev int) []byte { return append(revPrefix(name, rev), tableInfix...) }
-
-func tableKey(name string, rev int, file string) []byte {
-	return append(tablePrefix(name, rev), file...)
+func (sp space) metaKey(name string, rev int) []byte {
+	return append(sp.revPrefix(name, rev), metaSuffix...)
 }
 
-func seqKey(name string) []byte { return []byte(seqPrefix + name) }
+func (sp space) tablePrefix(name string, rev int) []byte {
+	return append(sp.revPrefix(name, rev), tableInfix...)
+}
+
+func (sp space) tableKey(name string, rev int, file string) []byte {
+	return append(sp.tablePrefix(name, rev), file...)
+}
+
+func (sp space) seqKey(name string) []byte { return []byte(sp.seq + name) }
+
+// The rule-set space's keys, by their old names.
+func revPrefix(name string, rev int) []byte          { return ruleSets.revPrefix(name, rev) }
+func metaKey(name string, rev int) []byte            { return ruleSets.metaKey(name, rev) }
+func tableKey(name string, rev int, f string) []byte { return ruleSets.tableKey(name, rev, f) }
 
 // parseRevKey reads the revision from a key that starts with namePrefix(name)
 // (of length n).

@@ -38,6 +38,8 @@ type Info struct {
 	// (RuleSet.Valid), YYYY-MM-DD, blank for an open end.
 	ValidFrom string `json:"valid_from,omitempty"`
 	ValidTo   string `json:"valid_to,omitempty"`
+	// RuleSet is, for a price list, the name of the rule set it prices.
+	RuleSet string `json:"rule_set,omitempty"`
 }
 
 // revMeta is what a revision's meta key holds: its Info (flattened, so
@@ -148,14 +150,24 @@ func (s *Store) Put(rs *grouper.RuleSet) (Info, error) {
 		Version:     rs.Version,
 		Description: rs.Description,
 		Sample:      rs.Sample,
-		Imported:    time.Now().UTC().Truncate(time.Millisecond),
-		Tables:      len(files),
 		MDCs:        len(rs.MDCs),
 		ADRGs:       len(rs.ADRGs),
 		DRGs:        len(rs.DRGs),
 		ValidFrom:   rs.Valid.From.String(),
 		ValidTo:     rs.Valid.To.String(),
 	}
+	info, err = s.putFiles(ruleSets, files, info)
+	if err != nil {
+		return fail(err)
+	}
+	return info, nil
+}
+
+// putFiles stores files as the next revision of info.Name in key space sp,
+// completing info (revision, import time, sizes).
+func (s *Store) putFiles(sp space, files map[string][]byte, info Info) (Info, error) {
+	info.Imported = time.Now().UTC().Truncate(time.Millisecond)
+	info.Tables = len(files)
 	values := compressAll(files)
 	sums := make(map[string]uint32, len(files))
 	for file, data := range files {
@@ -165,12 +177,11 @@ func (s *Store) Put(rs *grouper.RuleSet) (Info, error) {
 	}
 	// The keys and the metadata (under 100 bytes a table) are counted
 	// generously with Badger's per-entry overhead.
-	if err := s.checkWrite(info.Stored+int64(len(values))*256+4096, "importing "+rs.Name); err != nil {
-		return fail(err)
+	if err := s.checkWrite(info.Stored+int64(len(values))*256+4096, "importing "+info.Name); err != nil {
+		return Info{}, err
 	}
-
-	err = s.update(func(txn *badger.Txn) error {
-		rev, err := nextRevision(txn, rs.Name)
+	err := s.update(func(txn *badger.Txn) error {
+		rev, err := nextRevision(txn, sp, info.Name)
 		if err != nil {
 			return err
 		}
@@ -179,21 +190,21 @@ func (s *Store) Put(rs *grouper.RuleSet) (Info, error) {
 		if err != nil {
 			return err
 		}
-		if err := txn.Set(seqKey(rs.Name), strconv.AppendInt(nil, int64(rev), 10)); err != nil {
+		if err := txn.Set(sp.seqKey(info.Name), strconv.AppendInt(nil, int64(rev), 10)); err != nil {
 			return err
 		}
-		if err := txn.Set(metaKey(rs.Name, rev), meta); err != nil {
+		if err := txn.Set(sp.metaKey(info.Name, rev), meta); err != nil {
 			return err
 		}
 		for file, v := range values {
-			if err := txn.Set(tableKey(rs.Name, rev, file), v); err != nil {
+			if err := txn.Set(sp.tableKey(info.Name, rev, file), v); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fail(err)
+		return Info{}, err
 	}
 	return info, nil
 }
@@ -230,12 +241,12 @@ func compressAll(files map[string][]byte) map[string][]byte {
 
 // nextRevision returns one more than the highest revision name ever had: the
 // larger of its counter and its highest stored revision.
-func nextRevision(txn *badger.Txn, name string) (int, error) {
-	last, err := latestRevision(txn, name)
+func nextRevision(txn *badger.Txn, sp space, name string) (int, error) {
+	last, err := latestRevision(txn, sp, name)
 	if err != nil {
 		return 0, err
 	}
-	item, err := txn.Get(seqKey(name))
+	item, err := txn.Get(sp.seqKey(name))
 	switch {
 	case errors.Is(err, badger.ErrKeyNotFound):
 	case err != nil:
@@ -260,8 +271,8 @@ func nextRevision(txn *badger.Txn, name string) (int, error) {
 }
 
 // latestRevision returns name's highest stored revision, 0 when it has none.
-func latestRevision(txn *badger.Txn, name string) (int, error) {
-	prefix := namePrefix(name)
+func latestRevision(txn *badger.Txn, sp space, name string) (int, error) {
+	prefix := sp.namePrefix(name)
 	it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: prefix})
 	defer it.Close()
 	// In reverse, Seek goes to the last key <= its argument.
@@ -274,25 +285,25 @@ func latestRevision(txn *badger.Txn, name string) (int, error) {
 }
 
 // resolve returns the revision ref names, reading its metadata.
-func resolve(txn *badger.Txn, ref string) (revMeta, error) {
+func resolve(txn *badger.Txn, sp space, ref string) (revMeta, error) {
 	name, rev, on, err := parseRef(ref)
 	if err != nil {
 		return revMeta{}, err
 	}
 	if on != 0 {
-		if rev, err = revisionOn(txn, name, on); err != nil {
+		if rev, err = revisionOn(txn, sp, name, on); err != nil {
 			return revMeta{}, err
 		}
 	}
 	if rev == 0 {
-		if rev, err = latestRevision(txn, name); err != nil {
+		if rev, err = latestRevision(txn, sp, name); err != nil {
 			return revMeta{}, err
 		}
 		if rev == 0 {
 			return revMeta{}, ErrNotFound
 		}
 	}
-	item, err := txn.Get(metaKey(name, rev))
+	item, err := txn.Get(sp.metaKey(name, rev))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return revMeta{}, ErrNotFound
 	}
@@ -311,8 +322,8 @@ func resolve(txn *badger.Txn, ref string) (revMeta, error) {
 
 // revisionOn returns the latest revision of name in force on day d (its
 // period, Info.ValidFrom to ValidTo, contains d).
-func revisionOn(txn *badger.Txn, name string, d record.Date) (int, error) {
-	prefix := namePrefix(name)
+func revisionOn(txn *badger.Txn, sp space, name string, d record.Date) (int, error) {
+	prefix := sp.namePrefix(name)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()
 	found, any := 0, false
@@ -349,10 +360,13 @@ func (i Info) Period() record.Period {
 
 // List returns every revision of every rule set, sorted by name, then
 // revision.
-func (s *Store) List() ([]Info, error) {
+func (s *Store) List() ([]Info, error) { return s.listIn(ruleSets) }
+
+// listIn is List in key space sp.
+func (s *Store) listIn(sp space) ([]Info, error) {
 	var out []Info
 	err := s.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(rsPrefix)})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(sp.prefix)})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			item := it.Item()
@@ -473,7 +487,12 @@ func (s *Store) loadChecked(ref string) (map[string][]byte, Info, error) {
 // load reads and decompresses one revision's tables. On an error after
 // the revision was resolved, the Info names it (and nothing else is set).
 func (s *Store) load(ref string) (map[string][]byte, Info, error) {
-	meta, names, vals, err := s.read(ref)
+	return s.loadIn(ruleSets, ref)
+}
+
+// loadIn is load in key space sp.
+func (s *Store) loadIn(sp space, ref string) (map[string][]byte, Info, error) {
+	meta, names, vals, err := s.readIn(sp, ref)
 	if err != nil {
 		return nil, Info{Name: meta.Name, Revision: meta.Revision}, err
 	}
@@ -494,12 +513,17 @@ func (s *Store) load(ref string) (map[string][]byte, Info, error) {
 // read copies one revision's stored table values out of a read transaction,
 // so that they can be decompressed outside it.
 func (s *Store) read(ref string) (info revMeta, names []string, vals [][]byte, err error) {
+	return s.readIn(ruleSets, ref)
+}
+
+// readIn is read in key space sp.
+func (s *Store) readIn(sp space, ref string) (info revMeta, names []string, vals [][]byte, err error) {
 	err = s.view(func(txn *badger.Txn) error {
 		var err error
-		if info, err = resolve(txn, ref); err != nil {
+		if info, err = resolve(txn, sp, ref); err != nil {
 			return err
 		}
-		prefix := tablePrefix(info.Name, info.Revision)
+		prefix := sp.tablePrefix(info.Name, info.Revision)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -570,7 +594,7 @@ func (s *Store) Delete(ref string) error {
 		return fail(err)
 	}
 	err := s.update(func(txn *badger.Txn) error {
-		info, err := resolve(txn, ref)
+		info, err := resolve(txn, ruleSets, ref)
 		if err != nil {
 			return err
 		}

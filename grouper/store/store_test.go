@@ -798,3 +798,37 @@ func TestForDate(t *testing.T) {
 		t.Errorf("LoadAll(nosuch): %v, want ErrNotFound", err)
 	}
 }
+
+// TestPrices: price lists are stored beside rule sets, in their own key
+// space: revisions, references by number and date, listing, checksums;
+// a rule set of the same name is another thing.
+func TestPrices(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	put(t, s, sample(t)) // a rule set "sample"
+	for i, v := range []string{"2022-01-01", "2023-01-01"} {
+		info, err := s.PutPrices(map[string][]byte{"weights.tsv": []byte("v" + v), "policy.json": []byte("{}")},
+			Info{Name: "sample", Description: "city", RuleSet: "chs-drg-1.1", ValidFrom: v})
+		if err != nil || info.Revision != i+1 || info.Tables != 2 {
+			t.Fatalf("PutPrices: %+v, %v", info, err)
+		}
+	}
+	for ref, want := range map[string]string{"sample": "v2023-01-01", "sample@1": "v2022-01-01", "sample@2022-06-01": "v2022-01-01", "sample@2024-01-01": "v2023-01-01"} {
+		files, info, err := s.Prices(ref)
+		if err != nil || string(files["weights.tsv"]) != want || info.RuleSet != "chs-drg-1.1" {
+			t.Errorf("Prices(%s): %q %+v %v, want %s", ref, files["weights.tsv"], info, err, want)
+		}
+	}
+	if _, _, err := s.Prices("sample@2021-01-01"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a day before every price list: %v", err)
+	}
+	if _, _, err := s.Prices("nosuch"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no such price list: %v", err)
+	}
+	list, err := s.ListPrices()
+	if err != nil || len(list) != 2 || list[0].Name != "sample" {
+		t.Errorf("ListPrices: %+v %v", list, err)
+	}
+	if rs, err := s.List(); err != nil || len(rs) != 1 {
+		t.Errorf("List of rule sets sees the price lists: %+v %v", rs, err)
+	}
+}
