@@ -26,7 +26,7 @@ type groupFlags struct {
 	out, rejects, rules, store, format, inFormat, encoding, scheme, policy string
 	prices                                                                 string
 	workers, batchBytes                                                    int
-	explain, quiet, progress, noPayment, names                             bool
+	explain, quiet, progress, noPayment, names, costs                      bool
 	compare                                                                string
 	diff                                                                   bool // drg diff: the comparison is the job
 	show                                                                   int
@@ -52,6 +52,7 @@ func (g *groupFlags) register(fl interface {
 	fl.StringVar(&g.encoding, "encoding", "auto", encodingHelp)
 	fl.StringVar(&g.scheme, "scheme", "drg", "grouping scheme: drg, dip or both")
 	fl.BoolVar(&g.explain, "explain", false, "add a trace column explaining every decision (slower)")
+	fl.BoolVar(&g.costs, "costs", false, "add each record's total_cost, los_days, hospital_level (and hospital_id) beside its groups: the grouped file 'drg prices calibrate' reads")
 	fl.BoolVar(&g.names, "names", false, "add the groups' Chinese names: drg_name (and dip_name with --scheme dip or both), from the rule set")
 	fl.StringVar(&g.policy, "policy", "sample", "payment policy JSON file, or 'sample' for the embedded SAMPLE policy; payment columns are added when the rule set has a weights table")
 	fl.StringVar(&g.prices, "prices", "", "price list from the store (drg prices import): NAME, NAME@REVISION or NAME@YYYY-MM-DD; replaces the rule set's own weights.tsv and --policy. A record discharged outside its period is rejected as not in force")
@@ -204,6 +205,9 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	}
 	if gf.names {
 		opts.Columns = append(opts.Columns, batch.NameColumns(g, scheme)...)
+	}
+	if gf.costs {
+		opts.Columns = append(opts.Columns, batch.CostColumns(opts.Payment != nil || len(opts.Versions) > 0 && opts.Versions[0].Payment != nil)...)
 	}
 	var cmp *batch.Comparison
 	if gf.compare != "" {

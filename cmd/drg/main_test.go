@@ -714,3 +714,43 @@ func TestPricesImportAndGroup(t *testing.T) {
 		t.Errorf("--prices of another rule set: exit %d, %q", code, e)
 	}
 }
+
+// TestCalibrateTwoCommands: one year's records go from raw file to weights
+// in two commands (drg group --costs, drg prices calibrate), and the
+// weights import as a price list with a policy and price a run.
+func TestCalibrateTwoCommands(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	in, grouped, wt := filepath.Join(dir, "in.csv"), filepath.Join(dir, "grouped.tsv"), filepath.Join(dir, "weights.tsv")
+	if code, _, e := drg(t, "", "gen", "--records", "20000", "--seed", "5", "--rules", "sample", "--out", in); code != 0 {
+		t.Fatal(e)
+	}
+	if code, _, e := drg(t, "", "group", in, "--costs", "--no-payment", "--out", grouped, "--quiet"); code != 0 {
+		t.Fatal(e)
+	}
+	code, out, e := drg(t, "", "prices", "calibrate", grouped, "--out", wt, "--trim", "sd", "--low", "3", "--high", "3", "--report", filepath.Join(dir, "rep.csv"))
+	// The CMI is 1 but for the thin groups priced at their ADRG's mean.
+	if code != 0 || !regexp.MustCompile(`CMI\s+(0\.99\d\d|1\.00\d\d)\n`).MatchString(out) || !regexp.MustCompile(`RIV\s+0\.\d{4}`).MatchString(out) || !strings.Contains(out, " thin\n") && !strings.Contains(out, "thin ") {
+		t.Fatalf("calibrate: exit %d\n%s%s", code, out, e)
+	}
+	table, _ := os.ReadFile(wt)
+	if !strings.Contains(string(table), "scheme\tgroup\tweight\tstandard_cost\tname\ndrg\t") {
+		t.Errorf("weights.tsv:\n%.300s", table)
+	}
+	policy := strings.Replace(string(weights.SamplePolicyJSON()), `"policy_version": 1,`, `"policy_version": 1, "rule_set": "sample",`, 1)
+	pol := filepath.Join(dir, "policy.json")
+	os.WriteFile(pol, []byte(policy), 0o644)
+	if code, out, e := drg(t, "", "prices", "import", wt, "--policy", pol, "--rules", "sample", "--name", "cal", "--store", store); code != 0 || !strings.Contains(out, "imported price list cal@1 for sample") {
+		t.Fatalf("import: exit %d %s %s", code, out, e)
+	}
+	code, out, e = drg(t, "", "group", in, "--prices", "cal", "--store", store, "--out", "-", "--rejects", filepath.Join(dir, "r.csv"))
+	if code != 0 || !strings.Contains(e, "prices       price list cal") || !strings.Contains(out, ",payment,") {
+		t.Errorf("group --prices cal: exit %d\n%.500s\n%s", code, out, e)
+	}
+	// A grouped file without costs is refused, saying how to write one.
+	plain := filepath.Join(dir, "plain.csv")
+	drg(t, "", "group", in, "--no-payment", "--out", plain, "--quiet")
+	if code, _, e := drg(t, "", "prices", "calibrate", plain, "--out", wt); code != 1 || !strings.Contains(e, "drg group --costs") {
+		t.Errorf("calibrate without costs: exit %d, %q", code, e)
+	}
+}

@@ -2,22 +2,30 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/medpay/drg/grouper/batch"
+	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/grouper/store"
 	"github.com/medpay/drg/weights"
+	"github.com/medpay/drg/weights/calibrate"
 	"github.com/medpay/drg/weights/citylist"
 )
 
 func pricesImport(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "prices import", usage: "FILE|DIR --rules RULESET --name NAME --region TEXT --valid-from DATE [flags]",
-		summary: "Import a price list into the store, versioned like a rule set: a city's published DRG price list (CSV with its\nChinese header: the tongchuan, jilin, lanzhou and suzhou layouts), or a directory holding weights.tsv and\npolicy.json. Rows that cannot be priced (a blank RW, a group the rule set lacks) are reported with their\nline; every published standard is priced again and a standard not reproduced to the cent is reported."}
+		summary: "Import a price list into the store, versioned like a rule set: a city's published DRG price list (CSV with its\nChinese header: the tongchuan, jilin, lanzhou and suzhou layouts), a directory holding weights.tsv and\npolicy.json, or a weights.tsv (as drg prices calibrate writes it) with --policy. Rows that cannot be priced (a blank RW, a group the rule set lacks) are reported with their\nline; every published standard is priced again and a standard not reproduced to the cent is reported."}
 	fl := newFlags(e, c)
 	rules := fl.String("rules", "", "the rule set whose groups the list prices, a stored NAME[@REVISION] or a directory of tables (required)")
 	name := fl.String("name", "", "name to store the price list under (required)")
@@ -26,6 +34,7 @@ func pricesImport(ctx context.Context, e *env, args []string) error {
 	validTo := fl.String("valid-to", "", "last discharge date the price list is in force, YYYY-MM-DD (default: open)")
 	insured := fl.String("insured", "", "the insurance fund of a list with one standard per class (tongchuan): employee (职工) or resident (居民)")
 	tcmFactor := fl.Float64("tcm-factor", 0, "the uplift factor of a list's 中医优势病组 (suzhou), which the table flags without a factor (default 1: listed, no uplift)")
+	policyFile := fl.String("policy", "", "with FILE a weight table (weights.tsv, as drg prices calibrate writes it): the policy JSON that prices it")
 	highRatio := fl.Float64("high-ratio", 0, "the share of the cost above a list's high threshold that is paid on top of the standard (jilin publishes the thresholds only; default 0)")
 	dirFlag := storeFlag(fl)
 	pos, err := parseFlags(e, fl, args)
@@ -50,11 +59,16 @@ func pricesImport(ctx context.Context, e *env, args []string) error {
 	var files map[string][]byte
 	info := store.Info{Name: *name, RuleSet: rs.Name}
 	where := func(tableLine int) string { return fmt.Sprintf("%s line %d", weights.TableFile, tableLine) }
-	if fi, err := os.Stat(pos[0]); err == nil && fi.IsDir() {
-		// The project's own format: weights.tsv and policy.json.
+	if fi, err := os.Stat(pos[0]); err == nil && (fi.IsDir() || *policyFile != "") {
+		// The project's own format: weights.tsv and policy.json, in a
+		// directory or named one by one.
+		tablePath, polPath := filepath.Join(pos[0], weights.TableFile), filepath.Join(pos[0], weights.PolicyFile)
+		if !fi.IsDir() {
+			tablePath, polPath = pos[0], *policyFile
+		}
 		files = map[string][]byte{}
-		for _, f := range []string{weights.TableFile, weights.PolicyFile} {
-			if files[f], err = os.ReadFile(filepath.Join(pos[0], f)); err != nil {
+		for f, path := range map[string]string{weights.TableFile: tablePath, weights.PolicyFile: polPath} {
+			if files[f], err = os.ReadFile(path); err != nil {
 				return err
 			}
 		}
@@ -161,4 +175,128 @@ func pricesList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", i.Name, i.Revision, i.RuleSet, i.Period(), i.Version, i.Imported.Format(time.DateTime), i.Description)
 	}
 	return tw.Flush()
+}
+
+func pricesCalibrate(ctx context.Context, e *env, args []string) error {
+	c := &command{name: "prices calibrate", usage: "GROUPED... --out weights.tsv [flags]",
+		summary: "Derive each group's relative weight (DRG) or score (DIP) from a region's historical costs (权重测算): GROUPED\nare files 'drg group --costs' wrote. Cases are trimmed per group (--trim), a group with fewer than\n--min-cases kept cases takes its ADRG's pooled mean (or is flagged thin), RW = group mean / mean of all\nkept cases (or / --base). Prints per group the cases kept and trimmed, the mean and CV (flagging CV >= 1),\nand the scheme's RIV and CMI. Reads every file twice, keeping memory by groups, not cases. The weights\nfile imports as a price list: drg prices import DIR (with a policy.json beside it)."}
+	fl := newFlags(e, c)
+	out := fl.String("out", "", "write the weight table here (weights.tsv format) (required)")
+	scheme := fl.String("scheme", "drg", "drg: weights of the drg column; dip: scores of the dip_group column")
+	trim := fl.String("trim", calibrate.TrimMean, "trimming rule: mean (keep --low to --high times the group mean), sd (the mean minus --low to plus --high SDs), percentile (the --low-th to --high-th percentile, to within 0.5%), none")
+	low := fl.Float64("low", 0.1, "lower trimming bound (see --trim)")
+	high := fl.Float64("high", 3, "upper trimming bound (see --trim)")
+	minCases := fl.Int("min-cases", 5, "fewest kept cases for a group's own mean; thinner groups take their ADRG's pooled mean when it has enough, else their own, flagged thin")
+	base := fl.Float64("base", 0, "the cost of weight 1 in yuan (default: the mean of all kept cases, so the CMI is 1); for DIP scores, the yuan of one point")
+	report := fl.String("report", "", "also write the per-group statistics here as CSV")
+	pos, err := parseFlags(e, fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 || *out == "" {
+		fl.Usage()
+		return errUsage
+	}
+	column := map[string]string{"drg": "drg", "dip": "dip_group"}[*scheme]
+	if column == "" {
+		return fmt.Errorf("--scheme %q is not drg or dip", *scheme)
+	}
+	lowSet := false
+	fl.Visit(func(f *flag.Flag) { lowSet = lowSet || f.Name == "low" || f.Name == "high" })
+	if *trim == calibrate.TrimPercentile && !lowSet {
+		*low, *high = 2.5, 97.5
+	}
+	cal, err := calibrate.New(calibrate.Options{Trim: *trim, Low: *low, High: *high, MinCases: *minCases, Base: *base})
+	if err != nil {
+		return err
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, f := range pos {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r, err := record.OpenFile(f)
+			if err != nil {
+				return err
+			}
+			err = calibrate.ReadCases(r, column, cal.Observe)
+			r.Close()
+			if err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+		}
+		if pass == 0 {
+			if err := cal.EndPass(); err != nil {
+				return err
+			}
+		}
+	}
+	res, err := cal.Result()
+	if err != nil {
+		return err
+	}
+	o, err := batch.CreateOutput(*out, outputOptions(e))
+	if err != nil {
+		return err
+	}
+	defer o.Abort()
+	if err := res.WriteTable(o, *scheme); err != nil {
+		return err
+	}
+	if err := o.Commit(); err != nil {
+		return err
+	}
+	if *report != "" {
+		if err := writeCalibrationReport(e, *report, res); err != nil {
+			return err
+		}
+	}
+	printCalibration(e.stdout, res)
+	return nil
+}
+
+func printCalibration(w io.Writer, res *calibrate.Result) {
+	heterogeneous, thin := 0, 0
+	for _, g := range res.Groups {
+		if !g.Homogeneous {
+			heterogeneous++
+		}
+		if g.Fallback != "" {
+			thin++
+		}
+	}
+	fmt.Fprintf(w, "cases        %d usable (%d kept, %d trimmed), %d without a group or cost\n", res.Cases, res.Kept, res.Cases-res.Kept, res.Unusable)
+	fmt.Fprintf(w, "groups       %d; %d with CV >= 1 (not homogeneous); %d thin (fewer kept cases than --min-cases)\n", len(res.Groups), heterogeneous, thin)
+	fmt.Fprintf(w, "base         %.2f yuan for weight 1\n", res.Base)
+	fmt.Fprintf(w, "RIV          %.4f\nCMI          %.4f\n\n", res.RIV, res.CMI)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "group\tcases\tkept\ttrimmed\tmean\tCV\tweight\tnote\t")
+	for _, g := range res.Groups {
+		note := g.Fallback
+		if !g.Homogeneous {
+			note = strings.TrimPrefix(note+" CV>=1", " ")
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t%.3f\t%.4f\t%s\t\n", g.Code, g.Cases, g.Kept, g.Trimmed, g.Mean, g.CV, g.Weight, note)
+	}
+	tw.Flush()
+}
+
+func writeCalibrationReport(e *env, path string, res *calibrate.Result) error {
+	o, err := batch.CreateOutput(path, outputOptions(e))
+	if err != nil {
+		return err
+	}
+	defer o.Abort()
+	w := csv.NewWriter(o)
+	w.Write([]string{"group", "cases", "kept", "trimmed", "low", "high", "mean", "cv", "weight", "fallback", "homogeneous"})
+	for _, g := range res.Groups {
+		w.Write([]string{g.Code, strconv.Itoa(g.Cases), strconv.Itoa(g.Kept), strconv.Itoa(g.Trimmed),
+			strconv.FormatFloat(g.Low, 'f', 2, 64), strconv.FormatFloat(g.High, 'f', 2, 64), strconv.FormatFloat(g.Mean, 'f', 2, 64),
+			strconv.FormatFloat(g.CV, 'f', 4, 64), strconv.FormatFloat(g.Weight, 'f', 4, 64), g.Fallback, strconv.FormatBool(g.Homogeneous)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return o.Commit()
 }

@@ -1,6 +1,8 @@
 package batch
 
 import (
+	"strconv"
+
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
 )
@@ -19,6 +21,32 @@ func NameColumns(g *grouper.Grouper, scheme grouper.Scheme) []Column {
 	if scheme&grouper.SchemeDIP != 0 {
 		cols = append(cols, Column{Name: "dip_name", Append: func(dst []byte, _ *record.Record, res *grouper.Result) []byte {
 			return append(dst, g.DIPName(res.DIP.Group)...)
+		}})
+	}
+	return cols
+}
+
+// CostColumns returns the columns that carry each record's cost beside its
+// groups, for calibrating weights from a grouped file (drg prices
+// calibrate): total_cost, los_days, hospital_level and, unless the
+// payment columns already give it, hospital_id. Blank where the input was.
+func CostColumns(withPayment bool) []Column {
+	num := func(name string, has record.Fields, v func(*record.Record) float64) Column {
+		return Column{Name: name, Append: func(dst []byte, rec *record.Record, _ *grouper.Result) []byte {
+			if rec.Present&has == 0 {
+				return dst
+			}
+			return strconv.AppendFloat(dst, v(rec), 'f', -1, 64)
+		}}
+	}
+	cols := []Column{
+		num("total_cost", record.HasTotalCost, func(r *record.Record) float64 { return r.TotalCost }),
+		num("los_days", record.HasLOS, func(r *record.Record) float64 { return float64(r.LOSDays) }),
+		num("hospital_level", record.HasHospitalLevel, func(r *record.Record) float64 { return float64(r.HospitalLevel) }),
+	}
+	if !withPayment {
+		cols = append(cols, Column{Name: "hospital_id", Append: func(dst []byte, rec *record.Record, _ *grouper.Result) []byte {
+			return append(dst, rec.HospitalID...)
 		}})
 	}
 	return cols

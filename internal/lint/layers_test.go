@@ -43,7 +43,7 @@ var layers = []struct {
 	{"core", []string{"grouper"}},
 	{"rule I/O", []string{"grouper/store", "grouper/national"}},
 	{"pricing", []string{"weights"}},
-	{"price-list converters", []string{"weights/citylist"}},
+	{"price-list converters", []string{"weights/citylist", "weights/calibrate"}},
 	{"pipeline", []string{"grouper/batch"}},
 	{"synthetic data", []string{"internal/synth"}},
 	{"reference grouper", []string{"internal/reference"}},
