@@ -26,8 +26,9 @@ const module = "github.com/medpay/drg"
 //     both only produce or keep what the core defines.
 //   - pricing turns a grouped record into money; it reads the core's
 //     results and never groups.
-//   - the price-list converters read cities' published tables into
-//     pricing's weight tables and policies.
+//   - the pricing tools make and use price lists: cities' published
+//     tables converted, weights calibrated from costs, and the one-call
+//     pricer over a stored rule set and price list.
 //   - the pipeline runs files through grouping and pricing: it sits above
 //     both, as the product's flow codes <- grouper <- weights <- pipeline
 //     <- cmd says, although its directory is grouper/batch.
@@ -43,7 +44,7 @@ var layers = []struct {
 	{"core", []string{"grouper"}},
 	{"rule I/O", []string{"grouper/store", "grouper/national"}},
 	{"pricing", []string{"weights"}},
-	{"price-list converters", []string{"weights/citylist", "weights/calibrate"}},
+	{"pricing tools", []string{"weights/citylist", "weights/calibrate", "weights/pricer"}},
 	{"pipeline", []string{"grouper/batch"}},
 	{"synthetic data", []string{"internal/synth"}},
 	{"reference grouper", []string{"internal/reference"}},
