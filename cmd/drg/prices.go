@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -155,19 +153,7 @@ func pricesList(ctx context.Context, e *env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tREVISION\tRULE SET\tIN FORCE\tLAYOUT\tIMPORTED\tREGION")
-	dir, err := storeDir(dirFlag.dir)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return tw.Flush()
-	}
-	st, err := dirFlag.open(dir, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	infos, err := st.ListPrices()
+	infos, err := listStore(*dirFlag, (*store.Store).ListPrices)
 	if err != nil {
 		return err
 	}

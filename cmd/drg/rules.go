@@ -239,19 +239,7 @@ func rulesList(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tREVISION\tVERSION\tIN FORCE\tIMPORTED\tMDCs\tADRGs\tDRGs\tDESCRIPTION")
 	fmt.Fprintf(tw, "%s\t(embedded)\t\t\t\t\t\t\t%s\n", grouper.SampleName, "built-in SAMPLE rule set, used when --rules is not given")
-	dir, err := storeDir(dirFlag.dir)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return tw.Flush()
-	}
-	st, err := dirFlag.open(dir, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	infos, err := st.List()
+	infos, err := listStore(*dirFlag, (*store.Store).List)
 	if err != nil {
 		return err
 	}
@@ -362,4 +350,22 @@ func parsePeriod(from, to string) (record.Period, error) {
 		}
 	}
 	return p, nil
+}
+
+// listStore lists the store's rule sets or price lists (list), read-only;
+// none when there is no store yet.
+func listStore(sf storeFlags, list func(*store.Store) ([]store.Info, error)) ([]store.Info, error) {
+	dir, err := storeDir(sf.dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	st, err := sf.open(dir, true)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return list(st)
 }

@@ -207,6 +207,19 @@ func (c *converter) number(line int, group, column, s string) (float64, bool) {
 	return v, true
 }
 
+// weight reads a row's weight from column: blank, 0 or not a number, the
+// row is listed as not priced (note adds to the reason) and ok is false.
+func (c *converter) weight(line int, group, column, s, note string) (float64, bool) {
+	w, ok := c.number(line, group, column, s)
+	switch {
+	case !ok && strings.TrimSpace(s) == "":
+		c.problem(line, group, "no "+column+note+": the group is not paid by weight")
+	case ok && w == 0:
+		c.problem(line, group, column+" 0"+note+": the group is not paid by weight")
+	}
+	return w, ok && w > 0
+}
+
 // weightRow adds the group of the row at line with weight w to the table.
 func (c *converter) weightRow(line int, group, name string, w float64) {
 	c.out.SourceLines = append(c.out.SourceLines, line)

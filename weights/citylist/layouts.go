@@ -18,11 +18,8 @@ func (c *converter) tongchuan() error {
 	var lines []int
 	for i, r := range c.rows {
 		line, group := c.lines[i], r[0]
-		w, ok := c.number(line, group, "RW", r[2])
-		if !ok || w == 0 {
-			if !ok && r[2] == "" {
-				c.problem(line, group, "no RW: the group is not paid by weight")
-			}
+		w, ok := c.weight(line, group, "RW", r[2], "")
+		if !ok {
 			continue
 		}
 		std, ok := c.number(line, group, "支付标准", r[col])
@@ -52,11 +49,8 @@ func (c *converter) jilin() error {
 	var lines []int
 	for i, r := range c.rows {
 		line, group := c.lines[i], r[0]
-		w, ok := c.number(line, group, "权重", r[2])
-		if !ok || w == 0 {
-			if !ok && r[2] == "" {
-				c.problem(line, group, "no weight: the group is not paid by weight")
-			}
+		w, ok := c.weight(line, group, "权重", r[2], "")
+		if !ok {
 			continue
 		}
 		rate, ok1 := c.number(line, group, "费率（三级）", r[3])
@@ -107,11 +101,8 @@ func (c *converter) lanzhou() error {
 	for i, r := range c.rows {
 		line, group := c.lines[i], r[0]
 		kinds[r[3]]++
-		w, ok := c.number(line, group, "RW", r[2])
-		if !ok || w == 0 {
-			if !ok && r[2] == "" {
-				c.problem(line, group, fmt.Sprintf("no RW (%s): the group is not paid by weight", r[3]))
-			}
+		w, ok := c.weight(line, group, "RW", r[2], " ("+r[3]+")")
+		if !ok {
 			continue
 		}
 		rate, ok := c.number(line, group, "基础费率（职工）", r[4])
@@ -168,11 +159,8 @@ func (c *converter) suzhou() error {
 	}
 	for i, r := range c.rows {
 		line, group := c.lines[i], r[0]
-		w, ok := c.number(line, group, "RW", r[2])
-		if !ok || w == 0 {
-			if !ok && r[2] == "" {
-				c.problem(line, group, "no RW: the group is not paid by weight")
-			}
+		w, ok := c.weight(line, group, "RW", r[2], "")
+		if !ok {
 			continue
 		}
 		var cs, std [3]float64
