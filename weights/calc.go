@@ -59,6 +59,7 @@ const (
 	AdjLowOutlier    = "low_outlier"        // step 5
 	AdjFixedPrice    = "fixed_price"        // step 6
 	AdjOutOfRange    = "out_of_range"       // a weight, points or amount overflowed: nothing is paid
+	AdjNotInForce    = "not_in_force"       // discharged outside the policy's period (UnpaidOutsidePeriod): nothing is paid
 )
 
 // MaxAdjustments is the capacity of Payment.Adjustments: more than the most
@@ -213,20 +214,23 @@ func appendFactor(dst []byte, f float64) []byte {
 // weight table. It is immutable once built: Compute is safe for concurrent
 // use and does not allocate.
 type Calculator struct {
-	policy       *Policy
-	valid        record.Period // the policy's valid_from..valid_to
-	table        *Table
-	schemes      [schemeSlots]schemeCalc // by Scheme; ok is false when the policy lacks the scheme
-	match        matcher
-	kinds        []kindCoef
-	advantaged   []advEntry
-	dayWard      []dayEntry
-	fixed        []fixedEntry
-	tcmShare     float64
-	hasTCMShare  bool
-	defaultLevel int8
-	defaultSrc   string
-	warnings     []string
+	policy *Policy
+	valid  record.Period // the policy's valid_from..valid_to
+	// unpaidOutside: a case discharged outside valid is left unpaid
+	// (not_in_force) by Compute, rather than refused by the run.
+	unpaidOutside bool
+	table         *Table
+	schemes       [schemeSlots]schemeCalc // by Scheme; ok is false when the policy lacks the scheme
+	match         matcher
+	kinds         []kindCoef
+	advantaged    []advEntry
+	dayWard       []dayEntry
+	fixed         []fixedEntry
+	tcmShare      float64
+	hasTCMShare   bool
+	defaultLevel  int8
+	defaultSrc    string
+	warnings      []string
 }
 
 type kindCoef struct {
@@ -490,6 +494,21 @@ func (c *Calculator) Policy() *Policy { return c.policy }
 // outside it: batch.Run rejects the record as not in force.
 func (c *Calculator) Valid() record.Period { return c.valid }
 
+// UnpaidOutsidePeriod returns a copy of c under which Compute leaves a case
+// discharged outside the policy's period unpaid, with reason not_in_force,
+// and a run (batch.Run) groups it rather than refusing it: for a policy the
+// user did not choose (the embedded sample) or an analysis that must keep
+// every record (drg compare).
+func (c *Calculator) UnpaidOutsidePeriod() *Calculator {
+	cp := *c
+	cp.unpaidOutside = true
+	return &cp
+}
+
+// RefusesOutsidePeriod reports whether a run refuses a record discharged
+// outside the policy's period (the default), rather than leaving it unpaid.
+func (c *Calculator) RefusesOutsidePeriod() bool { return !c.unpaidOutside }
+
 // Table returns the weight table the calculator was built from.
 func (c *Calculator) Table() *Table { return c.table }
 
@@ -570,6 +589,10 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme gro
 	out.reset(scheme)
 	if !payable(scheme) || !c.schemes[scheme].ok {
 		out.unpaid(AdjNoScheme, scheme.String())
+		return
+	}
+	if c.unpaidOutside && rec.DischargeDate != 0 && !c.valid.Contains(rec.DischargeDate) {
+		out.unpaid(AdjNotInForce, "valid_from..valid_to")
 		return
 	}
 	sc := &c.schemes[scheme]

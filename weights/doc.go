@@ -164,7 +164,9 @@
 //  0. No group (0000, QY without a weight, no DIP group), no weight, no
 //     section for the scheme, or an unknown hospital level without
 //     default_level: Amount 0, Reason and a flag (no_group, no_weight,
-//     no_scheme, no_level); nothing else applies.
+//     no_scheme, no_level); nothing else applies. Under a calculator made
+//     UnpaidOutsidePeriod, a case discharged outside valid_from..valid_to
+//     is unpaid the same way (not_in_force); otherwise a run refuses it.
 //  1. same_efficacy: the group weight w1 and standard cost become those of
 //     pay_as_group (PaidAs).
 //  2. tcm_advantaged: w = w1 × factor; when no disease entry applied,

@@ -110,7 +110,7 @@ func TestReadPricedRefusesBadValues(t *testing.T) {
 		{"fixed_price", "", `column fixed_price: "" is not 0 or 1`},
 		{"status", "PAID", `column status: "PAID" is not one of OK, QY, UNGROUPABLE, CHECK_FAILED`},
 		{"status", "ok", `column status: "ok" is not one of OK, QY, UNGROUPABLE, CHECK_FAILED`},
-		{"unpaid", "no_weigth", `column unpaid: "no_weigth" is not blank or a reason 'drg group' gives for an unpaid case (no_scheme, no_group, no_weight, no_level, out_of_range)`},
+		{"unpaid", "no_weigth", `column unpaid: "no_weigth" is not blank or a reason 'drg group' gives for an unpaid case (no_scheme, no_group, no_weight, no_level, out_of_range, not_in_force)`},
 		{"pay_scheme", "both", `column pay_scheme: "both" is not drg or dip`},
 		{"pay_scheme", "", `column pay_scheme: "" is not drg or dip`},
 	} {

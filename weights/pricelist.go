@@ -28,9 +28,11 @@ func PriceListFiles(table []byte, p *Policy) (map[string][]byte, error) {
 }
 
 // PriceListCalculator compiles a price list's files (PriceListFiles) into
-// a Calculator. With ruleSet non-empty, a policy naming another rule set
-// (Policy.RuleSet) is refused with ErrWrongRuleSet: a price list prices
-// the groups of one rule set.
+// a Calculator. With ruleSet non-empty, a policy naming another rule set,
+// or none (Policy.RuleSet), is refused with ErrWrongRuleSet: a price list
+// prices the groups of one rule set, and one that does not say which
+// cannot be checked. (drg prices import writes the name into the stored
+// policy.)
 func PriceListCalculator(files map[string][]byte, ruleSet string) (*Calculator, error) {
 	tab, pol := files[TableFile], files[PolicyFile]
 	if tab == nil || pol == nil {
@@ -44,7 +46,11 @@ func PriceListCalculator(files map[string][]byte, ruleSet string) (*Calculator, 
 	if err != nil {
 		return nil, err
 	}
-	if ruleSet != "" && p.RuleSet != "" && p.RuleSet != ruleSet {
+	switch {
+	case ruleSet == "" || p.RuleSet == ruleSet:
+	case p.RuleSet == "":
+		return nil, fmt.Errorf("%w: its policy names no rule_set, so it cannot be checked against %s", ErrWrongRuleSet, ruleSet)
+	default:
 		return nil, fmt.Errorf("%w: it prices %s, not %s", ErrWrongRuleSet, p.RuleSet, ruleSet)
 	}
 	return New(p, t)

@@ -43,7 +43,7 @@ var ErrMixedSchemes = errors.New("weights: cases of two schemes in one pool")
 // besides "". A reader of such a file can refuse anything else, which would
 // otherwise leave a case unpaid without a known cause.
 func UnpaidReasons() []string {
-	return []string{AdjNoScheme, AdjNoGroup, AdjNoWeight, AdjNoLevel, AdjOutOfRange}
+	return []string{AdjNoScheme, AdjNoGroup, AdjNoWeight, AdjNoLevel, AdjOutOfRange, AdjNotInForce}
 }
 
 // CaseStatus says how a case took part in a settlement.

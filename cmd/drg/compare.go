@@ -67,6 +67,9 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 		fl.Usage()
 		return errUsage
 	}
+	if err := batch.CheckOutputs(files, *out, *transitions, *rejects); err != nil {
+		return err
+	}
 	var side [2]batch.Version
 	for i, ref := range []string{*from, *to} {
 		if err := checkRulesRef(ref); err != nil {
@@ -80,6 +83,11 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 		if !*noPayment {
 			if side[i].Payment, err = paymentCalculator(g.RuleSet(), *policy); err != nil {
 				return err
+			}
+			// A comparison keeps every record: one outside the policy's
+			// period is grouped on both sides and left unpaid.
+			if side[i].Payment != nil {
+				side[i].Payment = side[i].Payment.UnpaidOutsidePeriod()
 			}
 		}
 	}

@@ -174,6 +174,12 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 			return loadPrices(gf.prices, sf, g.RuleSet())
 		}
 		calc, err := paymentCalculator(g.RuleSet(), gf.policy)
+		if calc != nil && !gf.policySet {
+			// The embedded sample policy, which the user did not choose:
+			// a record outside its period is grouped and left unpaid
+			// (not_in_force), not refused.
+			calc = calc.UnpaidOutsidePeriod()
+		}
 		if calc == nil && err == nil {
 			// No weights: asking for payments is an error; not asking
 			// is said, not silent.
@@ -203,7 +209,10 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	} else if opts.Payment, err = pricing(g); err != nil {
 		return err
 	}
-	if gf.names {
+	switch {
+	case gf.names && versions != nil:
+		opts.Columns = append(opts.Columns, opts.Versions.NameColumns(scheme)...)
+	case gf.names:
 		opts.Columns = append(opts.Columns, batch.NameColumns(g, scheme)...)
 	}
 	if gf.costs {
@@ -212,6 +221,9 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	var cmp *batch.Comparison
 	if gf.compare != "" {
 		cmp = batch.NewComparison(g, gf.compare, gf.show)
+		if versions != nil {
+			cmp.ByDate(opts.Versions)
+		}
 		opts.Columns = append(opts.Columns, cmp.Columns()...)
 		opts.OnResult = cmp.Add
 	}
@@ -444,9 +456,12 @@ func loadPrices(ref string, sf storeFlags, rs *grouper.RuleSet) (*weights.Calcul
 		return nil, fmt.Errorf("--prices %s: %w", ref, err)
 	}
 	defer st.Close()
-	files, _, err := st.Prices(ref)
+	files, info, err := st.Prices(ref)
 	if err != nil {
 		return nil, fmt.Errorf("--prices %s: %w ('drg prices list' shows the price lists)", ref, err)
+	}
+	if info.RuleSet != rs.Name {
+		return nil, fmt.Errorf("--prices %s: %w: it prices %s, not %s", ref, weights.ErrWrongRuleSet, info.RuleSet, rs.Name)
 	}
 	calc, err := weights.PriceListCalculator(files, rs.Name)
 	if err != nil {

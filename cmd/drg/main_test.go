@@ -532,7 +532,7 @@ func TestRulesByDate(t *testing.T) {
 	os.WriteFile(in, []byte("id,sex,age_years,principal_dx,procedures,discharge_date,hospital_level\n"+
 		"a,1,50,K80.100,51.2300,2024-03-01,3\nb,1,50,K80.100,51.2300,2024-09-01,3\nc,1,50,K80.100,51.2300,2023-12-31,3\nd,1,50,K80.100,51.2300,,3\ne,1,50,K80.100,51.2300,2031-01-01,3\n"), 0o644)
 	rej := filepath.Join(dir, "rej.csv")
-	code, out, e := drg(t, "", "group", in, "--rules", "s@date", "--store", store, "--rejects", rej)
+	code, out, e := drg(t, "", "group", in, "--rules", "s@date", "--store", store, "--rejects", rej, "--policy", "sample")
 	if code != 0 || !strings.Contains(e, "rule set     s by discharge date: ") {
 		t.Fatalf("group s@date: exit %d\n%s", code, e)
 	}
@@ -562,6 +562,12 @@ func TestRulesByDate(t *testing.T) {
 		if !strings.Contains(string(rejects), want) {
 			t.Errorf("rejects lack %q:\n%s", want, rejects)
 		}
+	}
+	// The sample policy when not chosen (no --policy): the 2031 record is
+	// grouped and left unpaid as not_in_force rather than refused.
+	code, out, e = drg(t, "", "group", in, "--rules", "s@date", "--store", store, "--rejects", rej, "--quiet")
+	if code != 0 || !regexp.MustCompile(`\ne,OK,.*,not_in_force,`).MatchString(out) {
+		t.Errorf("group s@date without --policy: exit %d\n%s%s", code, out, e)
 	}
 	// A fixed day: every record under the revision in force then.
 	code, out, e = drg(t, "", "group", in, "--rules", "s@2024-03-01", "--store", store, "--no-payment", "--quiet", "--rejects", rej)
@@ -617,6 +623,10 @@ func TestCompare(t *testing.T) {
 	p, _ := os.ReadFile(pairs)
 	if rows := strings.Split(strings.TrimSpace(string(p)), "\n"); len(rows) != 6 || !strings.HasPrefix(rows[1], "a,2,H,HC2,HC25,OK,H,HC2,HC26,OK,1,21480.00,,") {
 		t.Errorf("pairs:\n%s", p)
+	}
+	// Its outputs may not name its input (found in review).
+	if code, _, e := drg(t, "", "compare", in, "--from", "sample", "--to", exp, "--store", store, "--out", in); code != 1 || !strings.Contains(e, in) {
+		t.Errorf("compare --out INPUT: exit %d, %q", code, e)
 	}
 	tr, _ := os.ReadFile(trans)
 	if !strings.Contains(string(tr), "from_drg,to_drg,records,changed\n") || !strings.Contains(string(tr), "HC25,HC26,1,1\n") || !strings.Contains(string(tr), "HU15,HU15,2,0\n") {
@@ -746,6 +756,16 @@ func TestCalibrateTwoCommands(t *testing.T) {
 	code, out, e = drg(t, "", "group", in, "--prices", "cal", "--store", store, "--out", "-", "--rejects", filepath.Join(dir, "r.csv"))
 	if code != 0 || !strings.Contains(e, "prices       price list cal") || !strings.Contains(out, ",payment,") {
 		t.Errorf("group --prices cal: exit %d\n%.500s\n%s", code, out, e)
+	}
+	// A policy without rule_set is bound to the rule set at import, so a
+	// run of another rule set cannot use the list (found in review).
+	pol2 := filepath.Join(dir, "policy2.json")
+	os.WriteFile(pol2, weights.SamplePolicyJSON(), 0o644)
+	if code, _, e := drg(t, "", "prices", "import", wt, "--policy", pol2, "--rules", "sample", "--name", "cal2", "--store", store); code != 0 {
+		t.Fatalf("import without rule_set: %s", e)
+	}
+	if code, _, e := drg(t, "", "group", in, "--rules", "fullscale", "--prices", "cal2", "--store", store, "--out", filepath.Join(dir, "o.csv"), "--rejects", filepath.Join(dir, "r.csv")); code != 1 || !strings.Contains(e, "price list for another rule set: it prices sample") {
+		t.Errorf("--prices bound to sample, run of fullscale: exit %d, %q", code, e)
 	}
 	// A grouped file without costs is refused, saying how to write one.
 	plain := filepath.Join(dir, "plain.csv")

@@ -70,12 +70,24 @@ func pricesImport(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
-		calc, err := weights.PriceListCalculator(files, rs.Name)
+		calc, err := weights.PriceListCalculator(files, "")
 		if err != nil {
 			return fmt.Errorf("%s: %w", pos[0], err)
 		}
 		p := calc.Policy()
+		if p.RuleSet != "" && p.RuleSet != rs.Name {
+			return fmt.Errorf("%s: %w: its policy prices %s, not %s", pos[0], weights.ErrWrongRuleSet, p.RuleSet, rs.Name)
+		}
 		info.Description, info.ValidFrom, info.ValidTo = p.Region, p.ValidFrom, p.ValidTo
+		// The stored list names the rule set it prices, whether or not the
+		// policy file did, so that no run can use it with another.
+		if p.RuleSet == "" {
+			bound := *p
+			bound.RuleSet = rs.Name
+			if files, err = weights.PriceListFiles(files[weights.TableFile], &bound); err != nil {
+				return err
+			}
+		}
 	} else {
 		f, err := os.Open(pos[0])
 		if err != nil {

@@ -253,7 +253,7 @@ func TestSettleRefusesBadValues(t *testing.T) {
 		{a, "fixed_price", "", `column fixed_price: "" is not 0 or 1`},
 		{b, "status", "PAID", `column status: "PAID" is not one of OK, QY, UNGROUPABLE, CHECK_FAILED`},
 		{b, "status", "ok", `column status: "ok" is not one of OK, QY, UNGROUPABLE, CHECK_FAILED`},
-		{b, "unpaid", "no_weigth", `column unpaid: "no_weigth" is not blank or a reason 'drg group' gives for an unpaid case (no_scheme, no_group, no_weight, no_level, out_of_range)`},
+		{b, "unpaid", "no_weigth", `column unpaid: "no_weigth" is not blank or a reason 'drg group' gives for an unpaid case (no_scheme, no_group, no_weight, no_level, out_of_range, not_in_force)`},
 	} {
 		bad := editedCopy(t, tc.file, dir, "bad.csv", 3, tc.col, tc.v)
 		code, out, errOut := drg(t, "", "settle", bad, "--budget", "1000000")

@@ -341,6 +341,9 @@ type run struct {
 	// or checks the policy's period, rejecting what nothing may group or
 	// price.
 	inForce func(*record.Record) (uint16, error)
+	// versionsErr is checkVersions' verdict on Options.Versions, which run
+	// returns before reading anything.
+	versionsErr error
 	// beforeGroup, when set, is called by a worker with each batch's seq
 	// before it groups it: a seam for tests (a batch that lags).
 	beforeGroup func(seq int)
@@ -357,7 +360,9 @@ func newRun(g *grouper.Grouper, in *record.Reader, out io.Writer, rejects *recor
 		toWrite: make(chan *batchBuf, window),
 		ring:    make([]*batchBuf, window),
 	}
-	r.inForce = inForce(&r.opts)
+	if r.versionsErr = checkVersions(r.opts.Versions); r.versionsErr == nil {
+		r.inForce = inForce(&r.opts)
+	}
 	r.w = writer{out: out, rejects: rejects, st: &r.st, onResult: opts.OnResult}
 	for range window {
 		r.free <- nil
@@ -377,8 +382,8 @@ func checkVersions(vs []Version) error {
 			return fmt.Errorf("%w: version %d has no grouper", ErrVersions, i)
 		}
 		if (v.Payment == nil) != (vs[0].Payment == nil) {
-			return fmt.Errorf("%w: %s has a payment policy and %s none: price every version or none", ErrVersions,
-				vs[0].Grouper.RuleSet().Name, v.Grouper.RuleSet().Name)
+			return fmt.Errorf("%w: version %d (%s %s) is priced and version %d (%s %s) is not, or the other way round: price every version or none", ErrVersions,
+				0, vs[0].Grouper.RuleSet().Name, vs[0].Grouper.RuleSet().Version, i, v.Grouper.RuleSet().Name, v.Grouper.RuleSet().Version)
 		}
 	}
 	return nil
@@ -403,7 +408,7 @@ func inForce(opts *Options) func(*record.Record) (uint16, error) {
 				return 0, fmt.Errorf("%w: no discharge date to pick the revision of rule set %s in force", record.ErrNotInForce, name)
 			}
 			if i, ok := vs.ForDate(d); ok {
-				if p := vs[i].Payment; p != nil && !p.Valid().Contains(d) {
+				if p := vs[i].Payment; p != nil && p.RefusesOutsidePeriod() && !p.Valid().Contains(d) {
 					return 0, fmt.Errorf("%w: discharged %s, outside the period %s of policy %s", record.ErrNotInForce, d, p.Valid(), p.Policy().Region)
 				}
 				return uint16(i), nil
@@ -411,7 +416,7 @@ func inForce(opts *Options) func(*record.Record) (uint16, error) {
 			return 0, fmt.Errorf("%w: discharged %s, outside every revision of rule set %s (%s)", record.ErrNotInForce, d, name, strings.Join(periods, ", "))
 		}
 	}
-	if p := opts.Payment; p != nil && p.Valid() != (record.Period{}) {
+	if p := opts.Payment; p != nil && p.RefusesOutsidePeriod() && p.Valid() != (record.Period{}) {
 		return func(rec *record.Record) (uint16, error) {
 			if d := rec.DischargeDate; d != 0 && !p.Valid().Contains(d) {
 				return 0, fmt.Errorf("%w: discharged %s, outside the period %s of policy %s", record.ErrNotInForce, d, p.Valid(), p.Policy().Region)
@@ -423,8 +428,8 @@ func inForce(opts *Options) func(*record.Record) (uint16, error) {
 }
 
 func (r *run) run(ctx context.Context) (Stats, error) {
-	if err := checkVersions(r.opts.Versions); err != nil {
-		return r.st, err
+	if r.versionsErr != nil {
+		return r.st, r.versionsErr
 	}
 	start := time.Now()
 	if !r.opts.NoHeader {

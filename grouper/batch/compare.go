@@ -27,6 +27,7 @@ import (
 //	rep := c.Report()
 type Comparison struct {
 	g      *grouper.Grouper
+	vs     Versions // set by ByDate: explain each record under its version
 	column string
 	show   int
 	byMDC  map[string]*Agreement
@@ -75,6 +76,11 @@ type ComparisonReport struct {
 func NewComparison(g *grouper.Grouper, column string, show int) *Comparison {
 	return &Comparison{g: g, column: column, show: show, byMDC: map[string]*Agreement{}}
 }
+
+// ByDate makes the Comparison explain each disagreement under the version
+// that grouped the record (Options.Versions), not the one it was made
+// with.
+func (c *Comparison) ByDate(vs Versions) { c.vs = vs }
 
 // Column returns the name of the column of expected DRGs.
 func (c *Comparison) Column() string { return c.column }
@@ -146,7 +152,13 @@ func (c *Comparison) Add(rec *record.Record, res *grouper.Result, _ *weights.Pay
 		}
 	}
 	if want != res.DRG && len(c.shown) < c.show {
-		ex := c.g.Explain(rec)
+		g := c.g
+		if c.vs != nil {
+			if i, ok := c.vs.ForDate(rec.DischargeDate); ok {
+				g = c.vs[i].Grouper
+			}
+		}
+		ex := g.Explain(rec)
 		c.shown = append(c.shown, Disagreement{ID: rec.ID, Line: rec.Line, Expected: want,
 			DRG: res.DRG, Status: res.Status, Reason: res.Reason, Trace: ex.Trace})
 	}

@@ -26,6 +26,27 @@ func NameColumns(g *grouper.Grouper, scheme grouper.Scheme) []Column {
 	return cols
 }
 
+// NameColumns are the name columns of a run by date: each record's codes
+// named by the version that grouped it (ForDate), so that a code only an
+// older revision has keeps its name.
+func (vs Versions) NameColumns(scheme grouper.Scheme) []Column {
+	cols := NameColumns(nil, scheme)
+	for i := range cols {
+		dip := cols[i].Name == "dip_name"
+		cols[i].Append = func(dst []byte, rec *record.Record, res *grouper.Result) []byte {
+			k, ok := vs.ForDate(rec.DischargeDate)
+			if !ok {
+				return dst
+			}
+			if dip {
+				return append(dst, vs[k].Grouper.DIPName(res.DIP.Group)...)
+			}
+			return append(dst, vs[k].Grouper.Name(res.DRG)...)
+		}
+	}
+	return cols
+}
+
 // CostColumns returns the columns that carry each record's cost beside its
 // groups, for calibrating weights from a grouped file (drg prices
 // calibrate): total_cost, los_days, hospital_level and, unless the

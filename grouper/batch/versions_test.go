@@ -1,12 +1,14 @@
 package batch_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/weights"
 )
 
 // versionedSample returns the sample rule set compiled as revision A, in
@@ -57,7 +59,7 @@ func TestVersionsByDate(t *testing.T) {
 		"d,1,50,K80.100,51.2300,\n" +
 		"e,1,50,K80.100,51.2300,2024-06-30\n" +
 		"f,1,50,K80.100,51.2300,2024-07-01\n"
-	opts := batch.Options{Workers: 2, Versions: vs, Columns: []batch.Column{vs.Column()}}
+	opts := batch.Options{Workers: 2, Versions: vs, Columns: append([]batch.Column{vs.Column()}, vs.NameColumns(grouper.SchemeDRG)...)}
 	out, rej, st := runBatch(t, nil, []byte(in), opts)
 	rows := strings.Split(strings.TrimSpace(string(out)), "\n")
 	want := map[string]string{"a": "HC25 A", "b": "HC26 B", "e": "HC25 A", "f": "HC26 B"}
@@ -78,6 +80,11 @@ func TestVersionsByDate(t *testing.T) {
 		c := strings.Split(r, ",")
 		if got := col(c, "drg") + " " + col(c, "rule_set_version"); got != want[c[0]] {
 			t.Errorf("record %s: %s, want %s", c[0], got, want[c[0]])
+		}
+		// Named by its own version: HC25 exists only in A (found in review:
+		// the latest version named every record, leaving HC25 blank).
+		if name := col(c, "drg_name"); name != "腹腔镜胆囊切除术，不伴并发症或合并症" {
+			t.Errorf("record %s: drg_name %q", c[0], name)
 		}
 	}
 	for _, w := range []string{
@@ -137,5 +144,36 @@ func TestVersionsMixedPayment(t *testing.T) {
 	_, err = batch.Run(t.Context(), nil, rd, &strings.Builder{}, nil, batch.Options{Versions: vs})
 	if err == nil || !strings.Contains(err.Error(), "price every version or none") {
 		t.Errorf("Run: %v, want the mixed-payment error", err)
+	}
+}
+
+// TestVersionsWithoutGrouper: a version without a grouper is an error
+// wrapping ErrVersions, not a panic (found in review).
+func TestVersionsWithoutGrouper(t *testing.T) {
+	rd, err := record.NewReader(strings.NewReader("id,principal_dx\na,K80.100\n"), record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = batch.Run(t.Context(), nil, rd, &strings.Builder{}, nil, batch.Options{Versions: batch.Versions{{}}})
+	if !errors.Is(err, batch.ErrVersions) {
+		t.Errorf("Run: %v, want ErrVersions", err)
+	}
+}
+
+// TestUnpaidOutsidePeriod: under a policy the user did not choose (the
+// embedded sample, made UnpaidOutsidePeriod), a record discharged outside
+// its period is grouped and left unpaid as not_in_force, not refused
+// (found in review: a 2023 file was refused whole by default).
+func TestUnpaidOutsidePeriod(t *testing.T) {
+	g, calc := batch.SamplePricing(t)
+	in := "id,sex,age_years,principal_dx,procedures,discharge_date,hospital_level\n" +
+		"a,1,50,K80.100,51.2300,2024-03-01,3\nb,1,50,K80.100,51.2300,2031-05-01,3\n"
+	var unpaid []string
+	opts := batch.Options{Workers: 1, Payment: calc.UnpaidOutsidePeriod(), OnResult: func(rec *record.Record, _ *grouper.Result, pay *weights.Payment) {
+		unpaid = append(unpaid, rec.ID+":"+pay.Reason)
+	}}
+	_, rej, st := runBatch(t, g, []byte(in), opts)
+	if st.Grouped != 2 || st.Rejected != 0 || strings.Join(unpaid, " ") != "a: b:not_in_force" {
+		t.Errorf("grouped %d rejected %d, unpaid %v\n%s", st.Grouped, st.Rejected, unpaid, rej)
 	}
 }

@@ -59,14 +59,17 @@ func andCondition(cond, more string) string {
 // combinedFirst renumbers the ADRGs of each MDC so that those whose
 // condition requires two code tests together (a diagnosis and a procedure,
 // or two procedure lists: 同时包含) come first, each group in the tables'
-// order: the more specific rule wins where both hold.
+// order: the more specific rule wins where both hold. Only ADRGs of the
+// same kind are reordered among themselves (surgical, non-OR, medical), so
+// that QY, which the grouper tries before the first medical ADRG, keeps
+// its place.
 func combinedFirst(rs *grouper.RuleSet) {
 	combined := func(a grouper.ADRG) bool {
 		e, err := grouper.ParseExpr(a.Condition)
 		if err != nil {
 			return false // Compile reports it
 		}
-		return codeTests(e) >= 2
+		return isCombined(e)
 	}
 	byMDC := map[string][]int{}
 	for i, a := range rs.ADRGs {
@@ -74,14 +77,18 @@ func combinedFirst(rs *grouper.RuleSet) {
 	}
 	for _, idx := range byMDC {
 		slices.SortStableFunc(idx, func(x, y int) int {
-			cx, cy := combined(rs.ADRGs[x]), combined(rs.ADRGs[y])
+			ax, ay := rs.ADRGs[x], rs.ADRGs[y]
+			if kx, ky := ax.Kind(), ay.Kind(); kx != ky {
+				return cmp.Compare(kx, ky)
+			}
+			cx, cy := combined(ax), combined(ay)
 			if cx != cy {
 				if cx {
 					return -1
 				}
 				return 1
 			}
-			return cmp.Compare(rs.ADRGs[x].Order, rs.ADRGs[y].Order)
+			return cmp.Compare(ax.Order, ay.Order)
 		})
 		for k, i := range idx {
 			rs.ADRGs[i].Order = k + 1
@@ -89,28 +96,66 @@ func combinedFirst(rs *grouper.RuleSet) {
 	}
 }
 
-// codeTests returns the fewest code-list tests that must all hold for e
-// to hold: an OR needs only its weakest branch, an AND all of its parts.
-func codeTests(e *grouper.Expr) int {
+// tests counts the code tests one way of meeting a condition needs: of a
+// diagnosis list and of a procedure list.
+type tests struct{ dx, proc int }
+
+// maxWays bounds the ways a condition is expanded into (its disjunctive
+// form); a condition with more is not taken as combined.
+const maxWays = 64
+
+// ways returns the code tests of every way of meeting e (its disjunctive
+// form, NOT and comparisons needing none), or nil past maxWays.
+func ways(e *grouper.Expr) []tests {
 	switch e.Op {
 	case grouper.OpIn:
-		return 1
-	case grouper.OpAnd:
-		n := 0
-		for _, a := range e.Args {
-			n += codeTests(a)
+		if e.Subject.IsProcedure() {
+			return []tests{{proc: 1}}
 		}
-		return n
+		return []tests{{dx: 1}}
 	case grouper.OpOr:
-		n := -1
+		var out []tests
 		for _, a := range e.Args {
-			if k := codeTests(a); n < 0 || k < n {
-				n = k
+			w := ways(a)
+			if w == nil || len(out)+len(w) > maxWays {
+				return nil
 			}
+			out = append(out, w...)
 		}
-		return max(n, 0)
+		return out
+	case grouper.OpAnd:
+		out := []tests{{}}
+		for _, a := range e.Args {
+			w := ways(a)
+			if w == nil || len(out)*len(w) > maxWays {
+				return nil
+			}
+			next := make([]tests, 0, len(out)*len(w))
+			for _, x := range out {
+				for _, y := range w {
+					next = append(next, tests{x.dx + y.dx, x.proc + y.proc})
+				}
+			}
+			out = next
+		}
+		return out
 	}
-	return 0 // NOT, comparisons, constants
+	return []tests{{}} // NOT, comparisons, constants
+}
+
+// isCombined reports whether every way of meeting e tests a diagnosis and
+// a procedure, or two procedure lists.
+func isCombined(e *grouper.Expr) bool {
+	w := ways(e)
+	if len(w) == 0 {
+		return false
+	}
+	for _, t := range w {
+		if !(t.dx >= 1 && t.proc >= 1 || t.proc >= 2) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitSuffixes are the complication endings of DRG names, which the ADRG

@@ -329,7 +329,7 @@ func revisionOn(txn *badger.Txn, sp space, name string, d record.Date) (int, err
 	found, any := 0, false
 	for it.Rewind(); it.Valid(); it.Next() {
 		item := it.Item()
-		if !bytes.HasSuffix(item.Key(), []byte("/"+metaSuffix)) {
+		if !isMetaKey(item.Key()) {
 			continue
 		}
 		var info Info
@@ -370,7 +370,7 @@ func (s *Store) listIn(sp space) ([]Info, error) {
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			item := it.Item()
-			if !bytes.HasSuffix(item.Key(), []byte("/"+metaSuffix)) {
+			if !isMetaKey(item.Key()) {
 				continue
 			}
 			var info Info
@@ -615,4 +615,10 @@ func (s *Store) Delete(ref string) error {
 		return fail(err)
 	}
 	return nil
+}
+
+// isMetaKey reports whether key is a revision's metadata key, ".../N/meta",
+// and not a table file named meta (".../N/t/meta").
+func isMetaKey(key []byte) bool {
+	return bytes.HasSuffix(key, []byte("/"+metaSuffix)) && !bytes.HasSuffix(key, []byte("/"+tableInfix+metaSuffix))
 }

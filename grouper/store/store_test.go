@@ -832,3 +832,18 @@ func TestPrices(t *testing.T) {
 		t.Errorf("List of rule sets sees the price lists: %+v %v", rs, err)
 	}
 }
+
+// TestFileNamedMeta: a stored file named meta is not taken for a
+// revision's metadata when listing (found in review).
+func TestFileNamedMeta(t *testing.T) {
+	s := open(t, t.TempDir(), false)
+	if _, err := s.PutPrices(map[string][]byte{"meta": []byte("x"), "policy.json": []byte("{}")}, Info{Name: "m", RuleSet: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := s.ListPrices(); err != nil || len(list) != 1 {
+		t.Errorf("ListPrices: %+v %v", list, err)
+	}
+	if files, _, err := s.Prices("m@2024-01-01"); err != nil || string(files["meta"]) != "x" {
+		t.Errorf("Prices: %v %v", files, err)
+	}
+}

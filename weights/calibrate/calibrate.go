@@ -59,6 +59,12 @@ func bin(cost float64) int {
 
 func binUpper(b int) float64 { return math.Pow(binRatio, float64(b)) }
 
+// slack is how far outside a trimming bound a cost still counts as inside,
+// relative to the bound: a bound computed from sums is off by rounding (the
+// mean of five costs of 3333.33 is 3333.3300000000004), and with an SD of
+// 0 every case would otherwise be trimmed.
+const slack = 1e-8
+
 // stats sums one group's (or a pool's) costs.
 type stats struct {
 	n          int
@@ -167,7 +173,7 @@ func (c *Calibrator) Observe(code string, cost float64) error {
 			return fmt.Errorf("%w: group %s in the second pass only: give both passes the same cases", ErrPass, code)
 		}
 		g := c.groups[id]
-		if cost < g.lo || cost > g.hi {
+		if cost < g.lo-slack*max(1, math.Abs(g.lo)) || cost > g.hi+slack*max(1, math.Abs(g.hi)) {
 			g.excluded++
 			return nil
 		}
@@ -288,12 +294,19 @@ func (c *Calibrator) Result() (*Result, error) {
 		}
 	}
 	res.Kept = total.n
-	if total.n == 0 {
+	if res.Cases == 0 {
 		return nil, fmt.Errorf("%w: no usable case", ErrOptions)
 	}
 	res.Base = c.opts.Base
 	if res.Base == 0 {
 		res.Base = total.mean()
+		if total.n == 0 { // every case trimmed: the mean of them all
+			var all stats
+			for _, g := range c.groups[1:] {
+				all.n, all.sum = all.n+g.all.n, all.sum+g.all.sum
+			}
+			res.Base = all.mean()
+		}
 	}
 	if sst := total.sumSq - float64(total.n)*total.mean()*total.mean(); sst > 0 {
 		res.RIV = 1 - ssw/sst
@@ -306,7 +319,12 @@ func (c *Calibrator) Result() (*Result, error) {
 			out.CV = g.kept.sd() / out.Mean
 		}
 		mean := out.Mean
-		if g.kept.n < c.opts.MinCases {
+		if g.kept.n == 0 {
+			// The rule trimmed every case (a group of two clusters far
+			// apart): the group keeps its untrimmed mean rather than a
+			// weight of 0.
+			out.Fallback, mean = "untrimmed", g.all.mean()
+		} else if g.kept.n < c.opts.MinCases {
 			out.Fallback = "thin"
 			if p := pools[g.code[:min(3, len(g.code))]]; p != nil && p.n >= c.opts.MinCases {
 				out.Fallback, mean = "adrg", p.mean()
@@ -317,7 +335,9 @@ func (c *Calibrator) Result() (*Result, error) {
 		weighted += out.Weight * float64(g.kept.n)
 		res.Groups = append(res.Groups, out)
 	}
-	res.CMI = weighted / float64(total.n)
+	if total.n > 0 {
+		res.CMI = weighted / float64(total.n)
+	}
 	slices.SortFunc(res.Groups, func(a, b Group) int { return strings.Compare(a.Code, b.Code) })
 	return res, nil
 }

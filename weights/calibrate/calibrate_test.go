@@ -181,3 +181,38 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("worst relative error %.4f, want < 0.03", worst)
 	}
 }
+
+// TestNoZeroWeight: the review found a weight of 0 written for a group of
+// equal costs under SD trimming (the mean, computed from sums, came out a
+// hair above the cost, and an SD of 0 trimmed every case) and for a group
+// whose mean-trimming bounds fall between two clusters of costs. Both now
+// keep a weight: the first every case, the second its untrimmed mean.
+func TestNoZeroWeight(t *testing.T) {
+	var cases []kase
+	for range 5 {
+		cases = append(cases, kase{"EQ", 3333.33})
+	}
+	for range 3 {
+		cases = append(cases, kase{"EQ2", 999.99})
+	}
+	cases = append(cases, kase{"BI", 100}, kase{"BI", 100}, kase{"BI", 100}, kase{"BI", 100}, kase{"BI", 100000})
+	for _, trim := range []string{calibrate.TrimSD, calibrate.TrimMean} {
+		opts := calibrate.Options{Trim: trim, Low: 1, High: 1, MinCases: 1, Base: 100}
+		if trim == calibrate.TrimMean {
+			opts.Low, opts.High = 0.1, 3
+		}
+		res := run(t, opts, cases)
+		for _, g := range res.Groups {
+			if !(g.Weight > 0) {
+				t.Errorf("%s trimming: %s has weight %v: %+v", trim, g.Code, g.Weight, g)
+			}
+			if g.Code == "EQ" && (g.Kept != 5 || !near(g.Weight, 33.3333)) {
+				t.Errorf("%s trimming: equal costs not all kept: %+v", trim, g)
+			}
+		}
+	}
+	res := run(t, calibrate.Options{Trim: calibrate.TrimMean, Low: 0.1, High: 3, MinCases: 1, Base: 100}, cases[8:])
+	if g := res.Groups[0]; g.Kept != 0 || g.Fallback != "untrimmed" || !near(g.Weight, 20080.0/100) {
+		t.Errorf("bimodal group: %+v, want its untrimmed mean 20080", g)
+	}
+}

@@ -150,7 +150,7 @@ func (c *converter) lanzhou() error {
 func (c *converter) suzhou() error {
 	var rates, baseCoef []float64
 	var coef [3][]float64
-	var lines, baseLines []int
+	var lines, baseLines, coefLines []int
 	var base []string
 	var tcm []weights.TCMAdvantagedGroup
 	factor := c.opts.TCMFactor
@@ -183,6 +183,9 @@ func (c *converter) suzhou() error {
 				baseCoef, baseLines = append(baseCoef, cs[k]), append(baseLines, line)
 			} else {
 				coef[k] = append(coef[k], cs[k])
+				if k == 0 {
+					coefLines = append(coefLines, line)
+				}
 			}
 			c.out.Standards = append(c.out.Standards, Standard{Line: line, Group: group, Level: k + 1, Amount: std[k]})
 		}
@@ -199,7 +202,11 @@ func (c *converter) suzhou() error {
 	}
 	var lv [3]float64
 	for k := range lv {
-		if lv[k], err = constant(suzhouHeader[5+k], coef[k], lines, 4); err != nil {
+		if len(coef[k]) == 0 { // every group is a 基础病组: its coefficient at every level
+			lv[k] = 1
+			continue
+		}
+		if lv[k], err = constant(suzhouHeader[5+k], coef[k], coefLines, 4); err != nil {
 			return err
 		}
 	}

@@ -47,9 +47,12 @@ func Open(ctx context.Context, dir, rules, prices string) (*Pricer, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, _, err := st.Prices(prices)
+	files, info, err := st.Prices(prices)
 	if err != nil {
 		return nil, err
+	}
+	if info.RuleSet != g.RuleSet().Name {
+		return nil, fmt.Errorf("price list %s: %w: it prices %s, not %s", prices, weights.ErrWrongRuleSet, info.RuleSet, g.RuleSet().Name)
 	}
 	calc, err := weights.PriceListCalculator(files, g.RuleSet().Name)
 	if err != nil {
