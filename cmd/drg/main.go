@@ -37,7 +37,7 @@ var commands = []*command{
 	{name: "explain", summary: "group one record and print every decision readably", usage: "[--json LINE | --pdx CODE --sdx A|B --proc X|Y --sex N --age N ...] [--rules NAME]", run: explainCmd},
 	{name: "validate", summary: "normalise and validate records; print accepted/rejected counts and write the rejects", usage: "FILE... [--rejects FILE]", run: validateCmd},
 	{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: settleUsage, run: settleCmd},
-	{name: "prices import", summary: "import a city's published DRG price list (or weights.tsv + policy.json) into the store, checked against its published standards", usage: "FILE|DIR --rules RULESET --name NAME --region TEXT --valid-from DATE", run: pricesImport},
+	{name: "prices import", summary: "import a city's published DRG price list (or weights.tsv + policy.json) into the store, checked against its published standards", usage: "FILE|DIR --rules RULESET --name NAME --valid-from DATE", run: pricesImport},
 	{name: "prices calibrate", summary: "derive group weights (RW) or scores from a region's historical costs in grouped files (权重测算)", usage: "GROUPED... --out weights.tsv", run: pricesCalibrate},
 	{name: "prices list", summary: "list the price lists and revisions in the store", usage: "[--store DIR]", run: pricesList},
 	{name: "rules import", summary: "import a rule set from a directory of tables into the store", usage: "DIR --name NAME [--store DIR]", run: rulesImport},

@@ -22,12 +22,12 @@ import (
 )
 
 func pricesImport(ctx context.Context, e *env, args []string) error {
-	c := &command{name: "prices import", usage: "FILE|DIR --rules RULESET --name NAME --region TEXT --valid-from DATE [flags]",
+	c := &command{name: "prices import", usage: "FILE|DIR --rules RULESET --name NAME --valid-from DATE [flags]",
 		summary: "Import a price list into the store, versioned like a rule set: a city's published DRG price list (CSV with its\nChinese header: the tongchuan, jilin, lanzhou and suzhou layouts), a directory holding weights.tsv and\npolicy.json, or a weights.tsv (as drg prices calibrate writes it) with --policy. Rows that cannot be priced (a blank RW, a group the rule set lacks) are reported with their\nline; every published standard is priced again and a standard not reproduced to the cent is reported."}
 	fl := newFlags(e, c)
 	rules := fl.String("rules", "", "the rule set whose groups the list prices, a stored NAME[@REVISION] or a directory of tables (required)")
 	name := fl.String("name", "", "name to store the price list under (required)")
-	region := fl.String("region", "", "whose price list, e.g. '吉林 2022' (required for a published list)")
+	region := fl.String("region", "", "whose price list, e.g. '吉林 2022' (default: --name)")
 	validFrom := fl.String("valid-from", "", "first discharge date the price list is in force, YYYY-MM-DD (required for a published list)")
 	validTo := fl.String("valid-to", "", "last discharge date the price list is in force, YYYY-MM-DD (default: open)")
 	insured := fl.String("insured", "", "the insurance fund of a list with one standard per class (tongchuan): employee (职工) or resident (居民)")
@@ -89,6 +89,12 @@ func pricesImport(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	} else {
+		if valid.From == 0 {
+			return fmt.Errorf("%s: a published price list says nothing of when it is in force: give --valid-from YYYY-MM-DD (and --valid-to)", pos[0])
+		}
+		if *region == "" {
+			*region = *name
+		}
 		f, err := os.Open(pos[0])
 		if err != nil {
 			return err
