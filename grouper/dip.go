@@ -31,12 +31,12 @@ func (k DIPKind) String() string {
 
 // DIPResult is the DIP grouping of one record.
 type DIPResult struct {
-	Group    string  // DIP group code; "" when the record has no DIP group
-	Kind     DIPKind //
-	Score    float64 // catalogue score (分值), before any policy adjustment
-	Class    ProcedureClass
-	Severity CCLevel // auxiliary severity (辅助目录) from the secondary diagnoses: none, CC, MCC
-	Reason   string  // why Group is empty
+	Group    string         `json:"group"`            // DIP group code; "" when the record has no DIP group
+	Kind     DIPKind        `json:"kind"`             //
+	Score    float64        `json:"score"`            // catalogue score (分值), before any policy adjustment
+	Class    ProcedureClass `json:"class"`            //
+	Severity CCLevel        `json:"severity"`         // auxiliary severity (辅助目录) from the secondary diagnoses: none, CC, MCC
+	Reason   string         `json:"reason,omitempty"` // why Group is empty
 }
 
 // dipIndex is the compiled DIP catalogue.

@@ -48,35 +48,35 @@ func AmbiguousGroup(mdc string) string { return mdc + "QY" }
 // Result is the grouping of one record. Its strings point into the rule set or
 // the record; it holds no other references.
 type Result struct {
-	Status Status
+	Status Status `json:"status"`
 	// UnknownCodes counts the record's codes that the rule set does not know,
 	// not even by an ancestor (255 stands for 255 or more): a diagnosis coded
 	// in another edition (国临版 for 医保版) or a procedure that lost its
 	// extension. No condition or list can match such a code; Explain names it.
-	UnknownCodes uint8
+	UnknownCodes uint8 `json:"unknown_codes"`
 
-	Reason string // why the record is 0000 (Reason* constants or a check's reason)
-	MDC    string
-	ADRG   string
-	DRG    string // DRG code, xQY for QY, 0000 when not grouped
+	Reason string `json:"reason,omitempty"` // why the record is 0000 (Reason* constants or a check's reason)
+	MDC    string `json:"mdc"`
+	ADRG   string `json:"adrg"`
+	DRG    string `json:"drg"` // DRG code, xQY for QY, 0000 when not grouped
 
-	PrincipalDx string // principal diagnosis used for grouping, after TCM mapping
-	TCMSource   string // TCM disease the principal came from; "" when the record had a Western principal
-	TCMLine     int    // line of the TCM mapping row used, 0 when none
+	PrincipalDx string `json:"principal_dx"`         // principal diagnosis used for grouping, after TCM mapping
+	TCMSource   string `json:"tcm_source,omitempty"` // TCM disease the principal came from; "" when the record had a Western principal
+	TCMLine     int    `json:"tcm_line,omitempty"`   // line of the TCM mapping row used, 0 when none
 
-	CCLevel CCLevel // worst complication among the counted secondary diagnoses
-	CCCode  string  // first secondary diagnosis at that level
+	CCLevel CCLevel `json:"cc_level"`          // worst complication among the counted secondary diagnoses
+	CCCode  string  `json:"cc_code,omitempty"` // first secondary diagnosis at that level
 
-	DIP DIPResult // filled when the scheme given to GroupScheme includes SchemeDIP
+	DIP DIPResult `json:"dip"` // filled when the scheme given to GroupScheme includes SchemeDIP
 
-	Trace *Trace // the Trace given to GroupScheme (Explain's own); nil when not tracing
+	Trace *Trace `json:"trace,omitempty"` // the Trace given to GroupScheme (Explain's own); nil when not tracing
 }
 
 // Trace is the ordered explanation of a grouping. GroupScheme fills a
 // caller's Trace, so one Trace can serve record after record; Explain
 // allocates a new one.
 type Trace struct {
-	Steps []Step
+	Steps []Step `json:"steps"`
 }
 
 // Reset empties t, keeping the capacity of Steps so that a reused Trace
@@ -92,11 +92,11 @@ func (t *Trace) Reset() {
 
 // Step is one decision in a Trace.
 type Step struct {
-	Stage  string // tcm, code, check, cc, mdc, adrg, qy, drg, dip, result
-	Code   string // what was tried: MDC letter, ADRG or DRG code, secondary diagnosis
-	Name   string // the rule set's name of Code, for MDC, ADRG, DRG, QY and DIP steps
-	Passed bool
-	Detail string
+	Stage  string `json:"stage"`          // tcm, code, check, cc, mdc, adrg, qy, drg, dip, result
+	Code   string `json:"code"`           // what was tried: MDC letter, ADRG or DRG code, secondary diagnosis
+	Name   string `json:"name,omitempty"` // the rule set's name of Code, for MDC, ADRG, DRG, QY and DIP steps
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail"`
 }
 
 // String renders the trace one step per line.

@@ -30,6 +30,9 @@ func (o Outlier) String() string {
 	return "none"
 }
 
+// MarshalText writes the class's name, as JSON shows it.
+func (o Outlier) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
 // AdjustOp says how an Adjustment acts.
 type AdjustOp uint8
 
