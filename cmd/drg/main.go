@@ -203,7 +203,7 @@ Usage:
 Commands:
 `)
 	for _, c := range sortedCommands() {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-17s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Run 'drg COMMAND --help' for the flags of a command.
@@ -230,7 +230,7 @@ func printGroupUsage(w io.Writer, group string) {
 	fmt.Fprintf(w, "Usage:\n  drg %s SUBCOMMAND [flags] [arguments]\n\nSubcommands:\n", group)
 	for _, c := range sortedCommands() {
 		if strings.HasPrefix(c.name, group+" ") {
-			fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+			fmt.Fprintf(w, "  %-17s %s\n", c.name, c.summary)
 		}
 	}
 	fmt.Fprintf(w, "\nRun 'drg %s SUBCOMMAND --help' for the flags of a subcommand.\n", group)
