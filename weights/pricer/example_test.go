@@ -2,6 +2,7 @@ package pricer_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
 	"os"
@@ -58,4 +59,30 @@ func Example() {
 	// HC25 high 35205
 	// high_outlier+13725.00(drg.outliers.high.bands[1])
 	// record R1: discharged 2031-01-01, outside the price list's period 2024-01-01..2026-12-31: pricer: record discharged outside the period in force
+}
+
+// Example_json shows a priced result as a payment system reads it in JSON:
+// a record built in code (its principal in lower case) normalised, grouped
+// to HU15 (RW 0.75), a same-level group paid 0.75 × 10 000 × 1.02 = 7 650 at
+// every level.
+func Example_json() {
+	rs, _ := grouper.Sample()
+	g, _ := grouper.Compile(rs)
+	t, _ := weights.TableFromRuleSet(rs)
+	pol, _ := weights.SamplePolicy()
+	calc, _ := weights.New(pol, t)
+	p := pricer.New(g, calc)
+	rec, err := record.Normalize(&record.Record{ID: "R2", Sex: 2, AgeYears: 45, HospitalLevel: 2, PrincipalDx: "k80.100"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var pay weights.Payment
+	res, _ := p.Price(&rec, &pay)
+	b, _ := json.Marshal(struct {
+		Result  grouper.Result  `json:"result"`
+		Payment weights.Payment `json:"payment"`
+	}{res, pay})
+	fmt.Println(string(b))
+	// Output:
+	// {"result":{"status":"OK","unknown_codes":0,"mdc":"H","adrg":"HU1","drg":"HU15","principal_dx":"K80.100","cc_level":"none","dip":{"group":"","kind":"none","score":0,"class":"","severity":"none"}},"payment":{"scheme":"drg","group":"HU15","paid_as":"HU15","level":2,"base_weight":0.75,"adjusted_weight":0.75,"points":75,"settlement_points":76.5,"rate":10000,"level_coefficient":1.02,"kind_coefficient":1,"standard_cost":7500,"outlier":"none","group_amount":7650,"amount":7650,"fixed_price":false,"adjustments":[{"name":"same_level","op":"factor","factor":1.02,"source":"drg.same_level_groups[4]"}]}}
 }
