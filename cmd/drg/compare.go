@@ -45,7 +45,7 @@ func printComparison(w io.Writer, rep batch.ComparisonReport) {
 
 // compareCmd is drg compare: a version migration report.
 func compareCmd(ctx context.Context, e *env, args []string) error {
-	c := &command{name: "compare", usage: "FILE... --from RULES --to RULES [--out PAIRS] [flags]", summary: "Group each record under two rule sets (e.g. --from chs-drg-1.1 --to chs-drg-2.0) and print what the switch\ndoes: the share of records whose MDC, ADRG and DRG are unchanged, the records that become or stop being\nQY or 0000, the top DRG transitions, and, when both rule sets carry weights, the CMI and payment per\nhospital and per old MDC under --policy. --out writes one row per record with both groupings, both\npayments and both traces in short form; --transitions the whole from-DRG -> to-DRG table."}
+	c := &command{name: "compare", usage: "FILE... --from RULES --to RULES [--out PAIRS] [flags]", summary: "Group each record under two rule sets (e.g. --from chs-drg-1.1 --to chs-drg-2.0) and print what the\nswitch does: the share of records whose MDC, ADRG and DRG are unchanged, the records that become or stop\nbeing QY or 0000, the top DRG transitions, and, when both sides are priced (each rule set's weights under\n--policy, or price lists with --from-prices and --to-prices), the CMI and payment per hospital and per old\nMDC. --out writes one row per record with both groupings, both payments and both traces in short form;\n--transitions the whole from-DRG -> to-DRG table."}
 	fl := newFlags(e, c)
 	from := fl.String("from", "", "the rule set switched from: a stored NAME, NAME@REVISION, NAME@YYYY-MM-DD or a directory of tables (required)")
 	to := fl.String("to", "", "the rule set switched to, as --from (required)")
@@ -54,6 +54,8 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 	rejects := fl.String("rejects", "", "file for rejected records with line, id, field and reason (default: only counted)")
 	top := fl.Int("top", 20, "how many of the largest DRG transitions to print")
 	policy := fl.String("policy", "sample", "payment policy JSON file, or 'sample', to price both sides when both rule sets have a weights table")
+	fromPrices := fl.String("from-prices", "", "price list from the store for the --from side (drg prices import), in place of its weights table and --policy")
+	toPrices := fl.String("to-prices", "", "price list from the store for the --to side")
 	noPayment := fl.Bool("no-payment", false, "do not price either side")
 	workers := fl.Int("workers", runtime.GOMAXPROCS(0), "grouping goroutines for the new side (the old side is grouped as results come in); the report is identical for any value")
 	var sf storeFlags
@@ -80,7 +82,12 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		side[i].Grouper = g
-		if !*noPayment {
+		if prices := []string{*fromPrices, *toPrices}[i]; prices != "" && !*noPayment {
+			if side[i].Payment, err = loadPrices(prices, sf, g.RuleSet()); err != nil {
+				return err
+			}
+			side[i].Payment = side[i].Payment.UnpaidOutsidePeriod()
+		} else if !*noPayment {
 			if side[i].Payment, err = paymentCalculator(g.RuleSet(), *policy); err != nil {
 				return err
 			}

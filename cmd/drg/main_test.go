@@ -624,6 +624,20 @@ func TestCompare(t *testing.T) {
 	if rows := strings.Split(strings.TrimSpace(string(p)), "\n"); len(rows) != 6 || !strings.HasPrefix(rows[1], "a,2,H,HC2,HC25,OK,H,HC2,HC26,OK,1,21480.00,,") {
 		t.Errorf("pairs:\n%s", p)
 	}
+	// Priced by a stored price list on each side: the same list, so only a
+	// (HC25 -> HC26, which the list lacks) changes payment, as above.
+	list := filepath.Join(dir, "list")
+	os.MkdirAll(list, 0o755)
+	wt, _ := os.ReadFile(filepath.Join(exp, "weights.tsv"))
+	os.WriteFile(filepath.Join(list, "weights.tsv"), wt, 0o644)
+	os.WriteFile(filepath.Join(list, "policy.json"), weights.SamplePolicyJSON(), 0o644)
+	if code, _, e := drg(t, "", "prices", "import", list, "--rules", "sample", "--name", "p", "--store", store); code != 0 {
+		t.Fatalf("prices import: %s", e)
+	}
+	code, out, e = drg(t, "", "compare", in, "--from", "sample", "--to", exp, "--store", store, "--from-prices", "p", "--to-prices", "p")
+	if code != 0 || !regexp.MustCompile(`(?m)^\s*H1\s+2\s+1\.2700\s+0\.7500\s+29130\.00\s+7650\.00\s+-73\.74%`).MatchString(out) {
+		t.Errorf("compare with price lists: exit %d\n%s%s", code, out, e)
+	}
 	// Its outputs may not name its input (found in review).
 	if code, _, e := drg(t, "", "compare", in, "--from", "sample", "--to", exp, "--store", store, "--out", in); code != 1 || !strings.Contains(e, in) {
 		t.Errorf("compare --out INPUT: exit %d, %q", code, e)
