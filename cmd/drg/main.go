@@ -36,6 +36,7 @@ var commands = []*command{
 	{name: "compare", summary: "group records under two rule sets (a version switch) and report what moves: unchanged shares, transitions, QY/0000, CMI and payment per hospital and MDC", usage: "FILE... --from RULES --to RULES [--out PAIRS]", run: compareCmd},
 	{name: "explain", summary: "group one record and print every decision readably", usage: "[--json LINE | --pdx CODE --sdx A|B --proc X|Y --sex N --age N ...] [--rules NAME]", run: explainCmd},
 	{name: "validate", summary: "normalise and validate records; print accepted/rejected counts and write the rejects", usage: "FILE... [--rejects FILE]", run: validateCmd},
+	{name: "serve", summary: "serve grouping and pricing over HTTP for payment systems (JSON; see grouper/service/openapi.yaml)", usage: "[--addr 127.0.0.1:8080] [--rules NAME] [--prices NAME]", run: serveCmd},
 	{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: settleUsage, run: settleCmd},
 	{name: "prices import", summary: "import a city's published DRG price list (or weights.tsv + policy.json) into the store, checked against its published standards", usage: "FILE|DIR --rules RULESET --name NAME --valid-from DATE", run: pricesImport},
 	{name: "prices calibrate", summary: "derive group weights (RW) or scores from a region's historical costs in grouped files (权重测算)", usage: "GROUPED... --out weights.tsv", run: pricesCalibrate},

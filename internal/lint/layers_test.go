@@ -32,6 +32,7 @@ const module = "github.com/medpay/drg"
 //   - the pipeline runs files through grouping and pricing: it sits above
 //     both, as the product's flow codes <- grouper <- weights <- pipeline
 //     <- cmd says, although its directory is grouper/batch.
+//   - the service answers payment systems over HTTP, with what is below.
 //   - synthetic data and the reference grouper serve benchmarks and tests.
 //   - bench measures everything below it; cmd/drg is the command.
 var layers = []struct {
@@ -46,6 +47,7 @@ var layers = []struct {
 	{"pricing", []string{"weights"}},
 	{"pricing tools", []string{"weights/citylist", "weights/calibrate", "weights/pricer"}},
 	{"pipeline", []string{"grouper/batch"}},
+	{"service", []string{"grouper/service"}},
 	{"synthetic data", []string{"internal/synth"}},
 	{"reference grouper", []string{"internal/reference"}},
 	{"benchmarks", []string{"bench"}},
@@ -61,6 +63,7 @@ var thirdParty = map[string]string{
 	"github.com/klauspost/compress":       "internal/compressio",
 	"github.com/RoaringBitmap/roaring/v2": "grouper",
 	"golang.org/x/text":                   "internal/textenc",
+	"github.com/prometheus/client_golang": "grouper/service",
 }
 
 // imports lists every package of the module with its non-test imports.
