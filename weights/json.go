@@ -16,8 +16,8 @@ func (o AdjustOp) MarshalText() ([]byte, error) {
 	return []byte("unknown"), nil
 }
 
-// adjustmentJSON is an Adjustment as JSON shows it.
-type adjustmentJSON struct {
+// AdjustmentView is an Adjustment as JSON shows it.
+type AdjustmentView struct {
 	Name   string   `json:"name"`
 	Op     AdjustOp `json:"op"`
 	Factor float64  `json:"factor,omitempty"`
@@ -26,9 +26,11 @@ type adjustmentJSON struct {
 	Source string   `json:"source"`
 }
 
-// paymentJSON is a Payment as JSON shows it: snake_case, the applied
-// adjustments only.
-type paymentJSON struct {
+// PaymentView is a Payment as JSON shows it: snake_case fields, the
+// outlier class and operations by name, the adjustments applied only.
+// Payment marshals as its View; a caller building a larger JSON answer can
+// put the View in it directly and spare the encoder a Marshaler's output.
+type PaymentView struct {
 	Scheme           grouper.Scheme   `json:"scheme"`
 	Group            string           `json:"group"`
 	PaidAs           string           `json:"paid_as"`
@@ -46,19 +48,21 @@ type paymentJSON struct {
 	Amount           float64          `json:"amount"`
 	FixedPrice       bool             `json:"fixed_price"`
 	Unpaid           string           `json:"unpaid,omitempty"`
-	Adjustments      []adjustmentJSON `json:"adjustments"`
+	Adjustments      []AdjustmentView `json:"adjustments"`
 }
 
-// MarshalJSON writes the payment with snake_case fields, enumerations as
-// names and the adjustments applied, in order (Applied).
-func (p Payment) MarshalJSON() ([]byte, error) {
-	out := paymentJSON{Scheme: p.Scheme, Group: p.Group, PaidAs: p.PaidAs, Level: p.Level, BaseWeight: p.BaseWeight,
+// View returns the payment as JSON shows it.
+func (p *Payment) View() PaymentView {
+	out := PaymentView{Scheme: p.Scheme, Group: p.Group, PaidAs: p.PaidAs, Level: p.Level, BaseWeight: p.BaseWeight,
 		AdjustedWeight: p.AdjustedWeight, Points: p.Points, SettlementPoints: p.SettlementPoints, Rate: p.Rate,
 		LevelCoefficient: p.LevelCoefficient, KindCoefficient: p.KindCoefficient, StandardCost: p.StandardCost,
 		Outlier: p.Outlier, GroupAmount: p.GroupAmount, Amount: p.Amount, FixedPrice: p.FixedPrice, Unpaid: p.Reason,
-		Adjustments: []adjustmentJSON{}}
+		Adjustments: make([]AdjustmentView, 0, p.NumAdjustments)}
 	for _, a := range p.Applied() {
-		out.Adjustments = append(out.Adjustments, adjustmentJSON(a))
+		out.Adjustments = append(out.Adjustments, AdjustmentView(a))
 	}
-	return json.Marshal(out)
+	return out
 }
+
+// MarshalJSON writes the payment's View.
+func (p Payment) MarshalJSON() ([]byte, error) { return json.Marshal(p.View()) }

@@ -113,6 +113,12 @@ type Options struct {
 	// memory (NewIDSet); DuplicateCheck tells them whether to.
 	NoDuplicateCheck bool
 
+	// RejectUnknownFields rejects a JSON Lines record with a key that is
+	// neither a record column nor one of KeepColumns (ErrUnknownColumn,
+	// naming the key), where a file reader ignores it: for a service, whose
+	// callers' misspelt fields must not pass silently.
+	RejectUnknownFields bool
+
 	// IDs, when set, is the duplicate-id check's set in place of the
 	// Reader's own: Readers over several inputs that share one reject an id
 	// repeated from an earlier input too, and an IDSet can bound its memory.

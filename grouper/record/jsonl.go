@@ -96,13 +96,21 @@ func (r *Reader) parseObject(s string) error {
 
 	p := jsonParser{s: s}
 	var (
-		dup    = -1 // the first slot given twice
-		dupKey string
+		dup     = -1 // the first slot given twice
+		dupKey  string
+		unknown string // the first key that names no column, with RejectUnknownFields
+		strict  = r.opts.RejectUnknownFields
 	)
 	err := p.object(func(key string) error {
 		slot, ok := js.slots[key]
 		if !ok {
 			slot, ok = js.slots[strings.ToLower(strings.TrimSpace(key))]
+		}
+		if !ok && strict && unknown == "" {
+			unknown = key
+			if unknown == "" {
+				unknown = `""`
+			}
 		}
 		if ok && js.got[slot] {
 			if dup < 0 {
@@ -159,6 +167,9 @@ func (r *Reader) parseObject(s string) error {
 			err = fmt.Errorf("%w: keys %q and %q both name column %s (JSON readers keep only one of the values)", ErrSyntax, first, dupKey, js.names[dup])
 		}
 		return withID(r.reject(js.names[dup], err), dup)
+	}
+	if unknown != "" {
+		return withID(r.reject(unknown, fmt.Errorf("%w: %q is not a record field", ErrUnknownColumn, unknown)), -1)
 	}
 	for slot, err := range js.bad {
 		if err != nil {

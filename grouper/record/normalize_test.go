@@ -2,6 +2,7 @@ package record
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,28 @@ func TestNormalize(t *testing.T) {
 		var e *Error
 		if !errors.As(err, &e) || !errors.Is(err, tc.cause) || e.Field != tc.field && tc.field != "id" {
 			t.Errorf("%+v: %v, want an *Error on %s wrapping %v", tc.in, err, tc.field, tc.cause)
+		}
+	}
+}
+
+// TestRejectUnknownFields: with the option, a JSON record with a key that
+// is no column is rejected naming the key and the record; without it the
+// key is ignored, as in files.
+func TestRejectUnknownFields(t *testing.T) {
+	in := `{"id":"a","principal_dx":"K80.100","colour":"red"}` + "\n"
+	for _, strict := range []bool{false, true} {
+		rd, err := NewReader(strings.NewReader(in), Options{Format: FormatJSONL, RejectUnknownFields: strict})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec Record
+		err = rd.Read(&rec)
+		var e *Error
+		switch {
+		case !strict && err != nil:
+			t.Errorf("lenient: %v", err)
+		case strict && (!errors.As(err, &e) || e.Field != "colour" || e.ID != "a" || e.Reason() != "unknown_field"):
+			t.Errorf("strict: %v", err)
 		}
 	}
 }

@@ -203,7 +203,7 @@ func (e *Error) Reason() string {
 		{ErrSyntax, "syntax"}, {ErrMissingID, "missing_id"}, {ErrDuplicateID, "duplicate_id"},
 		{ErrMissingDx, "missing_principal_dx"}, {ErrInvalidCode, "invalid_code"},
 		{ErrInvalidValue, "invalid_value"}, {ErrOutOfRange, "out_of_range"}, {ErrDateOrder, "date_order"},
-		{ErrNotInForce, "not_in_force"},
+		{ErrNotInForce, "not_in_force"}, {ErrUnknownColumn, "unknown_field"},
 	} {
 		if errors.Is(e.Err, s.err) {
 			return s.name

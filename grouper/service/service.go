@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -151,11 +150,11 @@ func (e *httpError) Error() string { return e.Msg }
 
 // Result is one record's answer.
 type Result struct {
-	ID      string            `json:"id"`
-	Rules   string            `json:"rules"`
-	Result  grouper.Result    `json:"result"`
-	Payment *weights.Payment  `json:"payment,omitempty"`
-	Names   map[string]string `json:"names,omitempty"`
+	ID      string               `json:"id"`
+	Rules   string               `json:"rules"`
+	Result  grouper.Result       `json:"result"`
+	Payment *weights.PaymentView `json:"payment,omitempty"`
+	Names   map[string]string    `json:"names,omitempty"`
 }
 
 // readRecords reads the request's records: a JSON object or an array of
@@ -193,27 +192,19 @@ func (s *service) readRecords(r *http.Request, max int) ([]record.Record, bool, 
 		if len(raws) > max {
 			return nil, batch, &httpError{code: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("%d records, at most %d a request", len(raws), max)}
 		}
-		known := record.StandardColumns()
-		for i, raw := range raws {
-			var fields map[string]json.RawMessage
-			if err := json.Unmarshal(raw, &fields); err != nil {
-				return nil, batch, &httpError{code: http.StatusBadRequest, Msg: fmt.Sprintf("record %d: malformed JSON: %v", i+1, err)}
-			}
-			for k := range fields {
-				if !slices.Contains(known, k) {
-					id := ""
-					json.Unmarshal(fields["id"], &id)
-					return nil, batch, &httpError{code: http.StatusBadRequest, Msg: fmt.Sprintf("record %d: unknown field %q", i+1, k), Record: id, Field: k, Reason: "unknown_field"}
+		for _, raw := range raws {
+			// One record a line for the reader: a newline in JSON is only
+			// ever whitespace between tokens (one inside a string is
+			// escaped), so it becomes a space.
+			lines = append(lines, bytes.Map(func(r rune) rune {
+				if r == '\n' || r == '\r' {
+					return ' '
 				}
-			}
-			var c bytes.Buffer
-			if err := json.Compact(&c, raw); err != nil {
-				return nil, batch, &httpError{code: http.StatusBadRequest, Msg: err.Error()}
-			}
-			lines = append(lines, c.Bytes())
+				return r
+			}, raw))
 		}
 	}
-	rd, err := record.NewReader(bytes.NewReader(bytes.Join(lines, []byte{'\n'})), record.Options{Format: format})
+	rd, err := record.NewReader(bytes.NewReader(bytes.Join(lines, []byte{'\n'})), record.Options{Format: format, RejectUnknownFields: true})
 	if err != nil {
 		return nil, batch, &httpError{code: http.StatusBadRequest, Msg: err.Error()}
 	}
@@ -255,8 +246,10 @@ func (s *service) answer(e *Engine, rec *record.Record, tr *grouper.Trace, names
 	}
 	out.Result = e.Grouper.GroupScheme(rec, grouper.SchemeDRG, tr)
 	if e.Payment != nil {
-		out.Payment = new(weights.Payment)
-		e.Payment.Compute(rec, &out.Result, grouper.SchemeDRG, out.Payment)
+		var pay weights.Payment
+		e.Payment.Compute(rec, &out.Result, grouper.SchemeDRG, &pay)
+		v := pay.View()
+		out.Payment = &v
 	}
 	if names {
 		out.Names = map[string]string{}
