@@ -53,7 +53,11 @@ var commands = []*command{
 var errUsage = errors.New("usage")
 
 func main() {
-	ctx := watchSignals(os.Stderr)
+	sigs := stopSignals
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		sigs = serveStopSignals // drg serve reloads on SIGHUP
+	}
+	ctx := watchSignals(os.Stderr, sigs)
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrIsTTY: isTerminal(os.Stderr)}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
@@ -64,6 +68,9 @@ func main() {
 // temporary outputs behind and, during an import, the rule store "not
 // closed cleanly".
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// serveStopSignals stop drg serve, to which SIGHUP means reload.
+var serveStopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
 // interrupted is the cancellation cause of a run stopped by a signal.
 type interrupted struct{ sig os.Signal }
@@ -98,9 +105,9 @@ func signalName(sig os.Signal) string {
 // leave the store to 'drg rules recover'). A signal the process started
 // with ignored stays ignored, so that nohup and background jobs of a
 // script keep running.
-func watchSignals(stderr io.Writer) context.Context {
+func watchSignals(stderr io.Writer, stop []os.Signal) context.Context {
 	var sigs []os.Signal
-	for _, s := range stopSignals {
+	for _, s := range stop {
 		if !signal.Ignored(s) {
 			sigs = append(sigs, s)
 		}

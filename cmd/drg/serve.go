@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/medpay/drg/grouper/service"
@@ -14,7 +17,7 @@ import (
 
 func serveCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "serve", usage: "[--addr 127.0.0.1:8080] [--rules NAME] [--prices NAME] [flags]",
-		summary: "Serve grouping and pricing over HTTP for payment systems: POST /v1/group (a JSON record, a JSON array or\nCSV), POST /v1/explain, GET /v1/rulesets, GET /healthz, GET /metrics (Prometheus); see\ngrouper/service/openapi.yaml. Bad input gets a 4xx JSON error naming the record and field. SIGTERM or\nSIGINT stops accepting requests and lets those in flight finish (up to --shutdown-wait)."}
+		summary: "Serve grouping and pricing over HTTP for payment systems: POST /v1/group (a JSON record, a JSON array or\nCSV), POST /v1/explain, GET /v1/rulesets, GET /healthz, GET /metrics (Prometheus); see\ngrouper/service/openapi.yaml. Bad input gets a 4xx JSON error naming the record and field. SIGTERM or\nSIGINT stops accepting requests and lets those in flight finish (up to --shutdown-wait); SIGHUP reloads\nthe rule set and price list from the store (a new revision), requests in flight finishing on the old ones."}
 	fl := newFlags(e, c)
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on (loopback by default)")
 	rules := fl.String("rules", "", "rule set: a stored NAME, NAME@REVISION, NAME@YYYY-MM-DD or a directory of tables (default: the embedded SAMPLE)")
@@ -32,23 +35,50 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if err := checkRulesRef(*rules); err != nil {
 		return err
 	}
-	g, err := loadGrouper(*rules, sf)
+	load := func() (*service.Engine, error) {
+		g, err := loadGrouper(*rules, sf)
+		if err != nil {
+			return nil, err
+		}
+		var calc *weights.Calculator
+		if *prices != "" {
+			if calc, err = loadPrices(*prices, sf, g.RuleSet()); err != nil {
+				return nil, err
+			}
+		} else if calc, err = paymentCalculator(g.RuleSet(), "sample"); err != nil {
+			return nil, err
+		}
+		ref := *rules
+		if ref == "" {
+			ref = g.RuleSet().Name
+		}
+		return &service.Engine{Grouper: g, Payment: calc, Rules: ref, Prices: *prices}, nil
+	}
+	eng, err := load()
 	if err != nil {
 		return err
 	}
-	var calc *weights.Calculator
-	if *prices != "" {
-		if calc, err = loadPrices(*prices, sf, g.RuleSet()); err != nil {
-			return err
+	ref := eng.Rules
+	h := service.NewHolder(eng)
+	// SIGHUP reloads the rule set and price list from the store (a new
+	// revision imported beside the running service): requests in flight
+	// finish on the engine they took; a failed reload keeps the old one.
+	hup := make(chan os.Signal, 1)
+	if !signal.Ignored(syscall.SIGHUP) {
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
+	go func() {
+		for range hup {
+			e2, err := load()
+			if err != nil {
+				fmt.Fprintf(e.stderr, "drg serve: reload failed, still serving the previous rule set: %v\n", err)
+				continue
+			}
+			h.Swap(e2)
+			fmt.Fprintf(e.stderr, "drg serve: reloaded %s (version %s)\n", e2.Rules, e2.Grouper.RuleSet().Version)
 		}
-	} else if calc, err = paymentCalculator(g.RuleSet(), "sample"); err != nil {
-		return err
-	}
-	ref := *rules
-	if ref == "" {
-		ref = g.RuleSet().Name
-	}
-	h := service.NewHolder(&service.Engine{Grouper: g, Payment: calc, Rules: ref, Prices: *prices})
+	}()
 	srv := &http.Server{Handler: service.Handler(h, service.Options{MaxBatch: *maxBatch, MaxBody: *maxBody}),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: *timeout, WriteTimeout: *timeout, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", *addr)
