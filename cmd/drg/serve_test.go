@@ -16,8 +16,8 @@ import (
 
 // TestServeReloadAndStop runs drg serve as a process on loopback: it
 // answers, a new revision imported beside it is served after SIGHUP (a
-// request shows the new version), and SIGTERM ends it with 143 after the
-// requests in flight.
+// request shows the new version) or found by --watch, and SIGTERM ends it
+// with 143 after the requests in flight.
 func TestServeReloadAndStop(t *testing.T) {
 	if signal.Ignored(syscall.SIGHUP) || signal.Ignored(syscall.SIGTERM) {
 		t.Skip("SIGHUP or SIGTERM is ignored in this process, and so in drg's")
@@ -37,7 +37,7 @@ func TestServeReloadAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer errFile.Close()
-	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--rules", "s", "--store", store)
+	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--rules", "s", "--store", store, "--watch", "100ms")
 	cmd.Stderr = errFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -86,6 +86,17 @@ func TestServeReloadAndStop(t *testing.T) {
 	waitFor("reload", func() bool { return strings.Contains(stderr(), "reloaded s (version 2.0)") })
 	if v := version(); v != "2.0" {
 		t.Errorf("after SIGHUP serving version %q, want 2.0", v)
+	}
+	// Another revision: --watch finds it without a signal.
+	os.WriteFile(rsFile, []byte(strings.Replace(string(b), "\nversion\t1.0", "\nversion\t3.0", 1)), 0o644)
+	if code, _, e := drg(t, "", "rules", "import", exp, "--name", "s", "--store", store); code != 0 {
+		t.Fatal(e)
+	}
+	waitFor("reload by --watch", func() bool {
+		return strings.Contains(stderr(), "reloaded s (version 3.0) on a new revision in the store")
+	})
+	if v := version(); v != "3.0" {
+		t.Errorf("after the watch serving version %q, want 3.0", v)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
