@@ -52,12 +52,16 @@ func Example() {
 	fmt.Println(res.DRG, pay.Outlier, pay.Amount)
 	fmt.Println(pay.AdjustmentsString())
 
+	ex := p.Explain(&rec)
+	fmt.Println(len(ex.Trace.Steps) > 0, ex.DRG == p.Group(&rec).DRG)
+
 	rec.DischargeDate = record.DateOf(2031, 1, 1)
 	_, err = p.Price(&rec, &pay)
 	fmt.Println(err)
 	// Output:
 	// HC25 high 35205
 	// high_outlier+13725.00(drg.outliers.high.bands[1])
+	// true true
 	// record R1: discharged 2031-01-01, outside the price list's period 2024-01-01..2026-12-31: pricer: record discharged outside the period in force
 }
 

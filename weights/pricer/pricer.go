@@ -85,6 +85,13 @@ func (p *Pricer) Price(rec *record.Record, pay *weights.Payment) (res grouper.Re
 	return res, nil
 }
 
+// Group groups rec without pricing it.
+func (p *Pricer) Group(rec *record.Record) grouper.Result { return p.g.Group(rec) }
+
+// Explain groups rec and returns, with the result, every decision in its
+// Trace (with the rule set's names beside the codes).
+func (p *Pricer) Explain(rec *record.Record) grouper.Result { return p.g.Explain(rec) }
+
 // Grouper returns the compiled rule set.
 func (p *Pricer) Grouper() *grouper.Grouper { return p.g }
 
