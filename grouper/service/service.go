@@ -180,28 +180,18 @@ func (s *service) readRecords(r *http.Request, max int) ([]record.Record, bool, 
 	default:
 		format = record.FormatJSONL
 		trimmed := bytes.TrimSpace(body)
-		var raws []json.RawMessage
 		if len(trimmed) > 0 && trimmed[0] == '[' {
 			batch = true
-			if err := json.Unmarshal(trimmed, &raws); err != nil {
-				return nil, batch, &httpError{code: http.StatusBadRequest, Msg: "malformed JSON: " + err.Error()}
+			var n int
+			var ok bool
+			if lines, n, ok = splitArray(trimmed); !ok {
+				return nil, batch, &httpError{code: http.StatusBadRequest, Msg: "malformed JSON: an array of record objects is not closed"}
+			}
+			if n > max {
+				return nil, batch, &httpError{code: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("%d records, at most %d a request", n, max)}
 			}
 		} else {
-			raws = []json.RawMessage{trimmed}
-		}
-		if len(raws) > max {
-			return nil, batch, &httpError{code: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("%d records, at most %d a request", len(raws), max)}
-		}
-		for _, raw := range raws {
-			// One record a line for the reader: a newline in JSON is only
-			// ever whitespace between tokens (one inside a string is
-			// escaped), so it becomes a space.
-			lines = append(lines, bytes.Map(func(r rune) rune {
-				if r == '\n' || r == '\r' {
-					return ' '
-				}
-				return r
-			}, raw))
+			lines = [][]byte{oneLine(trimmed)}
 		}
 	}
 	rd, err := record.NewReader(bytes.NewReader(bytes.Join(lines, []byte{'\n'})), record.Options{Format: format, RejectUnknownFields: true})
@@ -307,4 +297,68 @@ func (s *service) rulesets(w http.ResponseWriter, _ *http.Request) (int, error) 
 		info["region"] = e.Payment.Policy().Region
 	}
 	return writeJSON(w, http.StatusOK, info)
+}
+
+// oneLine returns the JSON text b on one line: a newline in JSON is only
+// ever whitespace between tokens (one inside a string is escaped), so it
+// becomes a space.
+func oneLine(b []byte) []byte {
+	if !bytes.ContainsAny(b, "\r\n") {
+		return b
+	}
+	return bytes.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, b)
+}
+
+// splitArray cuts the JSON array b into its elements, each on one line,
+// for the record reader to parse and validate: one pass over the bytes,
+// tracking strings and nesting, with no decoding. ok is false when the
+// array is not closed; n counts the elements.
+func splitArray(b []byte) (elems [][]byte, n int, ok bool) {
+	depth, inStr, esc, start, entered := 0, false, false, -1, false
+	for i, c := range b {
+		if !entered {
+			switch {
+			case c <= ' ':
+				continue
+			case c != '[':
+				return nil, 0, false
+			}
+			entered = true
+		}
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		if depth == 1 && start < 0 && c > ' ' && c != ',' && c != ']' {
+			start = i
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+		}
+		if start >= 0 && (depth == 1 && c == ',' || depth == 0) {
+			elems = append(elems, oneLine(bytes.TrimSpace(b[start:i])))
+			start = -1
+		}
+		if depth == 0 {
+			return elems, len(elems), len(bytes.TrimSpace(b[i+1:])) == 0
+		}
+	}
+	return nil, 0, false
 }
