@@ -12,37 +12,40 @@ import (
 // blank for 0000) when scheme includes DRG, dip_name when it includes DIP.
 // A look-up is a dictionary probe: the columns cost little per record.
 func NameColumns(g *grouper.Grouper, scheme grouper.Scheme) []Column {
-	var cols []Column
-	if scheme&grouper.SchemeDRG != 0 || scheme == 0 {
-		cols = append(cols, Column{Name: "drg_name", Append: func(dst []byte, _ *record.Record, res *grouper.Result) []byte {
-			return append(dst, g.Name(res.DRG)...)
-		}})
-	}
-	if scheme&grouper.SchemeDIP != 0 {
-		cols = append(cols, Column{Name: "dip_name", Append: func(dst []byte, _ *record.Record, res *grouper.Result) []byte {
-			return append(dst, g.DIPName(res.DIP.Group)...)
-		}})
-	}
-	return cols
+	return nameColumns(scheme, func(*record.Record) *grouper.Grouper { return g })
 }
 
 // NameColumns are the name columns of a run by date: each record's codes
 // named by the version that grouped it (ForDate), so that a code only an
 // older revision has keeps its name.
 func (vs Versions) NameColumns(scheme grouper.Scheme) []Column {
-	cols := NameColumns(nil, scheme)
-	for i := range cols {
-		dip := cols[i].Name == "dip_name"
-		cols[i].Append = func(dst []byte, rec *record.Record, res *grouper.Result) []byte {
-			k, ok := vs.ForDate(rec.DischargeDate)
-			if !ok {
-				return dst
-			}
-			if dip {
-				return append(dst, vs[k].Grouper.DIPName(res.DIP.Group)...)
-			}
-			return append(dst, vs[k].Grouper.Name(res.DRG)...)
+	return nameColumns(scheme, func(rec *record.Record) *grouper.Grouper {
+		if k, ok := vs.ForDate(rec.DischargeDate); ok {
+			return vs[k].Grouper
 		}
+		return nil
+	})
+}
+
+// nameColumns builds the name columns, naming each record's codes with
+// the grouper pick returns for it (none: blank).
+func nameColumns(scheme grouper.Scheme, pick func(*record.Record) *grouper.Grouper) []Column {
+	var cols []Column
+	if scheme&grouper.SchemeDRG != 0 || scheme == 0 {
+		cols = append(cols, Column{Name: "drg_name", Append: func(dst []byte, rec *record.Record, res *grouper.Result) []byte {
+			if g := pick(rec); g != nil {
+				dst = append(dst, g.Name(res.DRG)...)
+			}
+			return dst
+		}})
+	}
+	if scheme&grouper.SchemeDIP != 0 {
+		cols = append(cols, Column{Name: "dip_name", Append: func(dst []byte, rec *record.Record, res *grouper.Result) []byte {
+			if g := pick(rec); g != nil {
+				dst = append(dst, g.DIPName(res.DIP.Group)...)
+			}
+			return dst
+		}})
 	}
 	return cols
 }

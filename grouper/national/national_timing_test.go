@@ -6,6 +6,7 @@ import (
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/national"
+	"github.com/medpay/drg/grouper/record"
 )
 
 // BenchmarkImport measures reading and converting the national tables plus
@@ -47,23 +48,17 @@ func BenchmarkCompile(b *testing.B) {
 // BenchmarkGroup groups the labelled sample (realistic national records)
 // with the compiled national rule set, on one goroutine.
 func BenchmarkGroup(b *testing.B) {
-	for _, version := range []string{"1.1", "2.0"} {
-		b.Run(version, func(b *testing.B) {
-			_, g := load(b, version)
-			recs := labelledSample(b, version)
-			b.ReportAllocs()
-			n := 0
-			for b.Loop() {
-				g.Group(&recs[n%len(recs)].rec)
-				n++
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
-		})
-	}
+	benchLabelled(b, func(g *grouper.Grouper, rec *record.Record) { g.Group(rec) })
 }
 
 // BenchmarkExplain is the cost of a full trace, for comparison with Group.
 func BenchmarkExplain(b *testing.B) {
+	benchLabelled(b, func(g *grouper.Grouper, rec *record.Record) { g.Explain(rec) })
+}
+
+// benchLabelled runs fn over each version's labelled records, reporting
+// records/s.
+func benchLabelled(b *testing.B, fn func(*grouper.Grouper, *record.Record)) {
 	for _, version := range []string{"1.1", "2.0"} {
 		b.Run(version, func(b *testing.B) {
 			_, g := load(b, version)
@@ -71,7 +66,7 @@ func BenchmarkExplain(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
-				g.Explain(&recs[n%len(recs)].rec)
+				fn(g, &recs[n%len(recs)].rec)
 				n++
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
