@@ -43,6 +43,10 @@ type Options struct {
 	// from one goroutine. rec, res and pay (nil without Payment) are valid
 	// only during the call.
 	OnResult func(rec *record.Record, res *grouper.Result, pay *weights.Payment)
+	// OnReject, when set, is called for every rejected record in input
+	// order, from the goroutine that calls OnResult (a report counts the
+	// rejects by reason with it). e is valid only during the call.
+	OnReject func(e *record.Error)
 	// DuplicateMemory bounds the memory of the duplicate-id check, in bytes
 	// (see record.IDSet): 0 means DefaultDuplicateMemory, a negative value no
 	// bound. Past it, hashes of earlier ids spill to files in TempDir ("" =
@@ -363,7 +367,7 @@ func newRun(g *grouper.Grouper, in *record.Reader, out io.Writer, rejects *recor
 	if r.versionsErr = checkVersions(r.opts.Versions); r.versionsErr == nil {
 		r.inForce = inForce(&r.opts)
 	}
-	r.w = writer{out: out, rejects: rejects, st: &r.st, onResult: opts.OnResult}
+	r.w = writer{out: out, rejects: rejects, st: &r.st, onResult: opts.OnResult, onReject: opts.OnReject}
 	for range window {
 		r.free <- nil
 	}
@@ -614,6 +618,7 @@ type writer struct {
 	rejects  *record.RejectWriter
 	st       *Stats
 	onResult func(*record.Record, *grouper.Result, *weights.Payment)
+	onReject func(*record.Error)
 	seen     *record.IDSet // nil without the duplicate check
 	dups     []*record.Error
 	dupIdx   []int // indices in b.recs of this batch's duplicates
@@ -711,6 +716,9 @@ func (w *writer) write(p []byte) error {
 func (w *writer) reject(e *record.Error) error {
 	w.st.Records++
 	w.st.Rejected++
+	if w.onReject != nil {
+		w.onReject(e)
+	}
 	if w.rejects != nil {
 		if err := w.rejects.Write(e); err != nil {
 			return fmt.Errorf("write rejects: %w", err)

@@ -47,6 +47,7 @@ var layers = []struct {
 	{"pricing", []string{"weights"}},
 	{"pricing tools", []string{"weights/citylist", "weights/calibrate", "weights/pricer"}},
 	{"pipeline", []string{"grouper/batch"}},
+	{"report", []string{"grouper/report"}},
 	{"service", []string{"grouper/service"}},
 	{"synthetic data", []string{"internal/synth"}},
 	{"reference grouper", []string{"internal/reference"}},

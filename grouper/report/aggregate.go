@@ -1,0 +1,387 @@
+package report
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/weights"
+)
+
+// Case is one grouped record as a report counts it: what a run's result
+// and payment say (Add), or what a row of a grouped file says
+// (ReadGrouped). Strings may alias a caller's buffer: an Aggregator copies what
+// it keeps.
+type Case struct {
+	Status   grouper.Status
+	Reason   string // why the record is 0000
+	MDC, DRG string
+	DRGName  string // "" when unknown
+	// Unknown is set when the record has a code the rule set does not know.
+	Unknown bool
+
+	// DIP is set when the DIP scheme ran; DIPGroup is "" when the record
+	// has none (DIPReason says why).
+	DIP                        bool
+	DIPGroup, DIPKind, DIPName string
+	DIPReason                  string
+	DIPScore                   float64
+	HospitalID                 string
+	Level                      int8 // hospital level, 0 unknown
+	Priced                     bool // the run priced the record
+	Unpaid                     string
+	Weight, Amount             float64 // base weight (RW or score) and yuan
+	Outlier                    weights.Outlier
+	Adjustments                []weights.Adjustment
+	noDRG                      bool // DIP only: the DRG fields mean nothing
+}
+
+// Aggregator tallies cases into a Summary. It is not safe for concurrent
+// use: the pipeline calls Add from its one ordered writer goroutine
+// (batch.Options.OnResult). Its memory grows with the number of distinct
+// groups and hospitals, not records.
+type Aggregator struct {
+	opts      Options
+	counts    Counts
+	unknown   int64
+	ungrouped counter
+	qy        counter
+	rejected  counter
+	mdcs      [26]Group
+	drgs      groups
+
+	priced    bool
+	total     Group
+	hospitals groups
+	hospLevel map[string]int8 // -1: records disagree
+	levels    [4]Group
+	outliers  [3]Group
+	unpaid    counter
+	adjs      map[adjKey]*Adjustment
+
+	dip       bool
+	dipBoth   bool
+	dipN      int64
+	dipKinds  counter
+	dipReason counter
+	dipGroups groups
+	drgOnly   int64
+	dipOnly   int64
+
+	files     int  // grouped files read
+	fromFiles bool // the cases came from grouped files, which do not say whether a code was unknown
+
+	c Case // scratch case
+}
+
+// Options configure an Aggregator.
+type Options struct {
+	// Scheme is what the run grouped under: SchemeDRG (0 means it),
+	// SchemeDIP or both.
+	Scheme grouper.Scheme
+	// Names, when set, names the DRGs and DIP groups of a run that did not
+	// write them (grouper.Grouper.Name and DIPName).
+	Names *grouper.Grouper
+}
+
+type adjKey struct{ name, source string }
+
+// counter counts records by a string key.
+type counter map[string]int64
+
+func (c counter) add(k string, n int64) {
+	if v, ok := c[k]; ok {
+		c[k] = v + n
+		return
+	}
+	c[strings.Clone(k)] = n
+}
+
+func (c counter) sorted() []Count {
+	if len(c) == 0 {
+		return nil
+	}
+	out := make([]Count, 0, len(c))
+	for k, n := range c {
+		out = append(out, Count{Key: k, Cases: n})
+	}
+	sortCounts(out)
+	return out
+}
+
+// groups aggregates by group code.
+type groups map[string]*Group
+
+func (gs groups) get(code string) *Group {
+	if g, ok := gs[code]; ok {
+		return g
+	}
+	g := &Group{Code: strings.Clone(code)}
+	gs[g.Code] = g
+	return g
+}
+
+func (gs groups) sorted() []Group {
+	if len(gs) == 0 {
+		return nil
+	}
+	out := make([]Group, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, *g)
+	}
+	sortGroups(out)
+	return out
+}
+
+// NewAggregator returns an empty Aggregator.
+func NewAggregator(opts Options) *Aggregator {
+	if opts.Scheme == 0 {
+		opts.Scheme = grouper.SchemeDRG
+	}
+	a := &Aggregator{opts: opts, ungrouped: counter{}, qy: counter{}, rejected: counter{}, drgs: groups{},
+		hospitals: groups{}, hospLevel: map[string]int8{}, unpaid: counter{}, adjs: map[adjKey]*Adjustment{},
+		dipKinds: counter{}, dipReason: counter{}, dipGroups: groups{}}
+	a.dip = opts.Scheme&grouper.SchemeDIP != 0
+	a.dipBoth = a.dip && opts.Scheme&grouper.SchemeDRG != 0
+	for i := range a.mdcs {
+		a.mdcs[i].Code = string(rune('A' + i))
+	}
+	for i, k := range [...]string{"none", "high", "low"} {
+		a.outliers[i].Code = k
+	}
+	for i := range a.levels {
+		a.levels[i].Code = strconv.Itoa(i)
+	}
+	a.levels[0].Code = ""
+	return a
+}
+
+// Add tallies one accepted record: its result, and its payment (nil when
+// the run is not priced). It has the signature of batch.Options.OnResult.
+func (a *Aggregator) Add(rec *record.Record, res *grouper.Result, pay *weights.Payment) {
+	c := &a.c
+	*c = Case{Status: res.Status, Reason: res.Reason, MDC: res.MDC, DRG: res.DRG, Unknown: res.UnknownCodes > 0,
+		HospitalID: rec.HospitalID, Level: rec.HospitalLevel, Adjustments: c.Adjustments[:0]}
+	if a.opts.Scheme&grouper.SchemeDRG == 0 {
+		c.noDRG = true
+	}
+	if a.dip {
+		c.DIP, c.DIPGroup, c.DIPKind, c.DIPReason, c.DIPScore = true, res.DIP.Group, "", res.DIP.Reason, res.DIP.Score
+		if res.DIP.Group != "" {
+			c.DIPKind = res.DIP.Kind.String()
+		}
+	}
+	if pay != nil {
+		c.Priced, c.Unpaid, c.Weight, c.Amount, c.Outlier = true, pay.Reason, pay.BaseWeight, pay.Amount, pay.Outlier
+		if pay.Level != 0 {
+			c.Level = pay.Level
+		}
+		c.Adjustments = append(c.Adjustments, pay.Applied()...)
+	}
+	a.AddCase(c)
+}
+
+// AddCase tallies one accepted record.
+func (a *Aggregator) AddCase(c *Case) {
+	a.counts.Records++
+	a.counts.Grouped++
+	if c.Unknown {
+		a.unknown++
+	}
+	drgGrouped := false
+	if !c.noDRG {
+		switch c.Status {
+		case grouper.StatusOK:
+			a.counts.OK++
+		case grouper.StatusQY:
+			a.counts.QY++
+			a.qy.add(c.DRG, 1)
+		case grouper.StatusCheckFailed:
+			a.counts.CheckFailed++
+			a.ungrouped.add(c.Reason, 1)
+		default:
+			a.counts.Ungroupable++
+			a.ungrouped.add(c.Reason, 1)
+		}
+		if c.Status == grouper.StatusOK || c.Status == grouper.StatusQY {
+			drgGrouped = true
+			if len(c.MDC) == 1 && c.MDC[0] >= 'A' && c.MDC[0] <= 'Z' {
+				a.mdcs[c.MDC[0]-'A'].Cases++
+			}
+			g := a.drgs.get(c.DRG)
+			g.Cases++
+			if g.Name == "" {
+				g.Name = a.drgName(c)
+			}
+			if c.Priced && c.Unpaid == "" {
+				g.Paid++
+				g.Weight += c.Weight
+				g.Amount += c.Amount
+				if len(c.MDC) == 1 && c.MDC[0] >= 'A' && c.MDC[0] <= 'Z' {
+					m := &a.mdcs[c.MDC[0]-'A']
+					m.Paid++
+					m.Weight += c.Weight
+					m.Amount += c.Amount
+				}
+			}
+		}
+	}
+	if c.DIP {
+		if c.DIPGroup != "" {
+			a.dipN++
+			a.dipKinds.add(c.DIPKind, 1)
+			g := a.dipGroups.get(c.DIPGroup)
+			g.Cases++
+			g.Weight += c.DIPScore
+			if g.Name == "" {
+				g.Name = a.dipName(c)
+			}
+			if a.dipBoth && !drgGrouped {
+				a.dipOnly++
+			}
+		} else {
+			a.dipReason.add(c.DIPReason, 1)
+			if a.dipBoth && drgGrouped {
+				a.drgOnly++
+			}
+		}
+	}
+	if c.Priced {
+		a.price(c)
+	}
+}
+
+func (a *Aggregator) drgName(c *Case) string {
+	if c.DRGName != "" {
+		return strings.Clone(c.DRGName)
+	}
+	if a.opts.Names != nil {
+		return a.opts.Names.Name(c.DRG)
+	}
+	return ""
+}
+
+func (a *Aggregator) dipName(c *Case) string {
+	if c.DIPName != "" {
+		return strings.Clone(c.DIPName)
+	}
+	if a.opts.Names != nil {
+		return a.opts.Names.DIPName(c.DIPGroup)
+	}
+	return ""
+}
+
+func (a *Aggregator) price(c *Case) {
+	a.priced = true
+	h := a.hospitals.get(c.HospitalID)
+	h.Cases++
+	if old, ok := a.hospLevel[h.Code]; !ok {
+		a.hospLevel[h.Code] = c.Level
+	} else if old != c.Level {
+		a.hospLevel[h.Code] = -1
+	}
+	level := &a.levels[0]
+	if c.Level >= 1 && c.Level <= 3 {
+		level = &a.levels[c.Level]
+	}
+	level.Cases++
+	a.total.Cases++
+	if c.Unpaid != "" {
+		a.unpaid.add(c.Unpaid, 1)
+		return
+	}
+	o := &a.outliers[0]
+	if int(c.Outlier) < len(a.outliers) {
+		o = &a.outliers[c.Outlier]
+	}
+	o.Cases++
+	for _, g := range [...]*Group{&a.total, h, level, o} {
+		g.Paid++
+		g.Weight += c.Weight
+		g.Amount += c.Amount
+	}
+	for _, adj := range c.Adjustments {
+		k := adjKey{adj.Name, adj.Source}
+		e, ok := a.adjs[k]
+		if !ok {
+			e = &Adjustment{Name: strings.Clone(adj.Name), Source: strings.Clone(adj.Source)}
+			a.adjs[adjKey{e.Name, e.Source}] = e
+		}
+		e.Cases++
+		e.Effect += effect(adj, c.Amount)
+	}
+}
+
+// effect is the yuan adj made of a paid amount (Adjustment.Effect).
+func effect(adj weights.Adjustment, amount float64) float64 {
+	switch adj.Op {
+	case weights.OpAdd, weights.OpSet:
+		return adj.Amount
+	case weights.OpFactor:
+		if adj.Factor > 0 {
+			return amount * (1 - 1/adj.Factor)
+		}
+	}
+	return 0
+}
+
+// Reject tallies a rejected record by its reason (record.Error.Reason).
+func (a *Aggregator) Reject(reason string) {
+	a.counts.Records++
+	a.counts.Rejected++
+	a.rejected.add(reason, 1)
+}
+
+// Summary returns the tallies so far, with Warnings for t (see Check).
+// RuleSet, Prices and Inputs are the caller's to fill.
+func (a *Aggregator) Summary(t Thresholds) *Summary {
+	s := &Summary{Counts: a.counts, Ungrouped: a.ungrouped.sorted(), QY: a.qy.sorted(), Rejected: a.rejected.sorted()}
+	if a.opts.Scheme&grouper.SchemeDRG != 0 {
+		for _, m := range a.mdcs {
+			if m.Cases > 0 {
+				s.MDCs = append(s.MDCs, m)
+			}
+		}
+		sortGroups(s.MDCs)
+		s.DRGs = a.drgs.sorted()
+	}
+	if a.knowsUnknown() {
+		n := a.unknown
+		s.Counts.UnknownCodes = &n
+	}
+	if a.priced {
+		p := &Payment{Total: a.total, Hospitals: a.hospitals.sorted(), Unpaid: a.unpaid.sorted(), HospitalLevels: map[string]string{}}
+		p.Total.Code = "total"
+		for _, l := range a.levels {
+			if l.Cases > 0 {
+				p.Levels = append(p.Levels, l)
+			}
+		}
+		for _, o := range a.outliers {
+			if o.Cases > 0 {
+				p.Outliers = append(p.Outliers, o)
+			}
+		}
+		for h, l := range a.hospLevel {
+			if l > 0 {
+				p.HospitalLevels[h] = strconv.Itoa(int(l))
+			}
+		}
+		for _, e := range a.adjs {
+			p.Adjustments = append(p.Adjustments, *e)
+		}
+		sortAdjustments(p.Adjustments)
+		s.Payment = p
+	}
+	if a.dip {
+		s.DIP = &DIP{Grouped: a.dipN, Kinds: a.dipKinds.sorted(), Reasons: a.dipReason.sorted(), Groups: a.dipGroups.sorted(),
+			Both: a.dipBoth, DRGOnly: a.drgOnly, DIPOnly: a.dipOnly}
+	}
+	s.Warnings = Check(s, t)
+	return s
+}
+
+// knowsUnknown reports whether the cases said whether they had unknown
+// codes: only a run does (FromResult); a grouped file does not.
+func (a *Aggregator) knowsUnknown() bool { return !a.fromFiles }

@@ -1,0 +1,401 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/rowscan"
+	"github.com/medpay/drg/weights"
+)
+
+// ErrNotGrouped is ReadGrouped's error for a file that is not what
+// `drg group --out` writes (no id, status or dip_group column).
+var ErrNotGrouped = errors.New("not a grouped file")
+
+// maxRow bounds one row of a grouped file (a trace column can be long).
+const maxRow = 4 << 20
+
+// The columns of a grouped file that a report reads.
+const (
+	gcStatus = iota
+	gcReason
+	gcMDC
+	gcDRG
+	gcDRGName
+	gcDIPGroup
+	gcDIPKind
+	gcDIPScore
+	gcDIPReason
+	gcDIPName
+	gcHospitalID
+	gcHospitalLevel
+	gcWeight
+	gcPayment
+	gcOutlier
+	gcUnpaid
+	gcAdjustments
+	numGrouped
+)
+
+var groupedNames = [numGrouped]string{"status", "reason", "mdc", "drg", "drg_name", "dip_group", "dip_kind", "dip_score",
+	"dip_reason", "dip_name", "hospital_id", "hospital_level", "weight", "payment", "outlier", "unpaid", "adjustments"}
+
+// ReadGrouped tallies the rows of a grouped file: what `drg group --out`
+// writes, as CSV, TSV or JSON lines (format; FormatAuto tells them by the
+// first line), uncompressed (the caller decompresses). Which columns the
+// file has says what ran: status for DRG, dip_group for DIP, payment for
+// prices; hospital_level comes with --costs. Every file an Aggregator
+// reads must have been grouped under the same schemes. name labels errors.
+// It returns the number of rows read.
+func (a *Aggregator) ReadGrouped(r io.Reader, name string, format record.Format) (int64, error) {
+	var buf rowscan.Buffer
+	buf.Reset(r, 256<<10)
+	first, err := firstLine(&buf)
+	if err != nil {
+		return 0, fmt.Errorf("report: %s: %w", name, err)
+	}
+	if format == record.FormatAuto {
+		switch {
+		case len(first) > 0 && first[0] == '{':
+			format = record.FormatJSONL
+		case bytes.Count(first, []byte{'\t'}) > bytes.Count(first, []byte{','}):
+			format = record.FormatTSV
+		default:
+			format = record.FormatCSV
+		}
+	}
+	if format == record.FormatJSONL {
+		return a.readJSONL(&buf, name)
+	}
+	delim := byte(',')
+	if format == record.FormatTSV {
+		delim = '\t'
+	}
+	var (
+		out  []byte
+		ends []int
+		idx  [numGrouped]int
+		rows int64
+		line = 1
+	)
+	for {
+		n, inner, how, err := buf.QuotedRecord(delim, maxRow)
+		if err != nil {
+			return rows, fmt.Errorf("report: %s: %w", name, err)
+		}
+		if n == 0 && buf.AtEOF() {
+			break
+		}
+		if how != rowscan.QuotedOK {
+			return rows, fmt.Errorf("report: %s line %d: unreadable row (an unclosed quote or a row over %d bytes)", name, line, maxRow)
+		}
+		rec := bytes.TrimSuffix(buf.Pending()[:n], []byte{'\r'})
+		out, ends = out[:0], ends[:0]
+		var bad int
+		out, ends, bad = rowscan.SplitQuoted(rec, delim, out, ends)
+		buf.Consume(n)
+		if bad >= 0 {
+			return rows, fmt.Errorf("report: %s line %d: text after a closing quote in field %d", name, line, bad+1)
+		}
+		if line == 1 {
+			if err := a.header(&idx, out, ends, name); err != nil {
+				return 0, err
+			}
+		} else if len(rec) > 0 {
+			field := func(c int) string {
+				i := idx[c]
+				if i < 0 || i >= len(ends) {
+					return ""
+				}
+				start := 0
+				if i > 0 {
+					start = ends[i-1]
+				}
+				return string(out[start:ends[i]])
+			}
+			if err := a.addRow(field, name, line); err != nil {
+				return rows, err
+			}
+			rows++
+		}
+		line += 1 + inner
+	}
+	return rows, nil
+}
+
+// firstLine returns the first line of buf without consuming it, a UTF-8
+// byte-order mark skipped (Excel-ready files start with one).
+func firstLine(buf *rowscan.Buffer) ([]byte, error) {
+	n, err := buf.LineEnd(maxRow)
+	if err != nil && err != rowscan.ErrLongLine {
+		return nil, err
+	}
+	line := buf.Pending()[:n]
+	if bytes.HasPrefix(line, []byte("\ufeff")) {
+		buf.Advance(3)
+		line = line[3:]
+	}
+	if len(bytes.TrimSpace(line)) == 0 {
+		return nil, fmt.Errorf("empty file: %w", ErrNotGrouped)
+	}
+	return line, nil
+}
+
+// header maps the columns of a grouped file's header row and checks that
+// its schemes match the files read before.
+func (a *Aggregator) header(idx *[numGrouped]int, out []byte, ends []int, name string) error {
+	for c := range idx {
+		idx[c] = -1
+	}
+	start := 0
+	hasID := false
+	for i, end := range ends {
+		col := strings.ToLower(strings.TrimSpace(string(out[start:end])))
+		start = end
+		if col == "id" {
+			hasID = true
+		}
+		for c, n := range groupedNames {
+			if n == col && idx[c] < 0 {
+				idx[c] = i
+			}
+		}
+	}
+	return a.setScheme(hasID, idx[gcStatus] >= 0, idx[gcDIPGroup] >= 0, name)
+}
+
+func (a *Aggregator) setScheme(hasID, drg, dip bool, name string) error {
+	if !hasID || !drg && !dip {
+		return fmt.Errorf("report: %s: no id, status or dip_group column: %w", name, ErrNotGrouped)
+	}
+	var s grouper.Scheme
+	if drg {
+		s |= grouper.SchemeDRG
+	}
+	if dip {
+		s |= grouper.SchemeDIP
+	}
+	if a.files > 0 && s != a.opts.Scheme {
+		return fmt.Errorf("report: %s was grouped under %s, the files before it under %s: report them apart", name, s, a.opts.Scheme)
+	}
+	a.files++
+	a.fromFiles = true
+	a.opts.Scheme = s
+	a.dip = dip
+	a.dipBoth = dip && drg
+	return nil
+}
+
+// addRow tallies one row whose columns field returns.
+func (a *Aggregator) addRow(field func(int) string, name string, line int) error {
+	c := &a.c
+	*c = Case{Reason: field(gcReason), MDC: field(gcMDC), DRG: field(gcDRG), DRGName: field(gcDRGName),
+		HospitalID: field(gcHospitalID), Adjustments: c.Adjustments[:0], noDRG: a.opts.Scheme&grouper.SchemeDRG == 0}
+	bad := func(col int, err error) error {
+		return fmt.Errorf("report: %s line %d: column %s: %w", name, line, groupedNames[col], err)
+	}
+	if !c.noDRG {
+		if err := c.Status.UnmarshalText([]byte(field(gcStatus))); err != nil {
+			return bad(gcStatus, err)
+		}
+	}
+	if a.dip {
+		c.DIP, c.DIPGroup, c.DIPKind, c.DIPReason, c.DIPName = true, field(gcDIPGroup), field(gcDIPKind), field(gcDIPReason), field(gcDIPName)
+		if s := field(gcDIPScore); s != "" {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return bad(gcDIPScore, err)
+			}
+			c.DIPScore = v
+		}
+	}
+	if l := field(gcHospitalLevel); l != "" {
+		v, err := strconv.ParseInt(l, 10, 8)
+		if err != nil {
+			return bad(gcHospitalLevel, err)
+		}
+		c.Level = int8(v)
+	}
+	if p := field(gcPayment); p != "" {
+		c.Priced = true
+		c.Unpaid = field(gcUnpaid)
+		var err error
+		if c.Amount, err = strconv.ParseFloat(p, 64); err != nil {
+			return bad(gcPayment, err)
+		}
+		if w := field(gcWeight); w != "" {
+			if c.Weight, err = strconv.ParseFloat(w, 64); err != nil {
+				return bad(gcWeight, err)
+			}
+		}
+		switch field(gcOutlier) {
+		case "high":
+			c.Outlier = weights.OutlierHigh
+		case "low":
+			c.Outlier = weights.OutlierLow
+		}
+		if c.Adjustments, err = ParseAdjustments(c.Adjustments, field(gcAdjustments)); err != nil {
+			return bad(gcAdjustments, err)
+		}
+	}
+	a.AddCase(c)
+	return nil
+}
+
+// readJSONL tallies a grouped JSON-lines file, whose values are strings or
+// numbers.
+func (a *Aggregator) readJSONL(buf *rowscan.Buffer, name string) (int64, error) {
+	var (
+		rows int64
+		vals [numGrouped]string
+	)
+	field := func(c int) string { return vals[c] }
+	for line := 1; ; line++ {
+		n, err := buf.LineEnd(maxRow)
+		if err != nil {
+			return rows, fmt.Errorf("report: %s line %d: %w", name, line, err)
+		}
+		if n == 0 && buf.AtEOF() {
+			return rows, nil
+		}
+		text := bytes.TrimSpace(buf.Line(n))
+		if len(text) == 0 {
+			buf.Consume(n)
+			continue
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(text, &m); err != nil {
+			return rows, fmt.Errorf("report: %s line %d: %w", name, line, err)
+		}
+		buf.Consume(n)
+		if rows == 0 {
+			_, drg := m["status"]
+			_, dip := m["dip_group"]
+			_, id := m["id"]
+			if err := a.setScheme(id, drg, dip, name); err != nil {
+				return 0, err
+			}
+		}
+		for c, key := range groupedNames {
+			vals[c] = ""
+			raw, ok := m[key]
+			if !ok {
+				continue
+			}
+			var s string
+			if json.Unmarshal(raw, &s) != nil {
+				s = string(bytes.TrimSpace(raw)) // a number
+				if s == "null" {
+					s = ""
+				}
+			}
+			vals[c] = s
+		}
+		if err := a.addRow(field, name, line); err != nil {
+			return rows, err
+		}
+		rows++
+	}
+}
+
+// ParseAdjustments appends to dst the adjustments of an adjustments column
+// (weights.Payment.AdjustmentsString: "name×1.10(source);name+12.00(source)")
+// and returns the extended slice. Only what a report needs is filled:
+// Name, Op, Factor, Amount, Group and Source.
+func ParseAdjustments(dst []weights.Adjustment, s string) ([]weights.Adjustment, error) {
+	for s != "" {
+		item, rest, _ := strings.Cut(s, ";")
+		s = rest
+		open := strings.LastIndexByte(item, '(')
+		if open < 0 || !strings.HasSuffix(item, ")") {
+			return dst, fmt.Errorf("adjustment %q: no (source)", item)
+		}
+		adj := weights.Adjustment{Source: item[open+1 : len(item)-1]}
+		head := item[:open]
+		i := strings.IndexFunc(head, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
+		if i < 0 {
+			adj.Name, adj.Op = head, weights.OpFlag
+			dst = append(dst, adj)
+			continue
+		}
+		adj.Name = head[:i]
+		val := head[i:]
+		var err error
+		switch {
+		case strings.HasPrefix(val, "×"):
+			adj.Op = weights.OpFactor
+			adj.Factor, err = strconv.ParseFloat(val[len("×"):], 64)
+		case strings.HasPrefix(val, "+"):
+			adj.Op = weights.OpAdd
+			adj.Amount, err = strconv.ParseFloat(val[1:], 64)
+		case strings.HasPrefix(val, "="):
+			adj.Op = weights.OpSet
+			adj.Amount, err = strconv.ParseFloat(val[1:], 64)
+		case strings.HasPrefix(val, "→"):
+			adj.Op, adj.Group = weights.OpGroup, val[len("→"):]
+		default:
+			// A flag with a note in its name's place (e.g. no_group(REASON)
+			// has no operator): keep the whole head as the name.
+			adj.Name, adj.Op = head, weights.OpFlag
+		}
+		if err != nil {
+			return dst, fmt.Errorf("adjustment %q: %w", item, err)
+		}
+		dst = append(dst, adj)
+	}
+	return dst, nil
+}
+
+// ReadRejects tallies a rejects file (record.RejectWriter's CSV: a reason
+// column) into a's rejected counts. It returns the number of rejects.
+func (a *Aggregator) ReadRejects(r io.Reader, name string) (int64, error) {
+	var buf rowscan.Buffer
+	buf.Reset(r, 64<<10)
+	if _, err := firstLine(&buf); err != nil {
+		return 0, fmt.Errorf("report: %s: %w", name, err)
+	}
+	var (
+		out    []byte
+		ends   []int
+		reason = -1
+		n64    int64
+	)
+	for line := 1; ; {
+		n, inner, how, err := buf.QuotedRecord(',', maxRow)
+		if err != nil {
+			return n64, fmt.Errorf("report: %s: %w", name, err)
+		}
+		if n == 0 && buf.AtEOF() {
+			return n64, nil
+		}
+		if how != rowscan.QuotedOK {
+			return n64, fmt.Errorf("report: %s line %d: unreadable reject row", name, line)
+		}
+		rec := bytes.TrimSuffix(buf.Pending()[:n], []byte{'\r'})
+		out, ends, _ = rowscan.SplitQuoted(rec, ',', out[:0], ends[:0])
+		buf.Consume(n)
+		start := 0
+		for i, end := range ends {
+			f := string(out[start:end])
+			start = end
+			if line == 1 && f == "reason" {
+				reason = i
+			}
+			if line > 1 && i == reason {
+				a.Reject(f)
+				n64++
+			}
+		}
+		if line == 1 && reason < 0 {
+			return 0, fmt.Errorf("report: %s: no reason column: not a rejects file", name)
+		}
+		line += 1 + inner
+	}
+}
