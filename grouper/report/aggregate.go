@@ -309,6 +309,7 @@ func (a *Aggregator) price(c *Case) {
 			a.adjs[adjKey{e.Name, e.Source}] = e
 		}
 		e.Cases++
+		e.Amount += c.Amount
 		e.Effect += effect(adj, c.Amount)
 	}
 }
@@ -316,7 +317,7 @@ func (a *Aggregator) price(c *Case) {
 // effect is the yuan adj made of a paid amount (Adjustment.Effect).
 func effect(adj weights.Adjustment, amount float64) float64 {
 	switch adj.Op {
-	case weights.OpAdd, weights.OpSet:
+	case weights.OpAdd:
 		return adj.Amount
 	case weights.OpFactor:
 		if adj.Factor > 0 {

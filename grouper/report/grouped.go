@@ -81,45 +81,58 @@ func (a *Aggregator) ReadGrouped(r io.Reader, name string, format record.Format)
 	var (
 		out  []byte
 		ends []int
+		vals []string
 		idx  [numGrouped]int
 		rows int64
 		line = 1
 	)
+	field := func(c int) string {
+		if i := idx[c]; i >= 0 && i < len(vals) {
+			return vals[i]
+		}
+		return ""
+	}
 	for {
-		n, inner, how, err := buf.QuotedRecord(delim, maxRow)
-		if err != nil {
+		n, err := buf.LineEnd(maxRow)
+		if err != nil && err != rowscan.ErrLongLine {
 			return rows, fmt.Errorf("report: %s: %w", name, err)
 		}
 		if n == 0 && buf.AtEOF() {
 			break
 		}
-		if how != rowscan.QuotedOK {
-			return rows, fmt.Errorf("report: %s line %d: unreadable row (an unclosed quote or a row over %d bytes)", name, line, maxRow)
+		inner := 0
+		if text := buf.Line(n); err == nil && bytes.IndexByte(text, '"') < 0 {
+			// Most rows quote nothing: one string per row, the fields its
+			// substrings.
+			vals = rowscan.SplitLine(vals[:0], string(text), delim)
+			buf.Consume(n)
+		} else {
+			var how rowscan.Quoted
+			if n, inner, how, err = buf.QuotedRecord(delim, maxRow); err != nil {
+				return rows, fmt.Errorf("report: %s: %w", name, err)
+			}
+			if how != rowscan.QuotedOK {
+				return rows, fmt.Errorf("report: %s line %d: unreadable row (an unclosed quote or a row over %d bytes)", name, line, maxRow)
+			}
+			var bad int
+			out, ends, bad = rowscan.SplitQuoted(bytes.TrimSuffix(buf.Pending()[:n], []byte{'\r'}), delim, out[:0], ends[:0])
+			buf.Consume(n)
+			if bad >= 0 {
+				return rows, fmt.Errorf("report: %s line %d: text after a closing quote in field %d", name, line, bad+1)
+			}
+			row, start := string(out), 0
+			vals = vals[:0]
+			for _, end := range ends {
+				vals = append(vals, row[start:end])
+				start = end
+			}
 		}
-		rec := bytes.TrimSuffix(buf.Pending()[:n], []byte{'\r'})
-		out, ends = out[:0], ends[:0]
-		var bad int
-		out, ends, bad = rowscan.SplitQuoted(rec, delim, out, ends)
-		buf.Consume(n)
-		if bad >= 0 {
-			return rows, fmt.Errorf("report: %s line %d: text after a closing quote in field %d", name, line, bad+1)
-		}
-		if line == 1 {
-			if err := a.header(&idx, out, ends, name); err != nil {
+		switch {
+		case line == 1:
+			if err := a.header(&idx, vals, name); err != nil {
 				return 0, err
 			}
-		} else if len(rec) > 0 {
-			field := func(c int) string {
-				i := idx[c]
-				if i < 0 || i >= len(ends) {
-					return ""
-				}
-				start := 0
-				if i > 0 {
-					start = ends[i-1]
-				}
-				return string(out[start:ends[i]])
-			}
+		case len(vals) > 1 || len(vals) == 1 && vals[0] != "":
 			if err := a.addRow(field, name, line); err != nil {
 				return rows, err
 			}
@@ -150,15 +163,13 @@ func firstLine(buf *rowscan.Buffer) ([]byte, error) {
 
 // header maps the columns of a grouped file's header row and checks that
 // its schemes match the files read before.
-func (a *Aggregator) header(idx *[numGrouped]int, out []byte, ends []int, name string) error {
+func (a *Aggregator) header(idx *[numGrouped]int, cols []string, name string) error {
 	for c := range idx {
 		idx[c] = -1
 	}
-	start := 0
 	hasID := false
-	for i, end := range ends {
-		col := strings.ToLower(strings.TrimSpace(string(out[start:end])))
-		start = end
+	for i, col := range cols {
+		col = strings.ToLower(strings.TrimSpace(col))
 		if col == "id" {
 			hasID = true
 		}
@@ -202,9 +213,11 @@ func (a *Aggregator) addRow(field func(int) string, name string, line int) error
 		return fmt.Errorf("report: %s line %d: column %s: %w", name, line, groupedNames[col], err)
 	}
 	if !c.noDRG {
-		if err := c.Status.UnmarshalText([]byte(field(gcStatus))); err != nil {
-			return bad(gcStatus, err)
+		st, ok := parseStatus(field(gcStatus))
+		if !ok {
+			return bad(gcStatus, fmt.Errorf("status %q is none of OK, QY, UNGROUPABLE, CHECK_FAILED", field(gcStatus)))
 		}
+		c.Status = st
 	}
 	if a.dip {
 		c.DIP, c.DIPGroup, c.DIPKind, c.DIPReason, c.DIPName = true, field(gcDIPGroup), field(gcDIPKind), field(gcDIPReason), field(gcDIPName)
@@ -398,4 +411,17 @@ func (a *Aggregator) ReadRejects(r io.Reader, name string) (int64, error) {
 		}
 		line += 1 + inner
 	}
+}
+
+// statuses are the grouping outcomes by name.
+var statuses = [...]grouper.Status{grouper.StatusOK, grouper.StatusQY, grouper.StatusUngroupable, grouper.StatusCheckFailed}
+
+// parseStatus is Status.UnmarshalText without the conversion to bytes.
+func parseStatus(s string) (grouper.Status, bool) {
+	for _, st := range statuses {
+		if st.String() == s {
+			return st, true
+		}
+	}
+	return 0, false
 }

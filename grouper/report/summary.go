@@ -110,14 +110,17 @@ type Payment struct {
 
 // Adjustment aggregates one policy rule's applications: the TCM uplifts,
 // day-ward factors, outlier payments and the like (weights.Adjustment).
-// Effect is the amount in yuan the rule added (negative: removed): for an
-// added or set amount, that amount; for a factor f on a paid amount A, A ×
-// (1 − 1/f), the part of A the factor made. Rules that only note a fact
-// (a waived rule, an unpaid reason) have no effect.
+// Amount is what the cases it applied to were paid. Effect is the part of
+// that the rule made, in yuan (negative: removed): an added amount itself;
+// for a factor f on a paid amount A, A × (1 − 1/f). A rule that sets the
+// amount (a fixed price, a low-cost case paid its cost) replaces the
+// computation, so its effect cannot be told apart: 0, with Amount saying
+// what it paid; so do rules that only note a fact.
 type Adjustment struct {
 	Name   string  `json:"name"`   // e.g. tcm_advantaged
 	Source string  `json:"source"` // the policy rule, e.g. tcm_advantaged[3]
 	Cases  int64   `json:"cases"`
+	Amount float64 `json:"amount"` // yuan
 	Effect float64 `json:"effect"` // yuan
 }
 
