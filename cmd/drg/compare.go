@@ -12,6 +12,8 @@ import (
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/grouper/report"
+	"github.com/medpay/drg/weights"
 )
 
 func pct(a, n int) string {
@@ -58,6 +60,8 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 	toPrices := fl.String("to-prices", "", "price list from the store for the --to side")
 	noPayment := fl.Bool("no-payment", false, "do not price either side")
 	workers := fl.Int("workers", runtime.GOMAXPROCS(0), "grouping goroutines for the new side (the old side is grouped as results come in); the report is identical for any value")
+	var rf reportFlags
+	rf.register(fl, "report")
 	var sf storeFlags
 	registerStoreFlags(fl, &sf.dir, &sf.wait)
 	sf.stderr = e.stderr
@@ -65,11 +69,14 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := rf.parse(); err != nil {
+		return err
+	}
 	if *from == "" || *to == "" || len(files) == 0 {
 		fl.Usage()
 		return errUsage
 	}
-	if err := batch.CheckOutputs(files, *out, *transitions, *rejects); err != nil {
+	if err := batch.CheckOutputs(files, *out, *transitions, *rejects, rf.html, rf.summaryJSON); err != nil {
 		return err
 	}
 	var side [2]batch.Version
@@ -119,6 +126,13 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 		Read: record.Options{Encoding: "auto"},
 		Options: batch.Options{Workers: *workers, Scheme: grouper.SchemeDRG, Payment: side[1].Payment,
 			Explain: *out != "", OnResult: m.Add}}
+	// The report shows the new side's run beside the migration.
+	agg := report.NewAggregator(report.Options{Scheme: grouper.SchemeDRG, Names: side[1].Grouper})
+	job.Options.OnResult = func(rec *record.Record, res *grouper.Result, pay *weights.Payment) {
+		m.Add(rec, res, pay)
+		agg.Add(rec, res, pay)
+	}
+	job.Options.OnReject = func(e *record.Error) { agg.Reject(e.Reason()) }
 	if *rejects == "" {
 		job.Rejects = ""
 	}
@@ -143,6 +157,19 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 		w = e.stderr // standard output holds the pairs
 	}
 	printMigration(w, side[0].Grouper, side[1].Grouper, rep, st, *top)
+	if rf.wanted() {
+		sum := agg.Summary(rf.thresholds())
+		name := func(v batch.Version) string { return v.Grouper.RuleSet().Name + " " + v.Grouper.RuleSet().Version }
+		unknown := st.UnknownCodes
+		sum.Counts.UnknownCodes = &unknown
+		sum.RuleSet, sum.Inputs = name(side[1]), files
+		sum.Migration = report.FromMigration(name(side[0]), name(side[1]), &rep, max(*top, 50))
+		sum.Warnings = report.Check(sum, rf.thresholds())
+		if err := rf.write(e, sum); err != nil {
+			return err
+		}
+		return rf.warn(e, "compare", sum)
+	}
 	return nil
 }
 

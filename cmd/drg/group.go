@@ -17,6 +17,7 @@ import (
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/grouper/report"
 	"github.com/medpay/drg/grouper/store"
 	"github.com/medpay/drg/weights"
 )
@@ -26,7 +27,10 @@ type groupFlags struct {
 	out, rejects, rules, store, format, inFormat, encoding, scheme, policy string
 	prices                                                                 string
 	workers, batchBytes                                                    int
-	explain, quiet, progress, noPayment, names, costs                      bool
+	explain, quiet, noPayment, names, costs                                bool
+	progress                                                               progressFlag
+	progressEvery                                                          time.Duration
+	report                                                                 reportFlags
 	compare                                                                string
 	diff                                                                   bool // drg diff: the comparison is the job
 	show                                                                   int
@@ -40,6 +44,9 @@ func (g *groupFlags) register(fl interface {
 	StringVar(*string, string, string, string)
 	IntVar(*int, string, int, string)
 	BoolVar(*bool, string, bool, string)
+	Float64Var(*float64, string, float64, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+	Var(flag.Value, string, string)
 }, diff bool) {
 	fl.StringVar(&g.out, "out", "-", "output file; '-' is standard output; a .zst suffix compresses with zstd. Files are written under a temporary name and appear only when the run succeeds")
 	fl.StringVar(&g.rejects, "rejects", "", "file for rejected records with line, id, field and reason; .zst compresses (default OUT.rejects.csv, or rejects.csv when OUT is standard output)")
@@ -58,7 +65,9 @@ func (g *groupFlags) register(fl interface {
 	fl.StringVar(&g.prices, "prices", "", "price list from the store (drg prices import): NAME, NAME@REVISION or NAME@YYYY-MM-DD; replaces the rule set's own weights.tsv and --policy. A record discharged outside its period is rejected as not in force")
 	fl.BoolVar(&g.noPayment, "no-payment", false, "do not compute weights and payments")
 	fl.BoolVar(&g.quiet, "quiet", false, "do not print the summary")
-	fl.BoolVar(&g.progress, "progress", false, "print a progress line every second even when standard error is not a terminal")
+	fl.Var(&g.progress, "progress", "progress on standard error: the share of the input read, records, rejects, records/s and the time left. Without the flag: a line rewritten in place when standard error is a terminal, else nothing. --progress: the same on a terminal, else a plain line every --progress-every (for logs: no carriage returns). --progress MODE: tty (in place), plain (lines) or none")
+	fl.DurationVar(&g.progressEvery, "progress-every", 10*time.Second, "with plain progress lines: the time between two lines")
+	g.report.register(fl, "report")
 	if diff {
 		fl.StringVar(&g.compare, "column", "", "input column holding the expected DRG (required), e.g. peer_drg")
 	} else {
@@ -71,11 +80,11 @@ func (g *groupFlags) register(fl interface {
 }
 
 func groupCmd(ctx context.Context, e *env, args []string) error {
-	c := &command{name: "group", usage: "[FILE...] [flags]", summary: "Group discharge records under CHS-DRG (MDC, ADRG, DRG) and/or DIP, with weights and payments when the\nrule set has a weights table. Reads standard input when no FILE is given. Output order equals input\norder, byte for byte, whatever --workers. Rejected records go to the rejects file with their reason;\nrecords in = grouped + rejected."}
+	c := &command{name: "group", usage: "[FILE...] [flags]", summary: "Group discharge records under CHS-DRG (MDC, ADRG, DRG) and/or DIP, with weights and payments when the\nrule set has a weights table. Reads standard input when no FILE is given. Output order equals input\norder, byte for byte, whatever --workers. Rejected records go to the rejects file with their reason;\nrecords in = grouped + rejected. The summary on standard error gives the counts with their reasons, DIP,\npayments, CMI and outliers, and warns when the run looks wrong (--max-0000, --max-unknown).\n\nExit status: 0 done (warnings included), 1 failed, 2 usage error, 3 --strict and a warning (the outputs\nare written), 128+N stopped by signal N."}
 	fl := newFlags(e, c)
 	var gf groupFlags
 	gf.register(fl, false)
-	files, err := parseFlags(e, fl, args)
+	files, err := parseFlags(e, fl, joinProgressArg(args))
 	if err != nil {
 		return err
 	}
@@ -91,7 +100,7 @@ func diffCmd(ctx context.Context, e *env, args []string) error {
 	fl.Lookup("out").DefValue = ""
 	fl.Lookup("rejects").Usage = "file for rejected records with line, id, field and reason; .zst compresses (default: OUT.rejects.csv with --out, else only counted)"
 	gf.out, gf.diff = "", true
-	files, err := parseFlags(e, fl, args)
+	files, err := parseFlags(e, fl, joinProgressArg(args))
 	if err != nil {
 		return err
 	}
@@ -129,6 +138,12 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	scheme, err := grouper.ParseScheme(gf.scheme)
 	if err != nil {
 		return err
+	}
+	if err := gf.report.parse(); err != nil {
+		return err
+	}
+	if gf.progressEvery <= 0 {
+		return fmt.Errorf("--progress-every %s: give a positive duration, e.g. 10s", gf.progressEvery)
 	}
 	if err := checkRulesRef(gf.rules); err != nil {
 		return err
@@ -227,6 +242,21 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		opts.Columns = append(opts.Columns, cmp.Columns()...)
 		opts.OnResult = cmp.Add
 	}
+	// The summary's reasons, payments and DIP counts, and the report, come
+	// from an aggregator beside the run.
+	var agg *report.Aggregator
+	if !gf.quiet || gf.report.wanted() {
+		agg = report.NewAggregator(report.Options{Scheme: scheme, Names: g})
+		if cmp != nil {
+			opts.OnResult = func(rec *record.Record, res *grouper.Result, pay *weights.Payment) {
+				cmp.Add(rec, res, pay)
+				agg.Add(rec, res, pay)
+			}
+		} else {
+			opts.OnResult = agg.Add
+		}
+		opts.OnReject = func(e *record.Error) { agg.Reject(e.Reason()) }
+	}
 
 	rejPath := gf.rejects
 	if rejPath == "" {
@@ -249,6 +279,20 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	// batch, not just in its file.
 	job := batch.Job{Inputs: files, Out: gf.out, Rejects: rejPath, Output: outputOptions(e),
 		Stdin: e.stdin, Read: ropts, Options: opts}
+	var prog *progress
+	if mode := gf.progress.mode.resolve(e.stderrIsTTY); mode != progressNone {
+		prog = newProgress(e.stderr, mode, gf.report.langMessages, files)
+		job.Progress = prog.update
+		if mode == progressPlain {
+			job.Options.ProgressEvery = gf.progressEvery
+		}
+	}
+	var opened []*os.File // inputs opened here, to count the bytes read for progress
+	defer func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}()
 	job.Open = func(f string, ropts record.Options) (*record.Reader, error) {
 		// --input-format is parsed as each input is opened, so that a bad
 		// one is refused where an unreadable input is: after the outputs
@@ -259,7 +303,21 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 				return nil, err
 			}
 		}
-		rd, err := openInput(e, f, ropts)
+		var rd *record.Reader
+		var err error
+		if prog != nil && f != "-" {
+			var file *os.File
+			if file, err = os.Open(f); err != nil {
+				return nil, fmt.Errorf("record: %w", err)
+			}
+			opened = append(opened, file)
+			if ropts.Format == record.FormatAuto {
+				ropts.Format = record.FormatOf(strings.TrimSuffix(strings.TrimSuffix(f, ".zst"), ".gz"))
+			}
+			rd, err = newInput(e, f, countingReader{file, &prog.read}, ropts)
+		} else {
+			rd, err = openInput(e, f, ropts)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -270,15 +328,6 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 			}
 		}
 		return rd, nil
-	}
-	if e.stderrIsTTY || gf.progress {
-		job.Progress = func(f string, base, s batch.Stats, done bool) {
-			if done {
-				fmt.Fprintln(e.stderr)
-				return
-			}
-			fmt.Fprintf(e.stderr, "\r%s: %d records, %d rejected, %.0f records/s   ", f, base.Records+s.Records, base.Rejected+s.Rejected, s.RecordsPerSecond())
-		}
 	}
 	// With nothing to compare, drg diff has failed at its job; drg group
 	// has done its own (the grouped file) and only warns.
@@ -296,16 +345,30 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	if err != nil {
 		return err
 	}
-	if !gf.quiet {
-		rules := rs.Name + " " + rs.Version
-		if versions != nil {
-			var vs []string
-			for _, v := range versions {
-				vs = append(vs, v.RuleSet().Version+" ("+v.RuleSet().Valid.String()+")")
-			}
-			rules = rs.Name + " by discharge date: " + strings.Join(vs, ", ")
+	rules := rs.Name + " " + rs.Version
+	if versions != nil {
+		var vs []string
+		for _, v := range versions {
+			vs = append(vs, v.RuleSet().Version+" ("+v.RuleSet().Valid.String()+")")
 		}
-		printSummary(e.stderr, rules, pricesUsed(gf, opts), total, rejPath)
+		rules = rs.Name + " by discharge date: " + strings.Join(vs, ", ")
+	}
+	sum := summaryFromStats(total)
+	if agg != nil {
+		sum = agg.Summary(gf.report.thresholds())
+		unknown := total.UnknownCodes // the aggregator counted per record; the run's own count is the same
+		sum.Counts.UnknownCodes = &unknown
+	}
+	sum.RuleSet, sum.Prices, sum.Inputs = rules, pricesUsed(gf, opts), files
+	sum.Warnings = report.Check(sum, gf.report.thresholds())
+	if !gf.quiet {
+		printSummary(e.stderr, sum, gf.report.langMessages, total, rejPath)
+	}
+	if err := gf.report.write(e, sum); err != nil {
+		return err
+	}
+	if err := gf.report.warn(e, "group", sum); err != nil {
+		return err
 	}
 	if cmpErr != nil {
 		fmt.Fprintf(e.stderr, "drg group: warning: --compare: %v\n", cmpErr)
@@ -402,31 +465,35 @@ func openInput(e *env, path string, opts record.Options) (*record.Reader, error)
 	} else {
 		rd, err = record.Open(path, opts)
 	}
+	return sayEncoding(e, path, opts, rd, err)
+}
+
+// newInput is openInput for an input the caller opened (counting its
+// bytes for progress): record.NewReader recognises compression by content.
+func newInput(e *env, path string, src io.Reader, opts record.Options) (*record.Reader, error) {
+	rd, err := record.NewReader(src, opts)
+	if err != nil {
+		err = fmt.Errorf("%s: %w", path, err)
+	}
+	return sayEncoding(e, path, opts, rd, err)
+}
+
+func sayEncoding(e *env, path string, opts record.Options, rd *record.Reader, err error) (*record.Reader, error) {
 	if err == nil && strings.EqualFold(opts.Encoding, "auto") && rd.Encoding() != "utf-8" {
 		fmt.Fprintf(e.stderr, "drg: %s: not UTF-8, read as GBK/GB18030 (--encoding utf-8 to refuse it)\n", path)
 	}
 	return rd, err
 }
 
-func printSummary(w io.Writer, rules, prices string, s batch.Stats, rejPath string) {
-	fmt.Fprintf(w, "rule set     %s\n", rules)
-	fmt.Fprintf(w, "prices       %s\n", prices)
-	fmt.Fprintf(w, "records in   %d\n", s.Records)
-	fmt.Fprintf(w, "grouped      %d (OK %d, QY %d, 0000 %d of which check failed %d)\n", s.Grouped, s.OK, s.QY, s.Ungroupable+s.CheckFailed, s.CheckFailed)
-	fmt.Fprintf(w, "rejected     %d -> %s\n", s.Rejected, rejPath)
-	if s.UnknownCodes > 0 {
-		// Accepted codes the rule set does not know match no rule; many of
-		// them usually mean another coding edition (国临版 for 医保版).
-		fmt.Fprintf(w, "unknown      %d records with a code the rule set does not know (--explain names it)\n", s.UnknownCodes)
-	}
-	var mdcs []string
-	for i, n := range s.PerMDC {
-		if n > 0 {
-			mdcs = append(mdcs, fmt.Sprintf("%c:%d", 'A'+i, n))
-		}
-	}
-	fmt.Fprintf(w, "per MDC      %s\n", strings.Join(mdcs, " "))
-	fmt.Fprintf(w, "elapsed      %s (%.0f records/s)\n", s.Elapsed.Round(time.Millisecond), float64(s.Records)/s.Elapsed.Seconds())
+// printSummary prints a run's summary on standard error: what grouped and
+// priced it, the counts with their reasons, case mix, DIP, payments, and
+// the time taken.
+func printSummary(w io.Writer, s *report.Summary, lang report.Lang, st batch.Stats, rejPath string) {
+	t := summaryText(lang)
+	fmt.Fprintf(w, "%s %s\n", padLabel(t.ruleSet), s.RuleSet)
+	fmt.Fprintf(w, "%s %s\n", padLabel(t.prices), s.Prices)
+	printSummaryBody(w, s, lang, rejPath)
+	fmt.Fprintf(w, "%s %s (%s %s)\n", padLabel(t.elapsed), st.Elapsed.Round(time.Millisecond), num(int64(float64(st.Records)/st.Elapsed.Seconds())), t.perSecond)
 }
 
 // pricesUsed names what priced the run, for the summary.

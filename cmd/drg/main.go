@@ -35,6 +35,7 @@ var commands = []*command{
 	{name: "diff", summary: "compare the groups with a column of expected groups in the input; print agreement by MDC and the first disagreements with traces", usage: "FILE... --column NAME [flags]", run: diffCmd},
 	{name: "compare", summary: "group records under two rule sets (a version switch) and report what moves: unchanged shares, transitions, QY/0000, CMI and payment per hospital and MDC", usage: "FILE... --from RULES --to RULES [--out PAIRS]", run: compareCmd},
 	{name: "explain", summary: "group one record and print every decision readably", usage: "[--json LINE | --pdx CODE --sdx A|B --proc X|Y --sex N --age N ...] [--rules NAME]", run: explainCmd},
+	{name: "report", summary: "summarise grouped files and run summaries into one self-contained HTML report (Chinese or English) and/or JSON", usage: "GROUPED... --html report.html [--lang en]", run: reportCmd},
 	{name: "validate", summary: "normalise and validate records; print accepted/rejected counts and write the rejects", usage: "FILE... [--rejects FILE]", run: validateCmd},
 	{name: "serve", summary: "serve grouping and pricing over HTTP for payment systems (JSON; see grouper/service/openapi.yaml)", usage: "[--addr 127.0.0.1:8080] [--rules NAME] [--prices NAME]", run: serveCmd},
 	{name: "settle", summary: "year-end settlement of a grouped file: point value from the fund budget, per-hospital totals and CMI", usage: settleUsage, run: settleCmd},
@@ -187,6 +188,9 @@ func run(ctx context.Context, e *env, args []string) int {
 				return 0
 			case errors.Is(err, errUsage):
 				return 2
+			case errors.Is(err, errSuspect):
+				fmt.Fprintf(e.stderr, "drg %s: %v\n", c.name, err)
+				return exitSuspect
 			case stopped:
 				// The command's own error is only the cancellation.
 				fmt.Fprintf(e.stderr, "drg %s: %v\n", c.name, intr)
@@ -222,6 +226,9 @@ Exit status:
   0      success
   1      failure (the message on standard error says why)
   2      usage error
+  3      --strict, and the run looks wrong: more 0000 or unknown codes than
+         --max-0000 / --max-unknown allow (the warning says the likely cause;
+         the outputs are written all the same)
   128+N  stopped by signal N: 130 SIGINT, 129 SIGHUP, 143 SIGTERM, with
          "drg COMMAND: interrupted by SIGTERM" on standard error. The run
          stops reading, writes no output (a previous file of the same name

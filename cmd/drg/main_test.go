@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/medpay/drg/grouper/report"
 	"github.com/medpay/drg/weights"
 )
 
@@ -634,9 +635,29 @@ func TestCompare(t *testing.T) {
 	if code, _, e := drg(t, "", "prices", "import", list, "--rules", "sample", "--name", "p", "--store", store); code != 0 {
 		t.Fatalf("prices import: %s", e)
 	}
-	code, out, e = drg(t, "", "compare", in, "--from", "sample", "--to", exp, "--store", store, "--from-prices", "p", "--to-prices", "p")
+	migJSON := filepath.Join(dir, "migration.json")
+	code, out, e = drg(t, "", "compare", in, "--from", "sample", "--to", exp, "--store", store, "--from-prices", "p", "--to-prices", "p", "--summary-json", migJSON)
 	if code != 0 || !regexp.MustCompile(`(?m)^\s*H1\s+2\s+1\.2700\s+0\.7500\s+29130\.00\s+7650\.00\s+-73\.74%`).MatchString(out) {
 		t.Errorf("compare with price lists: exit %d\n%s%s", code, out, e)
+	}
+	// The summary carries the migration table, as printed: H1's CMI 1.27
+	// -> 0.75, 29 130.00 -> 7 650.00 yuan; HC25 -> HC26 one record.
+	if f, err := os.Open(migJSON); err != nil {
+		t.Error(err)
+	} else {
+		s, err := report.ReadJSON(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := s.Migration
+		if m == nil || m.Records != 5 || m.SameDRG != 4 || len(m.Movers) != 1 || m.Movers[0] != (report.Transition{From: "HC25", To: "HC26", Cases: 1}) ||
+			len(m.ByHospital) != 2 || m.ByHospital[0].Key != "H1" || math.Abs(m.ByHospital[0].FromCMI()-1.27) > 1e-9 || math.Abs(m.ByHospital[0].ToAmount-7650) > 1e-6 {
+			t.Errorf("migration summary: %+v", m)
+		}
+		if s.Counts.Records != 5 || !strings.HasPrefix(m.From, "sample ") {
+			t.Errorf("summary counts %+v, from %q", s.Counts, m.From)
+		}
 	}
 	// Its outputs may not name its input (found in review).
 	if code, _, e := drg(t, "", "compare", in, "--from", "sample", "--to", exp, "--store", store, "--out", in); code != 1 || !strings.Contains(e, in) {
@@ -752,7 +773,8 @@ func TestCalibrateTwoCommands(t *testing.T) {
 	if code, _, e := drg(t, "", "group", in, "--costs", "--no-payment", "--out", grouped, "--quiet"); code != 0 {
 		t.Fatal(e)
 	}
-	code, out, e := drg(t, "", "prices", "calibrate", grouped, "--out", wt, "--trim", "sd", "--low", "3", "--high", "3", "--report", filepath.Join(dir, "rep.csv"))
+	calJSON := filepath.Join(dir, "cal.json")
+	code, out, e := drg(t, "", "prices", "calibrate", grouped, "--out", wt, "--trim", "sd", "--low", "3", "--high", "3", "--report", filepath.Join(dir, "rep.csv"), "--summary-json", calJSON)
 	// The CMI is 1 but for the thin groups priced at their ADRG's mean.
 	if code != 0 || !regexp.MustCompile(`CMI\s+(0\.99\d\d|1\.00\d\d)\n`).MatchString(out) || !regexp.MustCompile(`RIV\s+0\.\d{4}`).MatchString(out) || !strings.Contains(out, " thin\n") && !strings.Contains(out, "thin ") {
 		t.Fatalf("calibrate: exit %d\n%s%s", code, out, e)
@@ -760,6 +782,19 @@ func TestCalibrateTwoCommands(t *testing.T) {
 	table, _ := os.ReadFile(wt)
 	if !strings.Contains(string(table), "scheme\tgroup\tweight\tstandard_cost\tname\ndrg\t") {
 		t.Errorf("weights.tsv:\n%.300s", table)
+	}
+	// drg report puts the calibration beside the grouped file's figures.
+	both := filepath.Join(dir, "both.json")
+	if code, _, e := drg(t, "", "report", grouped, calJSON, "--summary-json", both); code != 0 {
+		t.Fatalf("report: %s", e)
+	}
+	if f, err := os.Open(both); err == nil {
+		s, err := report.ReadJSON(f)
+		f.Close()
+		if err != nil || s.Counts.Records != 20000 || s.Calibration == nil || len(s.Calibration.Groups) == 0 ||
+			!regexp.MustCompile(`RIV\s+`+strconv.FormatFloat(s.Calibration.RIV, 'f', 4, 64)).MatchString(out) {
+			t.Errorf("report of grouped + calibration: %v, %+v", err, s)
+		}
 	}
 	policy := strings.Replace(string(weights.SamplePolicyJSON()), `"policy_version": 1,`, `"policy_version": 1, "rule_set": "sample",`, 1)
 	pol := filepath.Join(dir, "policy.json")

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	reportpkg "github.com/medpay/drg/grouper/report"
 	"io"
 	"os"
 	"path/filepath"
@@ -193,8 +194,15 @@ func pricesCalibrate(ctx context.Context, e *env, args []string) error {
 	minCases := fl.Int("min-cases", 5, "fewest kept cases for a group's own mean; thinner groups take their ADRG's pooled mean when it has enough, else their own, flagged thin")
 	base := fl.Float64("base", 0, "the cost of weight 1 in yuan (default: the mean of all kept cases, so the CMI is 1); for DIP scores, the yuan of one point")
 	report := fl.String("report", "", "also write the per-group statistics here as CSV")
+	var rf reportFlags
+	fl.StringVar(&rf.html, "html", "", "also write a self-contained HTML report of the calibration (CV per group, RIV, CMI): Chinese, English with --lang en")
+	fl.StringVar(&rf.summaryJSON, "summary-json", "", "also write the calibration summary as JSON ('drg report' puts it beside a run's report)")
+	fl.StringVar(&rf.lang, "lang", "", "language of the HTML report: zh (default) or en")
 	pos, err := parseFlags(e, fl, args)
 	if err != nil {
+		return err
+	}
+	if err := rf.parse(); err != nil {
 		return err
 	}
 	if len(pos) == 0 || *out == "" {
@@ -256,7 +264,7 @@ func pricesCalibrate(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	printCalibration(e.stdout, res)
-	return nil
+	return rf.write(e, &reportpkg.Summary{Inputs: pos, Calibration: reportpkg.FromCalibration(res)})
 }
 
 func printCalibration(w io.Writer, res *calibrate.Result) {

@@ -53,8 +53,7 @@ type Aggregator struct {
 
 	priced    bool
 	total     Group
-	hospitals groups
-	hospLevel map[string]int8 // -1: records disagree
+	hospitals map[string]*hospital
 	levels    [4]Group
 	outliers  [3]Group
 	unpaid    counter
@@ -86,6 +85,13 @@ type Options struct {
 }
 
 type adjKey struct{ name, source string }
+
+// hospital is a hospital's tally and the level its records gave (-1 when
+// they disagree).
+type hospital struct {
+	Group
+	level int8
+}
 
 // counter counts records by a string key.
 type counter map[string]int64
@@ -140,7 +146,7 @@ func NewAggregator(opts Options) *Aggregator {
 		opts.Scheme = grouper.SchemeDRG
 	}
 	a := &Aggregator{opts: opts, ungrouped: counter{}, qy: counter{}, rejected: counter{}, drgs: groups{},
-		hospitals: groups{}, hospLevel: map[string]int8{}, unpaid: counter{}, adjs: map[adjKey]*Adjustment{},
+		hospitals: map[string]*hospital{}, unpaid: counter{}, adjs: map[adjKey]*Adjustment{},
 		dipKinds: counter{}, dipReason: counter{}, dipGroups: groups{}}
 	a.dip = opts.Scheme&grouper.SchemeDIP != 0
 	a.dipBoth = a.dip && opts.Scheme&grouper.SchemeDRG != 0
@@ -160,26 +166,29 @@ func NewAggregator(opts Options) *Aggregator {
 // Add tallies one accepted record: its result, and its payment (nil when
 // the run is not priced). It has the signature of batch.Options.OnResult.
 func (a *Aggregator) Add(rec *record.Record, res *grouper.Result, pay *weights.Payment) {
+	// Field by field into the reused case: zeroing and copying the whole
+	// struct per record cost more than the tally.
 	c := &a.c
-	*c = Case{Status: res.Status, Reason: res.Reason, MDC: res.MDC, DRG: res.DRG, Unknown: res.UnknownCodes > 0,
-		HospitalID: rec.HospitalID, Level: rec.HospitalLevel, Adjustments: c.Adjustments[:0]}
-	if a.opts.Scheme&grouper.SchemeDRG == 0 {
-		c.noDRG = true
-	}
+	c.Status, c.Reason, c.MDC, c.DRG, c.Unknown = res.Status, res.Reason, res.MDC, res.DRG, res.UnknownCodes > 0
+	c.HospitalID, c.Level = rec.HospitalID, rec.HospitalLevel
+	c.noDRG = a.opts.Scheme&grouper.SchemeDRG == 0
+	c.DIP = a.dip
 	if a.dip {
-		c.DIP, c.DIPGroup, c.DIPKind, c.DIPReason, c.DIPScore = true, res.DIP.Group, "", res.DIP.Reason, res.DIP.Score
+		c.DIPGroup, c.DIPKind, c.DIPReason, c.DIPScore = res.DIP.Group, "", res.DIP.Reason, res.DIP.Score
 		if res.DIP.Group != "" {
 			c.DIPKind = res.DIP.Kind.String()
 		}
 	}
+	c.Priced = pay != nil
 	if pay != nil {
-		c.Priced, c.Unpaid, c.Weight, c.Amount, c.Outlier = true, pay.Reason, pay.BaseWeight, pay.Amount, pay.Outlier
+		c.Unpaid, c.Weight, c.Amount, c.Outlier = pay.Reason, pay.BaseWeight, pay.Amount, pay.Outlier
 		if pay.Level != 0 {
 			c.Level = pay.Level
 		}
-		c.Adjustments = append(c.Adjustments, pay.Applied()...)
+		c.Adjustments = pay.Applied() // read during the call only
 	}
 	a.AddCase(c)
+	c.Adjustments = nil
 }
 
 // AddCase tallies one accepted record.
@@ -210,10 +219,10 @@ func (a *Aggregator) AddCase(c *Case) {
 				a.mdcs[c.MDC[0]-'A'].Cases++
 			}
 			g := a.drgs.get(c.DRG)
-			g.Cases++
-			if g.Name == "" {
+			if g.Cases == 0 {
 				g.Name = a.drgName(c)
 			}
+			g.Cases++
 			if c.Priced && c.Unpaid == "" {
 				g.Paid++
 				g.Weight += c.Weight
@@ -232,11 +241,11 @@ func (a *Aggregator) AddCase(c *Case) {
 			a.dipN++
 			a.dipKinds.add(c.DIPKind, 1)
 			g := a.dipGroups.get(c.DIPGroup)
-			g.Cases++
-			g.Weight += c.DIPScore
-			if g.Name == "" {
+			if g.Cases == 0 {
 				g.Name = a.dipName(c)
 			}
+			g.Cases++
+			g.Weight += c.DIPScore
 			if a.dipBoth && !drgGrouped {
 				a.dipOnly++
 			}
@@ -274,13 +283,15 @@ func (a *Aggregator) dipName(c *Case) string {
 
 func (a *Aggregator) price(c *Case) {
 	a.priced = true
-	h := a.hospitals.get(c.HospitalID)
-	h.Cases++
-	if old, ok := a.hospLevel[h.Code]; !ok {
-		a.hospLevel[h.Code] = c.Level
-	} else if old != c.Level {
-		a.hospLevel[h.Code] = -1
+	hosp, ok := a.hospitals[c.HospitalID]
+	if !ok {
+		hosp = &hospital{Group: Group{Code: strings.Clone(c.HospitalID)}, level: c.Level}
+		a.hospitals[hosp.Code] = hosp
+	} else if hosp.level != c.Level {
+		hosp.level = -1
 	}
+	h := &hosp.Group
+	h.Cases++
 	level := &a.levels[0]
 	if c.Level >= 1 && c.Level <= 3 {
 		level = &a.levels[c.Level]
@@ -341,6 +352,9 @@ func (a *Aggregator) Summary(t Thresholds) *Summary {
 	if a.opts.Scheme&grouper.SchemeDRG != 0 {
 		for _, m := range a.mdcs {
 			if m.Cases > 0 {
+				if a.opts.Names != nil {
+					m.Name = a.opts.Names.Name(m.Code)
+				}
 				s.MDCs = append(s.MDCs, m)
 			}
 		}
@@ -352,7 +366,14 @@ func (a *Aggregator) Summary(t Thresholds) *Summary {
 		s.Counts.UnknownCodes = &n
 	}
 	if a.priced {
-		p := &Payment{Total: a.total, Hospitals: a.hospitals.sorted(), Unpaid: a.unpaid.sorted(), HospitalLevels: map[string]string{}}
+		p := &Payment{Total: a.total, Unpaid: a.unpaid.sorted(), HospitalLevels: map[string]string{}}
+		for _, h := range a.hospitals {
+			p.Hospitals = append(p.Hospitals, h.Group)
+			if h.level > 0 {
+				p.HospitalLevels[h.Code] = strconv.Itoa(int(h.level))
+			}
+		}
+		sortGroups(p.Hospitals)
 		p.Total.Code = "total"
 		for _, l := range a.levels {
 			if l.Cases > 0 {
@@ -362,11 +383,6 @@ func (a *Aggregator) Summary(t Thresholds) *Summary {
 		for _, o := range a.outliers {
 			if o.Cases > 0 {
 				p.Outliers = append(p.Outliers, o)
-			}
-		}
-		for h, l := range a.hospLevel {
-			if l > 0 {
-				p.HospitalLevels[h] = strconv.Itoa(int(l))
 			}
 		}
 		for _, e := range a.adjs {

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/medpay/drg/grouper/report"
+)
+
+// otherEdition writes n records whose principal diagnoses the sample rule
+// set does not know (C83.300 is in no edition it has), and one it knows:
+// what a file coded for another rule set looks like to the grouper.
+func otherEdition(t *testing.T, dir string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("id,hospital_id,hospital_level,sex,age_years,admit_date,discharge_date,principal_dx,total_cost\n")
+	for i := range n {
+		fmt.Fprintf(&b, "X%04d,H1,3,1,50,2024-03-01,2024-03-08,C83.300,12000\n", i)
+	}
+	b.WriteString("X9999,H1,3,2,59,2024-07-03,2024-07-13,C53.000,92777.52\n")
+	path := filepath.Join(dir, "other.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return path
+}
+
+// TestProbablyWrongRun: a run whose records match the rule set badly warns
+// with the likely cause, still writes its outputs and exits 0; --strict
+// makes it exit 3; raised thresholds silence it.
+func TestProbablyWrongRun(t *testing.T) {
+	dir := t.TempDir()
+	in := otherEdition(t, dir, 19)
+	out := filepath.Join(dir, "out.csv")
+	code, _, errOut := drg(t, "", "group", in, "--out", out)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "drg group: warning: 95% of the grouped records are 0000 (19, threshold 5%), most for UNKNOWN_PRINCIPAL_DX: the records were probably coded for another rule set or another code edition")
+	assert.Contains(t, errOut, "drg group: warning: 95% of the grouped records have a code the rule set does not know (19, threshold 5%)")
+	assert.FileExists(t, out)
+
+	sum := filepath.Join(dir, "sum.json")
+	code, _, errOut = drg(t, "", "group", in, "--out", out, "--strict", "--quiet", "--summary-json", sum, "--lang", "zh")
+	assert.Equal(t, exitSuspect, code, errOut)
+	assert.Contains(t, errOut, "drg group: 警告：95% 的入组记录为 0000（19 条，阈值 5%），最多的原因是 UNKNOWN_PRINCIPAL_DX")
+	assert.FileExists(t, out, "--strict still writes the outputs")
+	f, err := os.Open(sum)
+	require.NoError(t, err)
+	defer f.Close()
+	s, err := report.ReadJSON(f)
+	require.NoError(t, err)
+	require.Len(t, s.Warnings, 2)
+	assert.Equal(t, report.WarnUngrouped, s.Warnings[0].Code)
+	assert.Equal(t, int64(19), *s.Counts.UnknownCodes)
+
+	code, _, errOut = drg(t, "", "group", in, "--out", out, "--strict", "--max-0000", "96", "--max-unknown", "0")
+	assert.Equal(t, 0, code, errOut)
+	assert.NotContains(t, errOut, "warning")
+
+	code, _, errOut = drg(t, "", "group", in, "--out", out, "--max-0000", "120")
+	assert.Equal(t, 2-1, code, "a percentage over 100 is refused: %s", errOut)
+	assert.Contains(t, errOut, "percentages from 0 to 100")
+}
+
+// TestSummaryFigures: the printed summary carries the payment totals, CMI,
+// outlier shares, DIP counts, 0000 and reject reasons and what priced the
+// run, in English and in Chinese; the JSON summary and drg report over the
+// written files agree with it.
+func TestSummaryFigures(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.csv")
+	sum := filepath.Join(dir, "run.json")
+	code, _, errOut := drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", out, "--scheme", "both", "--summary-json", sum)
+	require.Equal(t, 0, code, errOut)
+	// Hand-checked against the 336 grouped sample rows: 327 paid cases,
+	// 12 940 346.81 yuan, 47 high and 3 low outliers.
+	for _, want := range []string{
+		"prices       policy sample (SAMPLE",
+		"0000 reasons NO_ADRG_IN_MDC 2, NEWBORN_WEIGHT_MISSING 1, NO_MDC_ADRG_MATCH 1, SEX_MISSING 1, UNKNOWN_PRINCIPAL_DX 1",
+		"rejected     10 -> " + out + ".rejects.csv (date_order 2, duplicate_id 2, invalid_code 2, missing_id 2, out_of_range 2)",
+		"DIP          331 with a DIP group (core 252, comprehensive 79)",
+		"payment      12,940,346.81 yuan for 327 paid cases, CMI 2.3842",
+		"outliers     high 47 (14.4%), low 3 (0.9%) of the paid cases",
+		"unpaid       9 (no_group 6, no_weight 3)",
+	} {
+		assert.Contains(t, errOut, want)
+	}
+	_, _, zh := drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", filepath.Join(dir, "zh.csv"), "--lang", "zh")
+	assert.Contains(t, zh, "支付         12,940,346.81 元，支付病例 327 例，CMI 2.3842")
+	assert.Contains(t, zh, "费用异常     高倍率 47（14.4%），低倍率 3（0.9%）（占支付病例）")
+
+	f, err := os.Open(sum)
+	require.NoError(t, err)
+	run, err := report.ReadJSON(f)
+	f.Close()
+	require.NoError(t, err)
+	assert.InDelta(t, 12940346.81, run.Payment.Total.Amount, 0.005)
+
+	// drg report over the grouped file (and its rejects, found beside it)
+	// comes to the same figures, but for what only the run knew.
+	again := filepath.Join(dir, "again.json")
+	code, _, errOut = drg(t, "", "report", out, "--summary-json", again)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "payment      12,940,346.81 yuan for 327 paid cases, CMI 2.3842")
+	f, err = os.Open(again)
+	require.NoError(t, err)
+	fromFile, err := report.ReadJSON(f)
+	f.Close()
+	require.NoError(t, err)
+	assert.Equal(t, run.Counts.Records, fromFile.Counts.Records)
+	assert.Equal(t, run.Rejected, fromFile.Rejected)
+	assert.Equal(t, run.Ungrouped, fromFile.Ungrouped)
+	assert.Equal(t, run.DIP.Kinds, fromFile.DIP.Kinds)
+	assert.Len(t, fromFile.Payment.Hospitals, len(run.Payment.Hospitals))
+	assert.Nil(t, fromFile.Counts.UnknownCodes)
+
+	// drg report with the run's JSON and the grouped file of the same
+	// records: refused, they would count the records twice.
+	code, _, errOut = drg(t, "", "report", out, sum, "--summary-json", filepath.Join(dir, "x.json"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "two summaries of grouped records")
+}
+
+// TestProgressLines: in a log (--progress plain, or bare --progress when
+// standard error is not a terminal) progress is whole lines, no carriage
+// return; on a terminal it is one line rewritten in place.
+func TestProgressLines(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.csv")
+	in := filepath.Join("..", "..", "examples", "sample.csv")
+	for _, args := range [][]string{{"--progress", "plain"}, {"--progress=plain"}, {"--progress"}} {
+		a := append([]string{"group", in, "--out", out, "--quiet", "--progress-every", "1ns"}, args...)
+		code, _, errOut := drg(t, "", a...)
+		require.Equal(t, 0, code, errOut)
+		assert.NotContains(t, errOut, "\r", args)
+		assert.Regexp(t, `(?m)^drg group: \.\./\.\./examples/sample\.csv: 100\.0% 346 records, 10 rejected, [0-9,]+ records/s, ETA 0s$`, errOut, args)
+	}
+	code, _, errOut := drg(t, "", "group", in, "--out", out, "--quiet", "--progress", "none")
+	require.Equal(t, 0, code)
+	assert.Empty(t, errOut)
+	code, _, errOut = drg(t, "", "group", in, "--out", out, "--quiet", "--progress", "tty")
+	require.Equal(t, 0, code)
+	assert.True(t, strings.HasPrefix(errOut, "\r../../examples/sample.csv: 100.0% 346 records"), "%q", errOut)
+	assert.True(t, strings.HasSuffix(errOut, "\n"))
+}
+
+func TestProgressLine(t *testing.T) {
+	p := &progress{total: 1000}
+	// A quarter read in 10 s: 30 s left.
+	assert.Equal(t, "in.csv: 25.0% 1,234,567 records, 12 rejected, 123,456 records/s, ETA 30s",
+		p.line("in.csv", 1234567, 12, 250, 10*time.Second+time.Millisecond*0))
+	p.lang = report.Chinese
+	assert.Equal(t, "in.csv: 25.0% 1,234,567 条记录，拒收 12，123,456 条/秒，预计剩余 30s",
+		p.line("in.csv", 1234567, 12, 250, 10*time.Second))
+	stream := &progress{}
+	assert.Equal(t, "-: 10 records, 0 rejected, 5 records/s", stream.line("-", 10, 0, 99, 2*time.Second),
+		"standard input: no size, so no share and no time left")
+	assert.Equal(t, []string{"--progress=plain", "a.csv", "--progress", "--out", "x"},
+		joinProgressArg([]string{"--progress", "plain", "a.csv", "--progress", "--out", "x"}))
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", -1234567: "-1,234,567", 12345678901: "12,345,678,901"} {
+		assert.Equal(t, want, num(n))
+	}
+	assert.Equal(t, "12,940,346.81", yuan(12940346.805001))
+	assert.Equal(t, "-0.50", yuan(-0.5))
+	assert.Equal(t, "-1,000.00", yuan(-1000))
+}
