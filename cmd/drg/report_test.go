@@ -118,6 +118,22 @@ func TestSummaryFigures(t *testing.T) {
 	assert.Len(t, fromFile.Payment.Hospitals, len(run.Payment.Hospitals))
 	assert.Nil(t, fromFile.Counts.UnknownCodes)
 
+	// The HTML report, from the run and from the files: Chinese unless
+	// --lang en, the figures as the summary printed them.
+	page := filepath.Join(dir, "r.html")
+	code, _, errOut = drg(t, "", "report", out, "--html", page)
+	require.Equal(t, 0, code, errOut)
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(html), "分组与支付报告")
+	assert.Contains(t, string(html), "12,940,346.81")
+	code, _, errOut = drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", filepath.Join(dir, "en.csv"), "--report", page, "--lang", "en", "--quiet")
+	require.Equal(t, 0, code, errOut)
+	html, err = os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(html), "grouping and payment report")
+	assert.Contains(t, string(html), "12,940,346.81")
+
 	// drg report with the run's JSON and the grouped file of the same
 	// records: refused, they would count the records twice.
 	code, _, errOut = drg(t, "", "report", out, sum, "--summary-json", filepath.Join(dir, "x.json"))
