@@ -38,6 +38,7 @@ type groupFlags struct {
 	memoryLimit, dupMemory                                                 int
 	policySet                                                              bool // --policy was given
 	storeWait                                                              string
+	excel                                                                  excelFlags // excel.go
 }
 
 func (g *groupFlags) register(fl interface {
@@ -77,6 +78,7 @@ func (g *groupFlags) register(fl interface {
 	fl.IntVar(&g.dupMemory, "dup-memory", batch.DefaultDuplicateMemory>>20, "memory in MiB for the duplicate-id check; past it, hashes of earlier ids spill to files in $TMPDIR and the check stays exact with flat memory (64 MiB suits up to about 30 million records; give more for more); -1 = keep every hash in memory")
 	fl.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	fl.IntVar(&g.show, "show", 10, "with --compare/--column: how many disagreements to print with their traces")
+	g.excel.register(fl)
 }
 
 func groupCmd(ctx context.Context, e *env, args []string) error {
@@ -272,6 +274,9 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	ropts := record.Options{Encoding: gf.encoding}
 	if cmp != nil {
 		ropts.KeepColumns = []string{gf.compare}
+	}
+	if err := gf.excel.apply(&opts, &ropts); err != nil {
+		return err
 	}
 	// Both outputs appear only when every input has been read: a failed or
 	// interrupted run leaves no partial file that looks finished. One

@@ -12,6 +12,7 @@ import (
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/grouper/report"
+	"github.com/medpay/drg/internal/textenc"
 )
 
 // errSuspect is the error of a --strict run that Check found probably
@@ -257,8 +258,27 @@ func readRejects(agg *report.Aggregator, path string) error {
 	return err
 }
 
-// openText opens a file, decompressing zstd or gzip.
-func openText(path string) (io.ReadCloser, error) { return record.OpenFile(path) }
+// openText opens a file, decompressing zstd or gzip, and decoding
+// GB18030 (a file written with --out-encoding gbk) when its start reads as
+// that rather than UTF-8.
+func openText(path string) (io.ReadCloser, error) {
+	f, err := record.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r, gb, err := textenc.Sniff(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if gb {
+		r = textenc.NewGB18030Reader(r)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{r, f}, nil
+}
 
 // printReportSummary prints a summary's headline figures, as drg group's
 // summary does, for drg report.

@@ -187,3 +187,45 @@ func TestThousands(t *testing.T) {
 	assert.Equal(t, "-0.50", yuan(-0.5))
 	assert.Equal(t, "-1,000.00", yuan(-1000))
 }
+
+// TestReportReadsExcelOutput: drg report reads what the Excel flags write
+// (a byte-order mark and Chinese column names; GBK) to the same figures
+// as the plain file.
+func TestReportReadsExcelOutput(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join("..", "..", "examples", "sample.csv")
+	summaries := map[string]*report.Summary{}
+	for name, flags := range map[string][]string{
+		"plain": nil,
+		"excel": {"--excel", "--header", "zh"},
+		"gbk":   {"--out-encoding", "gbk", "--header", "zh"},
+	} {
+		out := filepath.Join(dir, name+".csv")
+		args := append([]string{"group", in, "--out", out, "--quiet", "--scheme", "both", "--names"}, flags...)
+		code, _, errOut := drg(t, "", args...)
+		require.Equal(t, 0, code, errOut)
+		js := filepath.Join(dir, name+".json")
+		code, _, errOut = drg(t, "", "report", out, "--summary-json", js)
+		require.Equal(t, 0, code, errOut)
+		f, err := os.Open(js)
+		require.NoError(t, err)
+		s, err := report.ReadJSON(f)
+		f.Close()
+		require.NoError(t, err)
+		s.Inputs = nil
+		summaries[name] = s
+	}
+	assert.Equal(t, summaries["plain"], summaries["excel"])
+	assert.Equal(t, summaries["plain"], summaries["gbk"])
+	assert.Equal(t, "女性生殖器官恶性肿瘤手术，伴严重并发症或合并症", nameOf(summaries["gbk"].DRGs, "NA11"), "names decoded from GBK")
+	assert.Equal(t, int64(10), summaries["excel"].Counts.Rejected, "the Chinese rejects file is read")
+}
+
+func nameOf(gs []report.Group, code string) string {
+	for _, g := range gs {
+		if g.Code == code {
+			return g.Name
+		}
+	}
+	return ""
+}

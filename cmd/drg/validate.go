@@ -16,7 +16,13 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 	rejPath := fl.String("rejects", "", "write rejected records here (CSV: line,id,field,reason,message,original; .zst compresses), once every input has been read; default: not written, only counted")
 	encoding := fl.String("encoding", "auto", encodingHelp)
 	inFormat := fl.String("input-format", "", "input format: csv, tsv or jsonl (default: from each file's extension, else from its first line: { for JSON lines, more tabs than commas for TSV)")
+	var columns string
+	registerColumnsFlag(fl, &columns)
 	files, err := parseFlags(e, fl, args)
+	if err != nil {
+		return err
+	}
+	columnMap, err := readColumnMap(columns)
 	if err != nil {
 		return err
 	}
@@ -42,7 +48,7 @@ func validateCmd(ctx context.Context, e *env, args []string) error {
 	defer ids.Close()
 	var total record.Stats
 	for _, path := range files {
-		opts := record.Options{Encoding: *encoding, IDs: ids}
+		opts := record.Options{Encoding: *encoding, IDs: ids, ColumnNames: columnMap}
 		if rejects != nil && len(files) > 1 {
 			if err := rejects.SetFile(path); err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/textenc"
 	"github.com/medpay/drg/weights"
 )
 
@@ -25,6 +26,16 @@ type Options struct {
 	Explain    bool           // add a trace column
 	Format     record.Format  // output format: FormatCSV (default), FormatTSV or FormatJSONL
 	NoHeader   bool           // do not write the header row (appending to earlier output)
+	// Text writes the CSV or TSV output for people (record.TextOptions):
+	// a byte-order mark for Excel (with the header row, so not with
+	// NoHeader), GBK or GB18030, Chinese column names (ChineseColumnName).
+	// Run refuses a mark or an encoding other than UTF-8 with JSON lines,
+	// whose keys stay English. With GBK, a record whose row has a
+	// character GBK lacks fails the run, wrapping record.ErrUnencodable
+	// and naming the record, its line and the column: the first such
+	// record in input order, whatever the worker count. Job writes the
+	// rejects file by it too.
+	Text record.TextOptions
 	// Columns adds columns to every output row, after the grouping columns.
 	Columns []Column
 	// Payment, when set, prices every record under PaymentScheme and adds
@@ -146,7 +157,10 @@ type batchBuf struct {
 	rejects []*record.Error // rejected while parsing, in input order
 	vers    []uint16        // with Options.Versions: each record's version
 	out     []byte
-	bytes   int64 // input bytes read when the batch was cut
+	enc     *textenc.Encoder // with Options.Text.Encoding: this batch's, made once
+	encoded []byte           // encodeRow's scratch
+	err     error            // a row that could not be encoded: the run's error, at this batch's turn
+	bytes   int64            // input bytes read when the batch was cut
 }
 
 // parse fills b.recs and b.rejects from b.chunk; a record that no rule
@@ -188,8 +202,9 @@ func (b *batchBuf) parse(p *record.ChunkParser, inForce func(*record.Record) (ui
 	}
 }
 
-// group groups, prices and formats b's parsed records.
-func (b *batchBuf) group(g *grouper.Grouper, f *formatter, opts *Options) {
+// group groups, prices and formats b's parsed records. It stops at a row
+// it cannot encode (Options.Text.Encoding), returning the error.
+func (b *batchBuf) group(g *grouper.Grouper, f *formatter, opts *Options) error {
 	if cap(b.results) < len(b.recs) {
 		b.results = make([]grouper.Result, len(b.recs))
 	}
@@ -218,9 +233,16 @@ func (b *batchBuf) group(g *grouper.Grouper, f *formatter, opts *Options) {
 			pay = &b.pays[i]
 			calc.Compute(&b.recs[i], &b.results[i], opts.PaymentScheme, pay)
 		}
+		start := len(b.out)
 		b.out = f.row(b.out, &b.recs[i], &b.results[i], pay)
+		if f.enc != "" {
+			if err := b.encodeRow(f, start, &b.recs[i]); err != nil {
+				return err
+			}
+		}
 		b.rowEnd = append(b.rowEnd, len(b.out))
 	}
+	return nil
 }
 
 // NewIDSet returns the duplicate-id set Run makes for an input without
@@ -435,9 +457,16 @@ func (r *run) run(ctx context.Context) (Stats, error) {
 	if r.versionsErr != nil {
 		return r.st, r.versionsErr
 	}
+	if err := r.opts.Text.Check(r.opts.Format); err != nil {
+		return r.st, err
+	}
 	start := time.Now()
 	if !r.opts.NoHeader {
-		if _, err := r.w.out.Write(r.f.header(nil)); err != nil {
+		head, err := r.f.start()
+		if err != nil {
+			return r.st, err
+		}
+		if _, err := r.w.out.Write(head); err != nil {
 			return r.st, fmt.Errorf("write output: %w", err)
 		}
 	}
@@ -549,7 +578,9 @@ func (r *run) group(parser *record.ChunkParser) {
 			r.fail(err)
 			continue
 		}
-		b.group(r.g, r.f, &r.opts)
+		// An encoding error waits for the writer to reach the batch, so
+		// that the run names the first such record in input order.
+		b.err = b.group(r.g, r.f, &r.opts)
 		r.toWrite <- b
 	}
 }
@@ -625,6 +656,9 @@ type writer struct {
 }
 
 func (w *writer) writeBatch(b *batchBuf) error {
+	if b.err != nil {
+		return b.err
+	}
 	// Rejects cut out by the reader come first: they precede the chunk.
 	for _, e := range b.chunk.Rejects {
 		if err := w.reject(e); err != nil {

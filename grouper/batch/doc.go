@@ -41,6 +41,17 @@
 // (record.ErrNotInForce), never grouped or paid under the wrong one.
 // NameColumns adds the groups' names.
 //
+// Options.Text writes the output for people rather than programs
+// (record.TextOptions): a UTF-8 byte-order mark, without which a Chinese
+// Excel reads the file as GBK (× shows as 脳), or GBK or GB18030 for
+// systems that read only those, and Chinese column names
+// (ChineseColumnName: 结算清单号, 入组状态, 疾病诊断相关分组(DRG), 支付金额,
+// ...). A Job writes its rejects file by the same options. JSON lines keep
+// English keys and UTF-8, for programs: a mark or another encoding is
+// refused with them.
+//
+//	opts.Text = record.TextOptions{BOM: true, ChineseHeader: true}
+//
 // Layer: the pipeline, above grouping and pricing (it calls both) and below
 // only the benchmarks and the command; its directory is grouper/, its
 // layer is above weights, as the product's flow codes <- grouper <-

@@ -6,13 +6,16 @@ import (
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/textenc"
 	"github.com/medpay/drg/weights"
 )
 
 // formatter renders result rows; it is immutable and shared by the workers.
 type formatter struct {
 	opts  Options
-	names []string
+	names []string // Columns(opts): the JSON keys, and the columns errors name
+	head  []string // the header row: names, or their Chinese names
+	enc   string   // the output encoding when not UTF-8 (textenc.GBK, textenc.GB18030), else ""
 	delim byte
 	json  bool
 }
@@ -26,6 +29,12 @@ func newFormatter(opts Options) *formatter {
 		f.json = true
 	}
 	f.names = Columns(opts)
+	f.head = headerNames(opts, f.names)
+	// Run refuses an unknown encoding (Options.Text.Check) before
+	// anything is formatted.
+	if enc, err := textenc.ParseEncoding(opts.Text.Encoding); err == nil && enc != textenc.UTF8 {
+		f.enc = enc
+	}
 	return f
 }
 
@@ -64,11 +73,11 @@ func (f *formatter) header(dst []byte) []byte {
 	if f.json {
 		return dst
 	}
-	for i, n := range f.names {
+	for i, n := range f.head {
 		if i > 0 {
 			dst = append(dst, f.delim)
 		}
-		dst = append(dst, n...)
+		dst = record.AppendCSVField(dst, n, f.delim)
 	}
 	return append(dst, '\n')
 }

@@ -64,6 +64,11 @@ func (j Job) Run(ctx context.Context, g *grouper.Grouper) (Stats, error) {
 	if err := CheckOutputs(j.Inputs, j.Out, j.Rejects); err != nil {
 		return total, err
 	}
+	// Refused before an output is created: a run that cannot write its
+	// output must not replace a previous one with nothing.
+	if err := j.Options.Text.Check(j.Options.Format); err != nil {
+		return total, err
+	}
 	out, err := CreateOutput(j.Out, j.Output)
 	if err != nil {
 		return total, err
@@ -74,7 +79,10 @@ func (j Job) Run(ctx context.Context, g *grouper.Grouper) (Stats, error) {
 		return total, err
 	}
 	defer rejFile.Abort()
-	rejects := record.NewRejectWriter(rejFile)
+	rejects, err := record.NewRejectWriterText(rejFile, j.Options.Text)
+	if err != nil {
+		return total, err
+	}
 
 	inputs := j.Inputs
 	if len(inputs) == 0 {

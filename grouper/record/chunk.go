@@ -155,6 +155,7 @@ func (r *Reader) NewChunkParser() *ChunkParser {
 		format: r.format,
 		delim:  r.delim,
 		header: r.header,
+		local:  r.local,
 		colIdx: r.colIdx,
 		err:    io.EOF,
 	}}

@@ -63,3 +63,42 @@ func ExampleWriter() {
 	// Output:
 	// {"id":"A1","sex":1,"age_years":64,"admit_date":"2024-03-01","principal_dx":"K80.000x004","procedures":["51.2300"],"total_cost":12000.5}
 }
+
+// A settlement-list export under its Chinese names, and a hospital
+// system's own name mapped by a column map.
+func ExampleParseColumnMap() {
+	columns, err := record.ParseColumnMap(strings.NewReader("# our HIS export\n出院主诊断,principal_dx\n"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	in := "清单流水号,性别,年龄,入院时间,出院时间,出院主诊断\n" +
+		"A1,男,64,2024-03-01 08:00,2024-03-05 10:00,K80.000x004\n"
+	rd, err := record.NewReader(strings.NewReader(in), record.Options{ColumnNames: columns})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer rd.Close()
+	var rec record.Record
+	if err := rd.Read(&rec); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rec.ID, rec.Sex, rec.AgeYears, rec.LOSDays, rec.PrincipalDx)
+	// Output: A1 1 64 4 K80.000x004
+}
+
+// A rejects file for Excel: a byte-order mark and Chinese column names.
+func ExampleNewRejectWriterText() {
+	var out strings.Builder
+	rw, err := record.NewRejectWriterText(&out, record.TextOptions{BOM: true, ChineseHeader: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rw.Write(&record.Error{Line: 2, ID: "A1", Field: "principal_dx", Err: record.ErrMissingDx, Raw: "A1,"})
+	rw.Flush()
+	fmt.Printf("%q\n", out.String())
+	// Output: "\ufeff行号,结算清单号,字段,原因,说明,原始记录\n2,A1,principal_dx,missing_principal_dx,record: missing principal diagnosis,\"A1,\"\n"
+}

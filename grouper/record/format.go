@@ -107,6 +107,16 @@ type Options struct {
 	// header; in JSONL a missing key gives "".
 	KeepColumns []string
 
+	// ColumnNames maps a local export's column names (CSV and TSV header
+	// names, JSON keys) to standard column names, or to "-" for a column
+	// that is none (one named like a standard column it does not hold). It
+	// is consulted before the standard names and their built-in aliases
+	// (the package doc lists them), and matches names as they do: case,
+	// spaces and full-width brackets aside. ParseColumnMap reads one from
+	// a file. A standard name that does not exist fails NewReader,
+	// wrapping ErrColumnMap.
+	ColumnNames map[string]string
+
 	// NoDuplicateCheck turns off Read's duplicate-id check and its memory
 	// (about 10-20 bytes per accepted record), for inputs known to be
 	// unique. Callers of ReadChunk keep their own IDSet, which can bound its
@@ -182,16 +192,6 @@ var columnNames = [numColumns]string{
 }
 
 func (c column) String() string { return columnNames[c] }
-
-// lookupColumn returns the standard column named name (already lower-cased).
-func lookupColumn(name string) (column, bool) {
-	for c, n := range columnNames {
-		if n == name {
-			return column(c), true
-		}
-	}
-	return 0, false
-}
 
 // StandardColumns returns the names of the columns a Reader understands, in
 // the order a Writer writes them. The slice is the caller's.

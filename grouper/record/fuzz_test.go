@@ -155,6 +155,10 @@ func checkRecord(t *testing.T, r *Record) {
 	}
 }
 
+// fuzzColumnMap is a column map for the fuzz tests: a local name, an
+// alias overridden, and a column sent nowhere.
+var fuzzColumnMap = map[string]string{"结算编号": "id", "主要诊断代码": "secondary_dx", "入院时间": "-"}
+
 func addFileSeed(f *testing.F, path string) {
 	if b, err := os.ReadFile(path); err == nil {
 		f.Add(b)
@@ -164,6 +168,8 @@ func addFileSeed(f *testing.F, path string) {
 func FuzzReadCSV(f *testing.F) {
 	addFileSeed(f, "testdata/mixed.csv")
 	addFileSeed(f, "testdata/chinese-utf8.csv")
+	addFileSeed(f, "testdata/settlement-list-zh.csv")
+	f.Add([]byte("结算ID,id,主要诊断代码\na,b,K80.0\n"))
 	f.Add(genCSV(5, 9))
 	f.Add([]byte(testHeader + "\n" + row(nil) + "\n"))
 	f.Add([]byte("id,principal_dx,hospital_id\na,K80.0,\"H\n1\"\nb,k80.1,\"x\"\"y\"\r\n"))
@@ -185,6 +191,7 @@ func FuzzReadCSV(f *testing.F) {
 		checkStream(t, append([]byte(testHeader+"\n"), in...), Options{Format: FormatCSV})
 		checkStream(t, in, Options{Format: FormatCSV, Encoding: "gbk"})
 		checkStream(t, in, Options{Encoding: "auto"})
+		checkStream(t, in, Options{ColumnNames: fuzzColumnMap})
 	})
 }
 
@@ -197,6 +204,9 @@ func FuzzReadJSONL(f *testing.F) {
 	f.Add([]byte(`{"id":"a","principal_dx":"K80.100","principal_dx":"J18.900"}` + "\n" +
 		`{"ID":"b","id":"c","principal_dx":"K80.0","x":1,"x":2}` + "\n" +
 		`{"id":"d","principal_dx":"K80.0","hospital_id":"H\u0000","x\u0000":[1]}` + "\n"))
+	// Settlement-list names, one column under an alias and its name.
+	f.Add([]byte(`{"清单流水号":"a","主要诊断代码":"K80.100","年龄（天）":3,"入院时间":"2024-03-01 08:00"}` + "\n" +
+		`{"id":"b","结算ID":"c","主诊断编码":"K80.0","结算编号":"x","入院日期":"2024-03-01"}` + "\n"))
 	var buf bytes.Buffer
 	w := NewWriter(&buf, FormatJSONL)
 	rd, _ := NewReader(bytes.NewReader(genCSV(5, 11)), Options{})
@@ -208,5 +218,6 @@ func FuzzReadJSONL(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkStream(t, in, Options{Format: FormatJSONL})
+		checkStream(t, in, Options{Format: FormatJSONL, ColumnNames: fuzzColumnMap, KeepColumns: []string{"入院时间"}})
 	})
 }

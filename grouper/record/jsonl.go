@@ -26,24 +26,63 @@ func (r *Reader) initJSON() {
 	for c := range numColumns {
 		r.colIdx[c] = int(c)
 		js.names = append(js.names, c.String())
+		js.slots[c.String()] = int(c)
 	}
 	for _, k := range r.opts.KeepColumns {
-		r.keepIdx = append(r.keepIdx, len(js.names))
-		js.names = append(js.names, strings.ToLower(strings.TrimSpace(k)))
-	}
-	js.alias = make([]int, len(js.names))
-	for i, n := range js.names {
-		js.alias[i] = -1
-		if first, ok := js.slots[n]; ok {
-			js.alias[i] = first
+		slot := len(js.names)
+		r.keepIdx = append(r.keepIdx, slot)
+		name := strings.ToLower(strings.TrimSpace(k))
+		js.names = append(js.names, name)
+		from := -1
+		if first, ok := js.slots[name]; ok {
+			from = first
+		} else if c, ok := r.columnOf(name); ok && c != colIgnored {
+			from = int(c) // kept under one of its aliases
 		} else {
-			js.slots[n] = i
+			js.slots[name] = slot
 		}
+		js.alias = append(js.alias, from)
+	}
+	// Standard columns copy nothing.
+	js.alias = append(make([]int, numColumns), js.alias...)
+	for c := range numColumns {
+		js.alias[c] = -1
 	}
 	js.got = make([]bool, len(js.names))
 	js.bad = make([]error, len(js.names))
 	r.json = js
 	r.header = js.names
+}
+
+// slotOf returns the slot of r.vals a JSON key fills: by the column map
+// first (Options.ColumnNames), then as spelled, then lower-cased and
+// trimmed (standard names and KeepColumns), then by the standard names'
+// aliases. The usual key, a standard name as spelled, is one map probe.
+func (r *Reader) slotOf(key string) (int, bool) {
+	js := r.json
+	ignored := false
+	if r.local != nil {
+		c, ok := r.local[headerKey(key)]
+		if ok && c != colIgnored {
+			return int(c), true
+		}
+		ignored = ok
+	}
+	slot, ok := js.slots[key]
+	if !ok {
+		slot, ok = js.slots[strings.ToLower(strings.TrimSpace(key))]
+	}
+	if ignored {
+		// Not a standard column, but it may still be kept.
+		return slot, ok && slot >= int(numColumns)
+	}
+	if ok {
+		return slot, true
+	}
+	if c, ok := builtinColumns[headerKey(key)]; ok {
+		return int(c), true
+	}
+	return 0, false
 }
 
 // scanJSONL reads the next non-blank line as one JSON object into r.vals.
@@ -102,10 +141,7 @@ func (r *Reader) parseObject(s string) error {
 		strict  = r.opts.RejectUnknownFields
 	)
 	err := p.object(func(key string) error {
-		slot, ok := js.slots[key]
-		if !ok {
-			slot, ok = js.slots[strings.ToLower(strings.TrimSpace(key))]
-		}
+		slot, ok := r.slotOf(key)
 		if !ok && strict && unknown == "" {
 			unknown = key
 			if unknown == "" {
@@ -150,7 +186,7 @@ func (r *Reader) parseObject(s string) error {
 		return e
 	}
 	if p.nul {
-		slot, key := js.nulAt(s)
+		slot, key := r.nulAt(s)
 		if slot >= 0 {
 			return withID(r.reject(js.names[slot], errNUL), slot)
 		}
@@ -159,7 +195,7 @@ func (r *Reader) parseObject(s string) error {
 		return withID(r.reject(strings.ReplaceAll(key, "\x00", `\u0000`), errNUL), -1)
 	}
 	if dup >= 0 {
-		first := js.keyOf(s, dup)
+		first := r.keyOf(s, dup)
 		var err error
 		if first == dupKey {
 			err = fmt.Errorf("%w: key %q given twice (JSON readers keep only one of the values)", ErrSyntax, dupKey)
@@ -183,10 +219,10 @@ func (r *Reader) parseObject(s string) error {
 // parseObject has read, is: the column whose value holds it, or -1 and the
 // key that holds it or whose value does. For a reject only, so that the
 // clean path need not track it.
-func (js *jsonState) nulAt(s string) (slot int, key string) {
+func (r *Reader) nulAt(s string) (slot int, key string) {
 	p := jsonParser{s: s}
 	slot = -1
-	seen := make([]bool, len(js.names))
+	seen := make([]bool, len(r.json.names))
 	var scratch []byte
 	p.object(func(k string) error {
 		if p.nul {
@@ -195,10 +231,7 @@ func (js *jsonState) nulAt(s string) (slot int, key string) {
 			}
 			return p.skip(0)
 		}
-		i, ok := js.slots[k]
-		if !ok {
-			i, ok = js.slots[strings.ToLower(strings.TrimSpace(k))]
-		}
+		i, ok := r.slotOf(k)
 		if !ok || seen[i] {
 			// No column, or one given again, whose value is not read.
 			err := p.skip(0)
@@ -222,14 +255,11 @@ func (js *jsonState) nulAt(s string) (slot int, key string) {
 // keyOf returns the first key of the object s, a line parseObject has
 // read, that names slot, as spelled: for the message of a reject only, so
 // that the clean path need not keep the keys.
-func (js *jsonState) keyOf(s string, slot int) string {
+func (r *Reader) keyOf(s string, slot int) string {
 	p := jsonParser{s: s}
 	first := ""
 	p.object(func(key string) error {
-		k, ok := js.slots[key]
-		if !ok {
-			k, ok = js.slots[strings.ToLower(strings.TrimSpace(key))]
-		}
+		k, ok := r.slotOf(key)
 		if ok && k == slot && first == "" {
 			first = key
 		}

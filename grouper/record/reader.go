@@ -65,15 +65,16 @@ type Reader struct {
 	recLine int // first line of the current record
 	stats   Stats
 
-	header  []string        // normalised column names
-	colIdx  [numColumns]int // standard column -> index in vals, or -1
-	keepIdx []int           // KeepColumns -> index in vals
-	vals    []string        // the current record's values, sliced from one string
-	raw     string          // the current record's text, when already a string
-	rawB    []byte          // else its bytes in the input buffer, valid until the next Fill
-	scratch []byte          // unquoted text of a quoted record
-	ends    []int           // field ends in scratch
-	ids     *IDSet          // accepted ids: Options.IDs or the Reader's own (unbounded); nil with NoDuplicateCheck
+	header  []string          // normalised column names
+	local   map[string]column // Options.ColumnNames by headerKey; nil without
+	colIdx  [numColumns]int   // standard column -> index in vals, or -1
+	keepIdx []int             // KeepColumns -> index in vals
+	vals    []string          // the current record's values, sliced from one string
+	raw     string            // the current record's text, when already a string
+	rawB    []byte            // else its bytes in the input buffer, valid until the next Fill
+	scratch []byte            // unquoted text of a quoted record
+	ends    []int             // field ends in scratch
+	ids     *IDSet            // accepted ids: Options.IDs or the Reader's own (unbounded); nil with NoDuplicateCheck
 	json    *jsonState
 	pending *Error // ReadChunk: a reject cut after the last chunk's text
 }
@@ -191,11 +192,16 @@ func newReader(src io.Reader, opts Options, closers []io.Closer) (rd *Reader, er
 		// A small in-memory input (one request) needs no 64 KiB buffer.
 		size = min(size, max(hint+1, 512))
 	}
+	local, err := compileColumnMap(opts.ColumnNames)
+	if err != nil {
+		return nil, err
+	}
 	rd = &Reader{
 		opts:    opts,
 		gb:      gb,
 		format:  opts.Format,
 		closers: closers,
+		local:   local,
 	}
 	rd.in.Reset(src, size)
 	switch {
@@ -288,12 +294,15 @@ func (r *Reader) readHeader() error {
 		r.colIdx[c] = -1
 	}
 	for i, name := range r.header {
-		c, ok := lookupColumn(name)
-		if !ok {
+		c, ok := r.columnOf(name)
+		if !ok || c == colIgnored {
 			continue
 		}
-		if r.colIdx[c] >= 0 {
-			return fmt.Errorf("record: header: column %q appears twice: %w", name, ErrSyntax)
+		if prev := r.colIdx[c]; prev >= 0 {
+			if r.header[prev] == name {
+				return fmt.Errorf("record: header: column %q appears twice: %w", name, ErrSyntax)
+			}
+			return fmt.Errorf("record: header: columns %q and %q both name %s: %w", strings.TrimSpace(r.vals[prev]), strings.TrimSpace(r.vals[i]), c, ErrSyntax)
 		}
 		r.colIdx[c] = i
 	}
@@ -303,6 +312,11 @@ func (r *Reader) readHeader() error {
 	}
 	if r.colIdx[colPrincipalDx] < 0 && r.colIdx[colTCMPrincipalDx] < 0 {
 		missing = append(missing, "principal_dx or tcm_principal_dx")
+	}
+	hint := ""
+	if len(missing) > 0 {
+		// A local export's own names are the usual cause.
+		hint = " (name the columns as the standard names or the settlement list's do, or map the file's own names with a column map)"
 	}
 	for _, k := range r.opts.KeepColumns {
 		name := strings.ToLower(strings.TrimSpace(k))
@@ -314,7 +328,7 @@ func (r *Reader) readHeader() error {
 		r.keepIdx = append(r.keepIdx, i)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("record: header lacks %s: %w", strings.Join(missing, ", "), ErrMissingColumns)
+		return fmt.Errorf("record: header lacks %s%s: %w", strings.Join(missing, ", "), hint, ErrMissingColumns)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/medpay/drg/internal/compressio"
+	"github.com/medpay/drg/internal/textenc"
 )
 
 // Writer writes records as CSV, TSV or JSONL that a Reader reads back to
@@ -435,9 +437,17 @@ func AppendJSONString(b []byte, s string) []byte {
 // `line,id,field,reason,message,original`: where the record was, its id,
 // the failing field, Error.Reason, the cause in words, and the original
 // text. After SetFile, a first column `file` names the input of each
-// reject. A RejectWriter is not safe for concurrent use.
+// reject. NewRejectWriterText writes the file for people (a byte-order
+// mark, GBK, a Chinese header: RejectHeader). A RejectWriter is not safe
+// for concurrent use.
 type RejectWriter struct {
 	w        *csv.Writer
+	text     TextOptions
+	out      io.Writer // the destination, with a BOM or an encoding
+	enc      *textenc.Encoder
+	plain    bytes.Buffer  // with enc: the current row, as UTF-8
+	encoded  []byte        // with enc: the current row, encoded
+	buf      *bufio.Writer // with enc: out, buffered
 	started  bool
 	withFile bool
 	file     string
@@ -456,11 +466,58 @@ func (rw *RejectWriter) SetFile(name string) error {
 	return nil
 }
 
-// NewRejectWriter returns a RejectWriter to w.
-func NewRejectWriter(w io.Writer) *RejectWriter { return &RejectWriter{w: csv.NewWriter(w)} }
+// NewRejectWriter returns a RejectWriter to w, for programs: UTF-8 and
+// English column names.
+func NewRejectWriter(w io.Writer) *RejectWriter { return &RejectWriter{w: csv.NewWriter(w), out: w} }
+
+// NewRejectWriterText returns a RejectWriter to w that writes as t says
+// (TextOptions: a byte-order mark, GBK or GB18030, a Chinese header). It
+// fails when t.Check refuses t for CSV. With GBK, a reject whose text has
+// a character GBK lacks fails its Write, wrapping ErrUnencodable and
+// naming the reject's line and id.
+func NewRejectWriterText(w io.Writer, t TextOptions) (*RejectWriter, error) {
+	if err := t.Check(FormatCSV); err != nil {
+		return nil, err
+	}
+	enc, err := textenc.NewEncoder(t.Encoding)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	rw := &RejectWriter{text: t, out: w, enc: enc}
+	if enc == nil {
+		rw.w = csv.NewWriter(w)
+		return rw, nil
+	}
+	// Each row is written as UTF-8, then encoded on its own, so that a
+	// character the encoding lacks is blamed on its reject.
+	rw.buf = bufio.NewWriter(w)
+	rw.w = csv.NewWriter(&rw.plain)
+	return rw, nil
+}
 
 // rejectHeader is the RejectWriter's header row.
 var rejectHeader = []string{"line", "id", "field", "reason", "message", "original"}
+
+// rejectHeaderZH is rejectHeader in Chinese, for TextOptions.ChineseHeader;
+// fileHeaderZH names the file column.
+var (
+	rejectHeaderZH = []string{"行号", "结算清单号", "字段", "原因", "说明", "原始记录"}
+	fileHeaderZH   = "文件"
+)
+
+// RejectHeader returns the header row a RejectWriter writes: with the
+// file column when withFile (SetFile), in Chinese when chinese
+// (TextOptions.ChineseHeader). The slice is the caller's.
+func RejectHeader(withFile, chinese bool) []string {
+	h, file := rejectHeader, "file"
+	if chinese {
+		h, file = rejectHeaderZH, fileHeaderZH
+	}
+	if withFile {
+		return append([]string{file}, h...)
+	}
+	return append([]string(nil), h...)
+}
 
 // Write writes one rejected record.
 func (rw *RejectWriter) Write(e *Error) error {
@@ -476,10 +533,35 @@ func (rw *RejectWriter) Write(e *Error) error {
 		rw.row = append(rw.row, rw.file)
 	}
 	rw.row = append(rw.row, strconv.Itoa(e.Line), e.ID, e.Field, e.Reason(), msg, e.Raw)
-	if err := rw.w.Write(rw.row); err != nil {
+	if err := rw.writeRow(rw.row); err != nil {
+		if errors.Is(err, ErrUnencodable) {
+			return fmt.Errorf("record: write rejects: the reject of line %d (id %q): %w", e.Line, e.ID, err)
+		}
 		return fmt.Errorf("record: write rejects: %w", err)
 	}
 	return nil
+}
+
+// writeRow writes one CSV row, encoded when the writer encodes.
+func (rw *RejectWriter) writeRow(row []string) error {
+	if err := rw.w.Write(row); err != nil {
+		return err
+	}
+	if rw.enc == nil {
+		return nil
+	}
+	rw.w.Flush()
+	if err := rw.w.Error(); err != nil {
+		return err
+	}
+	var err error
+	rw.encoded, err = rw.enc.Append(rw.encoded[:0], rw.plain.Bytes())
+	rw.plain.Reset()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnencodable, err)
+	}
+	_, err = rw.buf.Write(rw.encoded)
+	return err
 }
 
 // Flush writes buffered rejects (and the header, if nothing was written) to
@@ -489,23 +571,30 @@ func (rw *RejectWriter) Flush() error {
 		return err
 	}
 	rw.w.Flush()
-	if err := rw.w.Error(); err != nil {
+	err := rw.w.Error()
+	if err == nil && rw.buf != nil {
+		err = rw.buf.Flush()
+	}
+	if err != nil {
 		return fmt.Errorf("record: write rejects: %w", err)
 	}
 	return nil
 }
 
+// start writes the byte-order mark and the header once.
 func (rw *RejectWriter) start() error {
 	if rw.started {
 		return nil
 	}
 	rw.started = true
-	header := rejectHeader
-	if rw.withFile {
-		header = append([]string{"file"}, rejectHeader...)
+	if rw.text.BOM {
+		// Before the CSV writer's first byte, which its buffer holds.
+		if _, err := io.WriteString(rw.out, bom); err != nil {
+			return fmt.Errorf("record: write rejects: %w", err)
+		}
 	}
-	if err := rw.w.Write(header); err != nil {
-		return fmt.Errorf("record: write rejects: %w", err)
+	if err := rw.writeRow(RejectHeader(rw.withFile, rw.text.ChineseHeader)); err != nil {
+		return fmt.Errorf("record: write rejects: header: %w", err)
 	}
 	return nil
 }

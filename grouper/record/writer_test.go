@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // sampleRecords returns accepted records with every kind of value: the
@@ -254,4 +255,86 @@ func TestSharedIDs(t *testing.T) {
 	recs, rejects = readAll(t, rd)
 	assert.Len(t, recs, 2)
 	assert.Empty(t, rejects)
+}
+
+// TestRejectWriterText: a rejects file for people starts with a
+// byte-order mark or is GBK, with the header in Chinese; a reject GBK
+// cannot carry fails its Write naming its line and id; options no CSV
+// can have are refused.
+func TestRejectWriterText(t *testing.T) {
+	in := "id,principal_dx,hospital_id\n" +
+		"a,K8,医院\n" +
+		"咬𬌗,K8,x\n"
+	_, rejects, _ := readString(t, in, Options{})
+	require.Len(t, rejects, 2)
+	row := `2,a,principal_dx,invalid_code,"record: invalid code: invalid diagnosis code ""K8"": shorter than a 3-character category","a,K8,医院"` + "\n"
+
+	var buf bytes.Buffer
+	rw, err := NewRejectWriterText(&buf, TextOptions{BOM: true, ChineseHeader: true})
+	require.NoError(t, err)
+	require.NoError(t, rw.SetFile("a.csv"))
+	require.NoError(t, rw.Write(rejects[0]))
+	require.NoError(t, rw.Flush())
+	assert.Equal(t, "\xef\xbb\xbf文件,行号,结算清单号,字段,原因,说明,原始记录\na.csv,"+row, buf.String())
+
+	buf.Reset()
+	rw, err = NewRejectWriterText(&buf, TextOptions{Encoding: "GBK", ChineseHeader: true})
+	require.NoError(t, err)
+	require.NoError(t, rw.Write(rejects[0]))
+	err = rw.Write(rejects[1])
+	require.ErrorIs(t, err, ErrUnencodable)
+	assert.Contains(t, err.Error(), `the reject of line 3 (id "咬𬌗")`)
+	assert.Contains(t, err.Error(), "U+2C317")
+	require.NoError(t, rw.Flush())
+	want, err := encodeGB18030([]byte("行号,结算清单号,字段,原因,说明,原始记录\n" + row))
+	require.NoError(t, err)
+	assert.Equal(t, want, buf.Bytes(), "the header and the first reject, in GBK; nothing of the second")
+
+	// GB18030 carries every character.
+	buf.Reset()
+	rw, err = NewRejectWriterText(&buf, TextOptions{Encoding: "gb18030"})
+	require.NoError(t, err)
+	require.NoError(t, rw.Write(rejects[1]))
+	require.NoError(t, rw.Flush())
+	dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(buf.Bytes())
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(dec), "line,id,"))
+	assert.Contains(t, string(dec), `"咬𬌗,K8,x"`)
+
+	for _, tc := range []struct {
+		t    TextOptions
+		want string
+	}{
+		{TextOptions{Encoding: "gb2312"}, `unsupported output encoding "gb2312"`},
+		{TextOptions{BOM: true, Encoding: "gbk"}, "byte-order mark marks UTF-8 text, not gbk"},
+	} {
+		_, err := NewRejectWriterText(&buf, tc.t)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
+
+func TestTextOptionsCheck(t *testing.T) {
+	tests := []struct {
+		t    TextOptions
+		f    Format
+		want string // "" when accepted
+	}{
+		{TextOptions{}, FormatJSONL, ""},
+		{TextOptions{ChineseHeader: true}, FormatJSONL, ""},
+		{TextOptions{BOM: true, ChineseHeader: true}, FormatTSV, ""},
+		{TextOptions{Encoding: "gbk"}, FormatCSV, ""},
+		{TextOptions{BOM: true}, FormatJSONL, "byte-order mark"},
+		{TextOptions{Encoding: "gb18030"}, FormatJSONL, "JSON lines are UTF-8"},
+		{TextOptions{BOM: true, Encoding: "gb18030"}, FormatCSV, "not gb18030"},
+		{TextOptions{Encoding: "latin1"}, FormatCSV, "unsupported output encoding"},
+	}
+	for _, tc := range tests {
+		err := tc.t.Check(tc.f)
+		if tc.want == "" {
+			assert.NoError(t, err, "%+v %v", tc.t, tc.f)
+		} else if assert.Error(t, err, "%+v %v", tc.t, tc.f) {
+			assert.Contains(t, err.Error(), tc.want)
+		}
+	}
 }

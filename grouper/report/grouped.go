@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/medpay/drg/grouper"
+	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/rowscan"
 	"github.com/medpay/drg/weights"
@@ -43,6 +45,22 @@ const (
 	gcAdjustments
 	numGrouped
 )
+
+// chineseColumns maps the Chinese names `drg group --header zh` writes
+// back to the standard ones, for the columns a report reads and id.
+var chineseColumns = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range append(groupedNames[:], "id") {
+		if zh, ok := batch.ChineseColumnName(n); ok {
+			m[zh] = n
+		}
+	}
+	return m
+}()
+
+// rejectReasonZH is the reason column of a rejects file written with
+// Chinese names.
+var rejectReasonZH = record.RejectHeader(false, true)[slices.Index(record.RejectHeader(false, false), "reason")]
 
 var groupedNames = [numGrouped]string{"status", "reason", "mdc", "drg", "drg_name", "dip_group", "dip_kind", "dip_score",
 	"dip_reason", "dip_name", "hospital_id", "hospital_level", "weight", "payment", "outlier", "unpaid", "adjustments"}
@@ -169,7 +187,11 @@ func (a *Aggregator) header(idx *[numGrouped]int, cols []string, name string) er
 	}
 	hasID := false
 	for i, col := range cols {
-		col = strings.ToLower(strings.TrimSpace(col))
+		col = strings.TrimSpace(col)
+		if std, ok := chineseColumns[col]; ok {
+			col = std // written with --header zh
+		}
+		col = strings.ToLower(col)
 		if col == "id" {
 			hasID = true
 		}
@@ -398,7 +420,7 @@ func (a *Aggregator) ReadRejects(r io.Reader, name string) (int64, error) {
 		for i, end := range ends {
 			f := string(out[start:end])
 			start = end
-			if line == 1 && f == "reason" {
+			if line == 1 && (f == "reason" || f == rejectReasonZH) {
 				reason = i
 			}
 			if line > 1 && i == reason {

@@ -1,8 +1,9 @@
 // Package textenc tells UTF-8 text from GBK (GB18030) text and decodes the
 // latter: the engine's inputs come from hospital systems and spreadsheets
 // that still save Chinese text as GBK, and a file read in the wrong
-// encoding stores every name as mojibake. It is the one user of
-// golang.org/x/text.
+// encoding stores every name as mojibake. It also encodes outputs as GBK
+// or GB18030 (Encoder), for the legacy systems and Chinese Excel that read
+// them. It is the one user of golang.org/x/text.
 //
 // One encoding holds for a whole input: a GBK file is never read partly as
 // UTF-8, and one stray GBK line in a UTF-8 file is reported (by the caller,
@@ -27,6 +28,13 @@
 //	if errors.As(err, &te) {
 //		fmt.Printf("%s:%d: %s\n", file, te.Line, te.Detail())
 //	}
+//
+// An output is encoded a line at a time, so that a character GBK lacks is
+// blamed on its record (an *EncodeError at an offset of the line):
+//
+//	enc, err := textenc.NewEncoder("gbk") // nil for utf-8
+//	...
+//	out, err = enc.Append(out, line)
 //
 // Layer: machinery, the bottom layer: it imports nothing of this module.
 // grouper/record (the reader's auto-detection), grouper (rule tables) and
