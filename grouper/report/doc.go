@@ -12,7 +12,8 @@
 // ReadRejects). Check finds the signs of a run that is probably wrong (a
 // high 0000 or unknown-code share, usually records coded for another rule
 // set or code edition). A Summary is written and read as JSON
-// (WriteJSON, ReadJSON) and rendered as one self-contained HTML page.
+// (WriteJSON, ReadJSON) and rendered as one self-contained HTML page in
+// Chinese or English (WriteHTML).
 //
 //	agg := report.NewAggregator(report.Options{Scheme: grouper.SchemeDRG, Names: g})
 //	opts := batch.Options{Payment: calc, OnResult: agg.Add}
