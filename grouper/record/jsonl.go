@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -21,10 +22,36 @@ type jsonState struct {
 	buf   []byte         // unescaped strings and joined arrays
 }
 
+// standardJSON is the slot table of a JSON reader without KeepColumns,
+// built once and never written.
+var standardJSON = sync.OnceValue(func() *jsonState {
+	js := &jsonState{slots: make(map[string]int, numColumns)}
+	for c := range numColumns {
+		js.names = append(js.names, c.String())
+		js.slots[c.String()] = int(c)
+		js.alias = append(js.alias, -1)
+	}
+	return js
+})
+
 func (r *Reader) initJSON() {
-	js := &jsonState{slots: make(map[string]int)}
 	for c := range numColumns {
 		r.colIdx[c] = int(c)
+	}
+	if len(r.opts.KeepColumns) == 0 {
+		// The common case shares one read-only slot table: a service
+		// opens a reader per request, and building the map was most of
+		// a one-record request's garbage.
+		std := standardJSON()
+		js := &jsonState{slots: std.slots, names: std.names, alias: std.alias}
+		js.got = make([]bool, len(js.names))
+		js.bad = make([]error, len(js.names))
+		r.json = js
+		r.header = js.names
+		return
+	}
+	js := &jsonState{slots: make(map[string]int)}
+	for c := range numColumns {
 		js.names = append(js.names, c.String())
 		js.slots[c.String()] = int(c)
 	}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +66,10 @@ type service struct {
 	latency  *prometheus.HistogramVec
 	records  *prometheus.CounterVec
 	rejects  *prometheus.CounterVec
+	// byStatus are records' counters resolved once: a label look-up per
+	// record costs as much as grouping it.
+	byStatus [grouper.StatusCheckFailed + 1]prometheus.Counter
+	bufs     sync.Pool // *[]byte answer buffers
 }
 
 // rulesetCollector reports the engine in use at each scrape, so that the
@@ -99,6 +105,9 @@ func Handler(h *Holder, opts Options) http.Handler {
 		records: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "drg_records_total", Help: "Records grouped, by status."}, []string{"status"}),
 		rejects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "drg_rejects_total", Help: "Records refused, by reason."}, []string{"reason"}),
 	}
+	for st := range s.byStatus {
+		s.byStatus[st] = s.records.WithLabelValues(grouper.Status(st).String())
+	}
 	reg.MustRegister(s.requests, s.latency, s.records, s.rejects, rulesetCollector{h: h,
 		desc: prometheus.NewDesc("drg_ruleset_info", "The rule set and price list in use (value 1).", []string{"rules", "version", "prices"}, nil)})
 	s.route("POST /v1/group", s.group)
@@ -125,6 +134,7 @@ type httpError struct {
 }
 
 func (s *service) route(pattern string, fn func(http.ResponseWriter, *http.Request) (int, error)) {
+	ok, latency := s.requests.WithLabelValues(pattern, "200"), s.latency.WithLabelValues(pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		code, err := fn(w, r)
@@ -135,8 +145,12 @@ func (s *service) route(pattern string, fn func(http.ResponseWriter, *http.Reque
 			}
 			code, _ = writeJSON(w, he.code, he)
 		}
-		s.requests.WithLabelValues(pattern, fmt.Sprint(code)).Inc()
-		s.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+		if code == http.StatusOK {
+			ok.Inc()
+		} else {
+			s.requests.WithLabelValues(pattern, strconv.Itoa(code)).Inc()
+		}
+		latency.Observe(time.Since(start).Seconds())
 	})
 }
 
@@ -162,7 +176,7 @@ type Result struct {
 // error), or CSV with a header (Content-Type text/csv). Each record is
 // normalised and validated as a file record is.
 func (s *service) readRecords(r *http.Request, max int) ([]record.Record, bool, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.opts.MaxBody))
+	body, err := readBody(r, s.opts.MaxBody)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, false, &httpError{code: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("request body over %d bytes", s.opts.MaxBody)}
@@ -172,17 +186,17 @@ func (s *service) readRecords(r *http.Request, max int) ([]record.Record, bool, 
 	}
 	var lines [][]byte
 	var format record.Format
-	batch := false
+	batch, n := false, 1
 	switch ct := r.Header.Get("Content-Type"); {
 	case strings.HasPrefix(ct, "text/csv"):
 		format, batch = record.FormatCSV, true
+		n = bytes.Count(body, []byte{'\n'}) + 1
 		lines = [][]byte{body}
 	default:
 		format = record.FormatJSONL
 		trimmed := bytes.TrimSpace(body)
 		if len(trimmed) > 0 && trimmed[0] == '[' {
 			batch = true
-			var n int
 			var ok bool
 			if lines, n, ok = splitArray(trimmed); !ok {
 				return nil, batch, &httpError{code: http.StatusBadRequest, Msg: "malformed JSON: an array of record objects is not closed"}
@@ -194,11 +208,13 @@ func (s *service) readRecords(r *http.Request, max int) ([]record.Record, bool, 
 			lines = [][]byte{oneLine(trimmed)}
 		}
 	}
-	rd, err := record.NewReader(bytes.NewReader(bytes.Join(lines, []byte{'\n'})), record.Options{Format: format, RejectUnknownFields: true})
+	// One record needs no duplicate-id check, whose table was most of a
+	// single request's garbage.
+	rd, err := record.NewReader(bytes.NewReader(bytes.Join(lines, []byte{'\n'})), record.Options{Format: format, RejectUnknownFields: true, NoDuplicateCheck: !batch})
 	if err != nil {
 		return nil, batch, &httpError{code: http.StatusBadRequest, Msg: err.Error()}
 	}
-	var recs []record.Record
+	recs := make([]record.Record, 0, min(n, max)) // a Record is large: growing the slice was most of a batch's garbage
 	for {
 		var rec record.Record
 		err := rd.Read(&rec)
@@ -224,33 +240,35 @@ func (s *service) readRecords(r *http.Request, max int) ([]record.Record, bool, 
 	return recs, batch, nil
 }
 
-// answer groups and prices rec with e.
-func (s *service) answer(e *Engine, rec *record.Record, tr *grouper.Trace, names bool) (Result, error) {
-	out := Result{ID: rec.ID, Rules: e.Rules}
+// answer groups and prices rec with e into a.
+func (s *service) answer(e *Engine, rec *record.Record, tr *grouper.Trace, names bool, a *answer) error {
+	a.id, a.priced, a.names = rec.ID, false, nil
 	if e.Payment != nil {
 		if d := rec.DischargeDate; d != 0 && !e.Payment.Valid().Contains(d) {
 			s.rejects.WithLabelValues("not_in_force").Inc()
-			return out, &httpError{code: http.StatusUnprocessableEntity, Msg: fmt.Sprintf("record %s: discharged %s, outside the price list's period %s", rec.ID, d, e.Payment.Valid()),
+			return &httpError{code: http.StatusUnprocessableEntity, Msg: fmt.Sprintf("record %s: discharged %s, outside the price list's period %s", rec.ID, d, e.Payment.Valid()),
 				Record: rec.ID, Field: "discharge_date", Reason: "not_in_force"}
 		}
 	}
-	out.Result = e.Grouper.GroupScheme(rec, grouper.SchemeDRG, tr)
+	a.res = e.Grouper.GroupScheme(rec, grouper.SchemeDRG, tr)
 	if e.Payment != nil {
-		var pay weights.Payment
-		e.Payment.Compute(rec, &out.Result, grouper.SchemeDRG, &pay)
-		v := pay.View()
-		out.Payment = &v
+		e.Payment.Compute(rec, &a.res, grouper.SchemeDRG, &a.pay)
+		a.priced = true
 	}
 	if names {
-		out.Names = map[string]string{}
-		for _, c := range []string{out.Result.MDC, out.Result.ADRG, out.Result.DRG} {
+		a.names = map[string]string{}
+		for _, c := range []string{a.res.MDC, a.res.ADRG, a.res.DRG} {
 			if n := e.Grouper.Name(c); n != "" {
-				out.Names[c] = n
+				a.names[c] = n
 			}
 		}
 	}
-	s.records.WithLabelValues(out.Result.Status.String()).Inc()
-	return out, nil
+	if int(a.res.Status) < len(s.byStatus) {
+		s.byStatus[a.res.Status].Inc()
+	} else {
+		s.records.WithLabelValues(a.res.Status.String()).Inc()
+	}
+	return nil
 }
 
 func (s *service) group(w http.ResponseWriter, r *http.Request) (int, error) {
@@ -260,16 +278,39 @@ func (s *service) group(w http.ResponseWriter, r *http.Request) (int, error) {
 		return 0, err
 	}
 	names := r.URL.Query().Get("names") == "true"
-	out := make([]Result, len(recs))
+	bp, _ := s.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer s.bufs.Put(bp)
+	buf := (*bp)[:0]
+	if need := len(recs) * 800; cap(buf) < need {
+		buf = make([]byte, 0, need) // about an answer's size with payment: one allocation, not a doubling series
+	}
+	if batch {
+		buf = append(buf, `{"results":[`...)
+	}
+	var a answer
 	for i := range recs {
-		if out[i], err = s.answer(e, &recs[i], nil, names); err != nil {
+		if err := s.answer(e, &recs[i], nil, names, &a); err != nil {
+			return 0, err
+		}
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if buf, err = appendAnswer(buf, &a, e.Rules); err != nil {
 			return 0, err
 		}
 	}
-	if !batch {
-		return writeJSON(w, http.StatusOK, out[0])
+	if batch {
+		buf = append(buf, "]}"...)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"results": out})
+	buf = append(buf, '\n') // as json.Encoder ends a value
+	*bp = buf
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(buf)
+	return http.StatusOK, err
 }
 
 func (s *service) explain(w http.ResponseWriter, r *http.Request) (int, error) {
@@ -281,10 +322,11 @@ func (s *service) explain(w http.ResponseWriter, r *http.Request) (int, error) {
 	if batch {
 		return 0, &httpError{code: http.StatusBadRequest, Msg: "explain takes one record, not a list"}
 	}
-	res, err := s.answer(e, &recs[0], new(grouper.Trace), true)
-	if err != nil {
+	var a answer
+	if err := s.answer(e, &recs[0], new(grouper.Trace), true, &a); err != nil {
 		return 0, err
 	}
+	res := a.result(e.Rules)
 	return writeJSON(w, http.StatusOK, map[string]any{"result": res, "trace": res.Result.Trace.String()})
 }
 
@@ -297,6 +339,22 @@ func (s *service) rulesets(w http.ResponseWriter, _ *http.Request) (int, error) 
 		info["region"] = e.Payment.Policy().Region
 	}
 	return writeJSON(w, http.StatusOK, info)
+}
+
+// readBody reads a request's body, at most max bytes, into a buffer of
+// its declared length: io.ReadAll's doubling copied a large batch's body
+// several times.
+func readBody(r *http.Request, max int64) ([]byte, error) {
+	src := http.MaxBytesReader(nil, r.Body, max)
+	if n := r.ContentLength; n > 0 && n <= max {
+		body := make([]byte, n, n+1)
+		if _, err := io.ReadFull(src, body); err != nil {
+			return nil, err
+		}
+		// A body longer than it declared: net/http stops at the length.
+		return body, nil
+	}
+	return io.ReadAll(src)
 }
 
 // oneLine returns the JSON text b on one line: a newline in JSON is only
@@ -316,45 +374,65 @@ func oneLine(b []byte) []byte {
 
 // splitArray cuts the JSON array b into its elements, each on one line,
 // for the record reader to parse and validate: one pass over the bytes,
-// tracking strings and nesting, with no decoding. ok is false when the
+// tracking strings and nesting, with no decoding. The inside of a string
+// is skipped to its next quote or backslash at once. ok is false when the
 // array is not closed; n counts the elements.
 func splitArray(b []byte) (elems [][]byte, n int, ok bool) {
-	depth, inStr, esc, start, entered := 0, false, false, -1, false
-	for i, c := range b {
-		if !entered {
-			switch {
-			case c <= ' ':
-				continue
-			case c != '[':
-				return nil, 0, false
+	i := 0
+	for i < len(b) && b[i] <= ' ' {
+		i++
+	}
+	if i == len(b) || b[i] != '[' {
+		return nil, 0, false
+	}
+	depth, start, lineEnd := 0, -1, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c == '"' {
+			if depth == 1 && start < 0 {
+				start = i
 			}
-			entered = true
-		}
-		if inStr {
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
+			// To the closing quote, stepping over escapes.
+			for i++; ; i++ {
+				if i >= len(b) {
+					return nil, 0, false
+				}
+				j := bytes.IndexAny(b[i:], "\"\\\n\r")
+				if j < 0 {
+					return nil, 0, false
+				}
+				i += j
+				switch b[i] {
+				case '\\':
+					i++
+					continue
+				case '\n', '\r':
+					lineEnd = true
+					continue
+				}
+				break
 			}
 			continue
+		}
+		if c == '\n' || c == '\r' {
+			lineEnd = true
 		}
 		if depth == 1 && start < 0 && c > ' ' && c != ',' && c != ']' {
 			start = i
 		}
 		switch c {
-		case '"':
-			inStr = true
 		case '[', '{':
 			depth++
 		case ']', '}':
 			depth--
 		}
 		if start >= 0 && (depth == 1 && c == ',' || depth == 0) {
-			elems = append(elems, oneLine(bytes.TrimSpace(b[start:i])))
-			start = -1
+			e := bytes.TrimSpace(b[start:i])
+			if lineEnd {
+				e = oneLine(e)
+			}
+			elems = append(elems, e)
+			start, lineEnd = -1, false
 		}
 		if depth == 0 {
 			return elems, len(elems), len(bytes.TrimSpace(b[i+1:])) == 0

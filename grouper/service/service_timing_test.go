@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -59,6 +61,7 @@ func BenchmarkServe(b *testing.B) {
 				b.ReportMetric(float64(len(all))/b.Elapsed().Seconds(), "requests/s")
 				b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+				b.ReportMetric(rssMB(), "rss-MB")
 			}
 		})
 	}
@@ -86,5 +89,26 @@ func BenchmarkServe(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "records/s")
+		if rss := rssMB(); rss > 0 {
+			b.ReportMetric(rss, "rss-MB")
+		}
 	})
+}
+
+// rssMB is the process's resident set in MB (VmRSS; the driver's and the
+// service's together, as they share the process), 0 where /proc lacks it.
+func rssMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			if err == nil {
+				return kb / 1024
+			}
+		}
+	}
+	return 0
 }
