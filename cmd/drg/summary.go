@@ -103,7 +103,11 @@ func printSummaryBody(w io.Writer, s *report.Summary, lang report.Lang, rejPath 
 		var adj []string
 		for _, a := range p.Adjustments {
 			if a.Effect != 0 && len(adj) < 6 {
-				adj = append(adj, fmt.Sprintf("%s[%s] %s %+.2f", a.Name, a.Source, num(a.Cases), a.Effect))
+				sign := "+"
+				if a.Effect < 0 {
+					sign = ""
+				}
+				adj = append(adj, fmt.Sprintf("%s[%s] %s %s%s", a.Name, a.Source, num(a.Cases), sign, yuan(a.Effect)))
 			}
 		}
 		if len(adj) > 0 {
@@ -140,7 +144,7 @@ func counts(cs []report.Count, n int) string {
 		if key == "" {
 			key = "-"
 		}
-		parts = append(parts, key+" "+strconv.FormatInt(c.Cases, 10))
+		parts = append(parts, key+" "+num(c.Cases))
 	}
 	return strings.Join(parts, ", ")
 }
