@@ -104,7 +104,7 @@ func FuzzAppendString(f *testing.F) {
 }
 
 func FuzzAppendFloat(f *testing.F) {
-	for _, v := range []float64{0, -0.0, 1, 1.1, 1e-6, 9.99e-7, 1e21, 1e20, -1e-9, 123456.789, 5e-324, math.MaxFloat64} {
+	for _, v := range []float64{0, math.Copysign(0, -1), 1, 1.1, 1e-6, 9.99e-7, 1e21, 1e20, -1e-9, 123456.789, 5e-324, math.MaxFloat64} {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v float64) {
