@@ -107,6 +107,9 @@ func ReadPriced(r io.Reader, name string, opts PricedOptions, fn func(c *PricedC
 	}
 	col := map[string]int{}
 	for i, h := range header {
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\ufeff") // drg group --excel starts with a byte-order mark
+		}
 		col[h] = i
 	}
 	for _, n := range PricedColumns {

@@ -157,20 +157,19 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 		w = e.stderr // standard output holds the pairs
 	}
 	printMigration(w, side[0].Grouper, side[1].Grouper, rep, st, *top)
-	if rf.wanted() {
-		sum := agg.Summary(rf.thresholds())
-		name := func(v batch.Version) string { return v.Grouper.RuleSet().Name + " " + v.Grouper.RuleSet().Version }
-		unknown := st.UnknownCodes
-		sum.Counts.UnknownCodes = &unknown
-		sum.RuleSet, sum.Inputs = name(side[1]), files
-		sum.Migration = report.FromMigration(name(side[0]), name(side[1]), &rep, max(*top, 50))
-		sum.Warnings = report.Check(sum, rf.thresholds())
-		if err := rf.write(e, sum); err != nil {
-			return err
-		}
-		return rf.warn(e, "compare", sum)
+	// The new side's warnings, and --strict, hold whether or not a report
+	// is written (found in review).
+	sum := agg.Summary(rf.thresholds())
+	name := func(v batch.Version) string { return v.Grouper.RuleSet().Name + " " + v.Grouper.RuleSet().Version }
+	unknown := st.UnknownCodes
+	sum.Counts.UnknownCodes = &unknown
+	sum.RuleSet, sum.Inputs = name(side[1]), files
+	sum.Migration = report.FromMigration(name(side[0]), name(side[1]), &rep, max(*top, 50))
+	sum.Warnings = report.Check(sum, rf.thresholds())
+	if err := rf.write(e, sum); err != nil {
+		return err
 	}
-	return nil
+	return rf.warn(e, "compare", sum)
 }
 
 // writeTransitions writes the whole transition table as CSV.

@@ -66,7 +66,7 @@ func (g *groupFlags) register(fl interface {
 	fl.StringVar(&g.prices, "prices", "", "price list from the store (drg prices import): NAME, NAME@REVISION or NAME@YYYY-MM-DD; replaces the rule set's own weights.tsv and --policy. A record discharged outside its period is rejected as not in force")
 	fl.BoolVar(&g.noPayment, "no-payment", false, "do not compute weights and payments")
 	fl.BoolVar(&g.quiet, "quiet", false, "do not print the summary")
-	fl.Var(&g.progress, "progress", "progress on standard error: the share of the input read, records, rejects, records/s and the time left. Without the flag: a line rewritten in place when standard error is a terminal, else nothing. --progress: the same on a terminal, else a plain line every --progress-every (for logs: no carriage returns). --progress MODE: tty (in place), plain (lines) or none")
+	fl.Var(&g.progress, "progress", "progress on standard error: the share of the input read, records, rejects, records/s and the time left. Without the flag: a line rewritten in place when standard error is a terminal, else nothing. --progress: the same on a terminal, else a plain line every --progress-every (for logs: no carriage returns). --progress MODE: auto (the default), tty (in place), plain (lines) or none")
 	fl.DurationVar(&g.progressEvery, "progress-every", 10*time.Second, "with plain progress lines: the time between two lines")
 	g.report.register(fl, "report")
 	if diff {
@@ -246,8 +246,10 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	}
 	// The summary's reasons, payments and DIP counts, and the report, come
 	// from an aggregator beside the run.
+	// It runs whenever a warning may be given too, so that a warning names
+	// its most frequent reason whatever --quiet says (found in review).
 	var agg *report.Aggregator
-	if !gf.quiet || gf.report.wanted() {
+	if !gf.quiet || gf.report.wanted() || gf.report.maxZeros > 0 || gf.report.maxUnknown > 0 {
 		agg = report.NewAggregator(report.Options{Scheme: scheme, Names: g})
 		if cmp != nil {
 			opts.OnResult = func(rec *record.Record, res *grouper.Result, pay *weights.Payment) {
@@ -270,6 +272,11 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		default:
 			rejPath = strings.TrimSuffix(gf.out, ".zst") + ".rejects.csv"
 		}
+	}
+	// The report and the JSON summary may not name an input or another
+	// output (found in review: --report OUT overwrote the grouped file).
+	if err := checkOutputs(files, gf.out, rejPath, gf.report.html, gf.report.summaryJSON); err != nil {
+		return err
 	}
 	ropts := record.Options{Encoding: gf.encoding}
 	if cmp != nil {
@@ -299,6 +306,13 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		}
 	}()
 	job.Open = func(f string, ropts record.Options) (*record.Reader, error) {
+		// The inputs are read one after another: the one before this is
+		// done, and its file is closed here rather than at the end, so a
+		// run over many files holds one open (found in review).
+		for _, f := range opened {
+			f.Close()
+		}
+		opened = opened[:0]
 		// --input-format is parsed as each input is opened, so that a bad
 		// one is refused where an unreadable input is: after the outputs
 		// are checked and created.
@@ -372,21 +386,22 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	if err := gf.report.write(e, sum); err != nil {
 		return err
 	}
-	if err := gf.report.warn(e, "group", sum); err != nil {
-		return err
+	name := "group"
+	if gf.diff {
+		name = "diff"
 	}
+	// The comparison is printed before --strict can fail the run: a diff
+	// that looks wrong still shows what it compared (found in review).
 	if cmpErr != nil {
-		fmt.Fprintf(e.stderr, "drg group: warning: --compare: %v\n", cmpErr)
-		return nil
-	}
-	if cmp != nil {
+		fmt.Fprintf(e.stderr, "drg %s: warning: --compare: %v\n", name, cmpErr)
+	} else if cmp != nil {
 		report := e.stdout
 		if gf.out == "-" {
 			report = e.stderr // standard output holds the records
 		}
 		printComparison(report, cmp.Report())
 	}
-	return nil
+	return gf.report.warn(e, name, sum)
 }
 
 // defaultBatchBytes is --batch-bytes' default.

@@ -209,6 +209,9 @@ func pricesCalibrate(ctx context.Context, e *env, args []string) error {
 		fl.Usage()
 		return errUsage
 	}
+	if err := checkOutputs(pos, *out, *report, rf.html, rf.summaryJSON); err != nil {
+		return err
+	}
 	column := map[string]string{"drg": "drg", "dip": "dip_group"}[*scheme]
 	if column == "" {
 		return fmt.Errorf("--scheme %q is not drg or dip", *scheme)

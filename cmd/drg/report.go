@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
@@ -118,7 +119,7 @@ func writeOutput(e *env, path string, fn func(io.Writer) error) error {
 
 func reportCmd(ctx context.Context, e *env, args []string) error {
 	c := &command{name: "report", usage: "GROUPED... --html report.html [flags]",
-		summary: "Summarise grouped files ('drg group --out' files, CSV/TSV/JSON lines, .zst or not; each file's rejects\nfile OUT.rejects.csv is read when it is there) and summaries written with --summary-json by 'drg group',\n'drg compare' or 'drg prices calibrate' (.json), into one self-contained HTML report and/or a JSON\nsummary. Prints the summary and the warnings of a run that looks wrong. A grouped file does not say\nwhich codes were unknown to the rule set: that count, and its warning, come only from a run's summary."}
+		summary: "Summarise grouped files ('drg group --out' files, CSV/TSV/JSON lines, .zst or not; each file's rejects\nfile OUT.rejects.csv is read when it is there and not older than the file; a FILE.rejects.csv named among\nthe files is read as rejects) and summaries written with --summary-json by 'drg group',\n'drg compare' or 'drg prices calibrate' (.json), into one self-contained HTML report and/or a JSON\nsummary. Prints the summary and the warnings of a run that looks wrong. A grouped file does not say\nwhich codes were unknown to the rule set: that count, and its warning, come only from a run's summary."}
 	fl := newFlags(e, c)
 	var rf reportFlags
 	rf.register(fl, "html")
@@ -167,15 +168,30 @@ func summarise(ctx context.Context, e *env, files []string, rejects bool, t repo
 			jsons = append(jsons, s)
 			continue
 		}
+		if strings.HasSuffix(strings.TrimSuffix(f, ".zst"), ".rejects.csv") {
+			if err := readRejects(agg, f); err != nil { // a rejects file given by name
+				return nil, err
+			}
+			continue
+		}
 		if err := readGrouped(agg, f); err != nil {
 			return nil, err
 		}
 		grouped++
 		rej := strings.TrimSuffix(f, ".zst") + ".rejects.csv"
-		if _, err := os.Stat(rej); rejects && err == nil {
+		if fi, err := os.Stat(rej); rejects && err == nil {
+			// A rejects file much older than its grouped file is another
+			// run's (one whose rejects went elsewhere): counting it would
+			// break records in = grouped + rejected (found in review).
+			gi, gerr := os.Stat(f)
+			if gerr == nil && fi.ModTime().Before(gi.ModTime().Add(-time.Minute)) {
+				fmt.Fprintf(e.stderr, "drg report: %s is older than %s, so not its run's: not read (name it among the files to count it)\n", rej, f)
+				continue
+			}
 			if err := readRejects(agg, rej); err != nil {
 				return nil, err
 			}
+			fmt.Fprintf(e.stderr, "drg report: rejects of %s read from %s\n", f, rej)
 		}
 	}
 	var s *report.Summary

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -228,4 +229,89 @@ func nameOf(gs []report.Group, code string) string {
 		}
 	}
 	return ""
+}
+
+// TestReviewFixes holds what a review of the report work found: the
+// report and summary may not overwrite the input or another output;
+// settle reads an --excel file; drg diff prints its comparison before
+// --strict fails it; drg compare warns and fails under --strict without a
+// report; a stale rejects file is not counted; a run over many inputs with
+// progress holds one open.
+func TestReviewFixes(t *testing.T) {
+	dir := t.TempDir()
+	sample := filepath.Join("..", "..", "examples", "sample.csv")
+	in := filepath.Join(dir, "in.csv")
+	b, err := os.ReadFile(sample)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(in, b, 0o644))
+	out := filepath.Join(dir, "out.csv")
+
+	code, _, errOut := drg(t, "", "group", in, "--out", out, "--report", out)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "two outputs are the same file")
+	code, _, errOut = drg(t, "", "group", in, "--out", out, "--summary-json", in)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "is the input")
+	got, _ := os.ReadFile(in)
+	assert.Equal(t, b, got, "the input is intact")
+
+	excel := filepath.Join(dir, "excel.csv")
+	code, _, errOut = drg(t, "", "group", in, "--out", excel, "--excel", "--quiet")
+	require.Equal(t, 0, code, errOut)
+	code, _, errOut = drg(t, "", "settle", excel, "--budget", "10000000")
+	assert.Equal(t, 0, code, "settle reads a file with a byte-order mark: %s", errOut)
+
+	// diff: the comparison on standard output, then exit 3.
+	code, stdout, errOut := drg(t, "", "diff", filepath.Join(dir, "in.csv"), "--column", "principal_dx", "--strict", "--max-0000", "0.1")
+	assert.Equal(t, exitSuspect, code, errOut)
+	assert.NotEmpty(t, stdout, "the comparison is printed before --strict fails the run")
+	assert.Contains(t, errOut, "drg diff: warning:")
+
+	// compare: --strict without a report.
+	other := otherEdition(t, dir, 19)
+	code, _, errOut = drg(t, "", "compare", other, "--from", "sample", "--to", "sample", "--strict")
+	assert.Equal(t, exitSuspect, code, errOut)
+	assert.Contains(t, errOut, "drg compare: warning: 95% of the grouped records are 0000")
+
+	// A rejects file older than its grouped file is another run's.
+	code, _, errOut = drg(t, "", "group", in, "--out", out, "--quiet")
+	require.Equal(t, 0, code, errOut)
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(out+".rejects.csv", old, old))
+	code, _, errOut = drg(t, "", "report", out, "--summary-json", filepath.Join(dir, "s.json"))
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "is older than")
+	assert.Contains(t, errOut, "rejected     0")
+	code, _, errOut = drg(t, "", "report", out, out+".rejects.csv", "--summary-json", filepath.Join(dir, "s.json"))
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "rejected     10", "named among the files, it is read")
+
+	// Many inputs with progress: one file open at a time.
+	var inputs []string
+	for i := range 60 {
+		p := filepath.Join(dir, fmt.Sprintf("part%02d.csv", i))
+		require.NoError(t, os.WriteFile(p, []byte(fmt.Sprintf("id,principal_dx\nP%02d,K80.100\n", i)), 0o644))
+		inputs = append(inputs, p)
+	}
+	// With descriptors for 30 more files than are open now, 60 inputs
+	// held open to the end would run out (they did before the fix).
+	var lim syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim))
+	low := lim
+	low.Cur = uint64(openFiles(t) + 30)
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low))
+	args := append([]string{"group"}, inputs...)
+	code, _, errOut = drg(t, "", append(args, "--out", filepath.Join(dir, "parts.csv"), "--quiet", "--progress", "plain")...)
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
+	require.Equal(t, 0, code, errOut)
+}
+
+// openFiles counts this process's open descriptors (Linux), or skips.
+func openFiles(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(ents)
 }

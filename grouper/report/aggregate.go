@@ -58,6 +58,7 @@ type Aggregator struct {
 	outliers  [3]Group
 	unpaid    counter
 	adjs      map[adjKey]*Adjustment
+	eff       []float64 // one record's effects, reused
 
 	dip       bool
 	dipBoth   bool
@@ -68,6 +69,7 @@ type Aggregator struct {
 	drgOnly   int64
 	dipOnly   int64
 
+	noLevels  bool // grouped files without a hospital_level column: levels unknown
 	files     int  // grouped files read
 	fromFiles bool // the cases came from grouped files, which do not say whether a code was unknown
 
@@ -181,10 +183,9 @@ func (a *Aggregator) Add(rec *record.Record, res *grouper.Result, pay *weights.P
 	}
 	c.Priced = pay != nil
 	if pay != nil {
+		// The level is the record's, not the payment's (which may be a
+		// policy's default_level): a grouped file carries the record's.
 		c.Unpaid, c.Weight, c.Amount, c.Outlier = pay.Reason, pay.BaseWeight, pay.Amount, pay.Outlier
-		if pay.Level != 0 {
-			c.Level = pay.Level
-		}
 		c.Adjustments = pay.Applied() // read during the call only
 	}
 	a.AddCase(c)
@@ -312,7 +313,10 @@ func (a *Aggregator) price(c *Case) {
 		g.Weight += c.Weight
 		g.Amount += c.Amount
 	}
-	for _, adj := range c.Adjustments {
+	eff := a.eff[:0]
+	eff = effects(eff, c.Adjustments, c.Amount)
+	a.eff = eff
+	for i, adj := range c.Adjustments {
 		k := adjKey{adj.Name, adj.Source}
 		e, ok := a.adjs[k]
 		if !ok {
@@ -321,21 +325,46 @@ func (a *Aggregator) price(c *Case) {
 		}
 		e.Cases++
 		e.Amount += c.Amount
-		e.Effect += effect(adj, c.Amount)
+		e.Effect += eff[i]
 	}
 }
 
-// effect is the yuan adj made of a paid amount (Adjustment.Effect).
-func effect(adj weights.Adjustment, amount float64) float64 {
-	switch adj.Op {
-	case weights.OpAdd:
-		return adj.Amount
-	case weights.OpFactor:
-		if adj.Factor > 0 {
-			return amount * (1 - 1/adj.Factor)
+// effects appends, for each of a paid record's adjustments, the yuan it
+// made of the record's amount (Adjustment.Effect). The group amount G (the
+// weight at the rate and coefficients, before the outlier rules) is the
+// amount less what was added, over the low-outlier factor: a factor inside
+// it made G × (1 − 1/f), the low-outlier factor G × f − G, an addition
+// itself. A rule that sets the amount (a fixed price, a low-cost case paid
+// its cost) replaced G, so nothing inside G is told apart then: every
+// effect of that record but the additions is 0. same_level replaces the
+// level coefficient, whose value the record does not carry: 0.
+func effects(dst []float64, adjs []weights.Adjustment, amount float64) []float64 {
+	added, post, set := 0.0, 1.0, false
+	for _, a := range adjs {
+		switch {
+		case a.Op == weights.OpAdd:
+			added += a.Amount
+		case a.Op == weights.OpSet:
+			set = true
+		case a.Op == weights.OpFactor && a.Name == weights.AdjLowOutlier && a.Factor > 0:
+			post *= a.Factor
 		}
 	}
-	return 0
+	g := (amount - added) / post
+	for _, a := range adjs {
+		e := 0.0
+		switch {
+		case a.Op == weights.OpAdd:
+			e = a.Amount
+		case set || a.Op != weights.OpFactor || a.Factor <= 0 || a.Name == weights.AdjSameLevel:
+		case a.Name == weights.AdjLowOutlier:
+			e = g*a.Factor - g
+		default:
+			e = g * (1 - 1/a.Factor)
+		}
+		dst = append(dst, e)
+	}
+	return dst
 }
 
 // Reject tallies a rejected record by its reason (record.Error.Reason).
@@ -366,17 +395,20 @@ func (a *Aggregator) Summary(t Thresholds) *Summary {
 		s.Counts.UnknownCodes = &n
 	}
 	if a.priced {
-		p := &Payment{Total: a.total, Unpaid: a.unpaid.sorted(), HospitalLevels: map[string]string{}}
+		p := &Payment{Total: a.total, Unpaid: a.unpaid.sorted()}
+		if !a.noLevels {
+			p.HospitalLevels = map[string]string{}
+		}
 		for _, h := range a.hospitals {
 			p.Hospitals = append(p.Hospitals, h.Group)
-			if h.level > 0 {
+			if h.level > 0 && !a.noLevels {
 				p.HospitalLevels[h.Code] = strconv.Itoa(int(h.level))
 			}
 		}
 		sortGroups(p.Hospitals)
 		p.Total.Code = "total"
 		for _, l := range a.levels {
-			if l.Cases > 0 {
+			if l.Cases > 0 && !a.noLevels {
 				p.Levels = append(p.Levels, l)
 			}
 		}

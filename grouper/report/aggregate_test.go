@@ -79,14 +79,15 @@ func TestReadGroupedFigures(t *testing.T) {
 		{Code: "low", Cases: 1, Paid: 1, Weight: 1.1, Amount: 4000},
 	}, p.Outliers)
 	assert.Equal(t, []report.Count{{"no_group", 2}, {"no_weight", 1}}, p.Unpaid)
-	// Effects: the high-outlier addition itself; the TCM uplift ×1.10 made
-	// 4 000 × (1 − 1/1.1) = 363.64 of r5's 4 000; the low-cost factor 0.40
-	// took 4 000/0.4 − 4 000 = 6 000 off it; a factor 1.00 made nothing.
+	// Effects: the high-outlier addition itself; r5's group amount is
+	// 4 000 / 0.40 = 10 000, of which the TCM uplift ×1.10 made
+	// 10 000 × (1 − 1/1.1) = 909.09, and the low-cost factor 0.40 took
+	// 6 000 off it; a factor 1.00 made nothing.
 	want := []report.Adjustment{
 		{Name: "kind_coefficient", Source: "kind_coefficients.general", Cases: 2, Amount: 129867.32, Effect: 0},
 		{Name: "high_outlier", Source: "drg.outliers.high.bands[2]", Cases: 1, Amount: 56907.32, Effect: 507.32},
 		{Name: "low_outlier", Source: "drg.outliers.low", Cases: 1, Amount: 4000, Effect: -6000},
-		{Name: "tcm_advantaged", Source: "tcm_advantaged[0]", Cases: 1, Amount: 4000, Effect: 363.6363636},
+		{Name: "tcm_advantaged", Source: "tcm_advantaged[0]", Cases: 1, Amount: 4000, Effect: 909.0909091},
 	}
 	require.Len(t, p.Adjustments, len(want))
 	for i, w := range want {
@@ -274,4 +275,56 @@ func TestJSONRoundTrip(t *testing.T) {
 	assert.Equal(t, s, back)
 	_, err = report.ReadJSON(strings.NewReader(`{"records": 3}`))
 	assert.Error(t, err, "not a summary")
+}
+
+// TestEffects works each kind of adjustment's effect by hand, on one case
+// each (found in review: a factor's effect was once taken on the whole
+// amount, outlier addition included).
+func TestEffects(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		amount float64
+		adjs   string
+		want   []float64
+	}{
+		// 116 166.60 paid = (G × 1.05 uplift) + 53 040.60 high-cost:
+		// G = 63 126.00, the uplift made 63 126 × (1 − 1/1.05) = 3 006.00.
+		{"uplift beside a high-cost addition", 116166.60, "tcm_advantaged×1.05(tcm_advantaged[2]);high_outlier+53040.60(drg.outliers.high.bands[2])", []float64{3006, 53040.60}},
+		// A fixed price replaces G: the uplift is not told apart.
+		{"fixed price", 3000, "tcm_advantaged×1.10(tcm_advantaged[0]);fixed_price=3000.00(tcm_fixed_price[0])", []float64{0, 0}},
+		// same_level replaces the level coefficient: no effect is claimed;
+		// the kind coefficient 1.10 inside G = 11 000 / 1.1 made 1 000.
+		{"same level and kind", 11000, "same_level×1.02(drg.same_level_groups[0]);kind_coefficient×1.10(kind_coefficients.tcm)", []float64{0, 1000}},
+		// Low-cost factor 0.5 on G = 8 000: 4 000 paid, 4 000 removed;
+		// the day-ward factor 0.90 inside G made 8 000 × (1 − 1/0.9).
+		{"day ward and low cost", 4000, "day_ward×0.90(tcm_day_ward[0]);low_outlier×0.50(drg.outliers.low)", []float64{8000 * (1 - 1/0.9), -4000}},
+	} {
+		adjs, err := report.ParseAdjustments(nil, tc.adjs)
+		require.NoError(t, err, tc.name)
+		a := report.NewAggregator(report.Options{})
+		a.AddCase(&report.Case{Status: grouper.StatusOK, MDC: "I", DRG: "IR29", Priced: true, Weight: 1, Amount: tc.amount, Adjustments: adjs})
+		got := a.Summary(report.Thresholds{}).Payment.Adjustments
+		require.Len(t, got, len(adjs), tc.name)
+		for i, adj := range adjs {
+			for _, g := range got {
+				if g.Name == adj.Name {
+					assert.InDelta(t, tc.want[i], g.Effect, 0.005, "%s: %s", tc.name, adj.Name)
+				}
+			}
+		}
+	}
+}
+
+// TestNoLevelColumn: a grouped file without hospital_level says nothing of
+// levels, so the summary has none, rather than one "unknown" level
+// holding every case (found in review).
+func TestNoLevelColumn(t *testing.T) {
+	a := report.NewAggregator(report.Options{})
+	_, err := a.ReadGrouped(strings.NewReader("id,status,mdc,drg,hospital_id,weight,payment,unpaid,adjustments\nr1,OK,I,IR29,H1,1.1,4000.00,,\n"), "x.csv", record.FormatCSV)
+	require.NoError(t, err)
+	p := a.Summary(report.DefaultThresholds).Payment
+	require.NotNil(t, p)
+	assert.Nil(t, p.Levels)
+	assert.Nil(t, p.HospitalLevels)
+	assert.Len(t, p.Hospitals, 1)
 }

@@ -201,6 +201,9 @@ func (a *Aggregator) header(idx *[numGrouped]int, cols []string, name string) er
 			}
 		}
 	}
+	// Without the level (drg group --costs writes it) a file says nothing
+	// of levels: none is shown rather than one "unknown" bucket.
+	a.noLevels = a.noLevels || idx[gcHospitalLevel] < 0
 	return a.setScheme(hasID, idx[gcStatus] >= 0, idx[gcDIPGroup] >= 0, name)
 }
 
@@ -314,6 +317,9 @@ func (a *Aggregator) readJSONL(buf *rowscan.Buffer, name string) (int64, error) 
 			_, drg := m["status"]
 			_, dip := m["dip_group"]
 			_, id := m["id"]
+			if _, ok := m["hospital_level"]; !ok {
+				a.noLevels = true
+			}
 			if err := a.setScheme(id, drg, dip, name); err != nil {
 				return 0, err
 			}
@@ -376,9 +382,10 @@ func ParseAdjustments(dst []weights.Adjustment, s string) ([]weights.Adjustment,
 		case strings.HasPrefix(val, "→"):
 			adj.Op, adj.Group = weights.OpGroup, val[len("→"):]
 		default:
-			// A flag with a note in its name's place (e.g. no_group(REASON)
-			// has no operator): keep the whole head as the name.
-			adj.Name, adj.Op = head, weights.OpFlag
+			// Text after a name that is no operator: a file decoded in the
+			// wrong encoding (× read as two bytes) or not ours; counting
+			// it as a flag would drop its amount silently (found in review).
+			return dst, fmt.Errorf("adjustment %q: %q after the name is no operator (×, +, =, →)", item, val)
 		}
 		if err != nil {
 			return dst, fmt.Errorf("adjustment %q: %w", item, err)

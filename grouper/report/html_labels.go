@@ -123,7 +123,7 @@ var labels = map[string]label{
 	"h.unpaid":        {"未支付原因", "Why cases were not paid"},
 	"h.adjustments":   {"政策调整", "Policy adjustments"},
 	"chart.adj":       {"各政策的影响金额（元）", "Effect of each policy (yuan)"},
-	"adjust.note":     {"影响金额为该政策使支付增加（负数为减少）的金额：加价或定额即其金额，系数 f 作用于支付额 A 时为 A × (1 − 1/f)。仅作记录的政策无金额影响。", "The effect is what the policy added to the payment (negative: removed): an added or set amount is that amount; a factor f on a paid amount A made A × (1 − 1/f). Rules that only note a fact have no effect."},
+	"adjust.note":     {"影响金额为该政策使支付增加（负数为减少）的金额，以病例的组支付额 G（权重 × 费率 × 系数，未计高低倍率）为基准：加价即其金额；G 内的系数 f（中医优势病种、日间病房、机构类别系数）为 G × (1 − 1/f)；低倍率系数 f 为 G × f − G。定额支付（按项目价格、低倍率按实际费用）取代了 G，这类病例除加价外不单列影响；同级同价替换的是级别系数，记录中没有原系数，也不单列；仅作记录的政策无金额影响。", "The effect is what the policy added to the payment (negative: removed), against the case's group amount G (weight × rate × coefficients, before the outlier rules): an added amount is that amount; a factor f inside G (a TCM uplift, a day-ward or hospital-kind coefficient) made G × (1 − 1/f); the low-cost factor f, G × f − G. A set amount (a fixed price, a low-cost case paid its cost) replaces G, so on such a case only additions are told apart; same_level replaces the level coefficient, which the record does not carry, so it has none either; rules that only note a fact have no effect."},
 	"hospitals.level": {"等级以病例记录为准；同一医院的记录等级不一致时显示为“未知”。", "The level is the one the records gave; a hospital whose records disagree shows as unknown."},
 
 	"sec.dip":        {"DIP（按病种分值付费）", "DIP (diagnosis-intervention packets)"},

@@ -97,7 +97,9 @@ func (g Group) CMI() float64 { return ratio(g.Weight, g.Paid) }
 type Payment struct {
 	Total     Group   `json:"total"` // Code "total"
 	Hospitals []Group `json:"hospitals,omitempty"`
-	// Levels are keyed by hospital level "1", "2", "3" ("" unknown).
+	// Levels are keyed by the records' hospital level "1", "2", "3" (""
+	// unknown); nil, with HospitalLevels, when the source does not carry
+	// levels (a grouped file written without --costs).
 	Levels []Group `json:"levels,omitempty"`
 	// Outliers are keyed by class: none, high, low.
 	Outliers    []Group      `json:"outliers,omitempty"`
@@ -111,11 +113,15 @@ type Payment struct {
 // Adjustment aggregates one policy rule's applications: the TCM uplifts,
 // day-ward factors, outlier payments and the like (weights.Adjustment).
 // Amount is what the cases it applied to were paid. Effect is the part of
-// that the rule made, in yuan (negative: removed): an added amount itself;
-// for a factor f on a paid amount A, A × (1 − 1/f). A rule that sets the
-// amount (a fixed price, a low-cost case paid its cost) replaces the
-// computation, so its effect cannot be told apart: 0, with Amount saying
-// what it paid; so do rules that only note a fact.
+// that the rule made, in yuan (negative: removed), against the case's
+// group amount G (weight × rate × coefficients, before the outlier rules):
+// an added amount (a high-cost payment) itself; a factor f inside G (a TCM
+// uplift, a day-ward or hospital-kind coefficient) G × (1 − 1/f); the
+// low-cost factor f on G, G × f − G. A rule that sets the amount (a fixed
+// price, a low-cost case paid its cost) replaces G, so on such a case no
+// effect but additions is told apart (0), and same_level, which replaces
+// the level coefficient the record does not carry, has none either; nor do
+// rules that only note a fact.
 type Adjustment struct {
 	Name   string  `json:"name"`   // e.g. tcm_advantaged
 	Source string  `json:"source"` // the policy rule, e.g. tcm_advantaged[3]

@@ -105,8 +105,8 @@ func Handler(h *Holder, opts Options) http.Handler {
 		records: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "drg_records_total", Help: "Records grouped, by status."}, []string{"status"}),
 		rejects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "drg_rejects_total", Help: "Records refused, by reason."}, []string{"reason"}),
 	}
-	for st := range s.byStatus {
-		s.byStatus[st] = s.records.WithLabelValues(grouper.Status(st).String())
+	for st := grouper.StatusOK; int(st) < len(s.byStatus); st++ {
+		s.byStatus[st] = s.records.WithLabelValues(st.String())
 	}
 	reg.MustRegister(s.requests, s.latency, s.records, s.rejects, rulesetCollector{h: h,
 		desc: prometheus.NewDesc("drg_ruleset_info", "The rule set and price list in use (value 1).", []string{"rules", "version", "prices"}, nil)})
@@ -263,7 +263,7 @@ func (s *service) answer(e *Engine, rec *record.Record, tr *grouper.Trace, names
 			}
 		}
 	}
-	if int(a.res.Status) < len(s.byStatus) {
+	if int(a.res.Status) < len(s.byStatus) && s.byStatus[a.res.Status] != nil {
 		s.byStatus[a.res.Status].Inc()
 	} else {
 		s.records.WithLabelValues(a.res.Status.String()).Inc()
@@ -347,12 +347,14 @@ func (s *service) rulesets(w http.ResponseWriter, _ *http.Request) (int, error) 
 func readBody(r *http.Request, max int64) ([]byte, error) {
 	src := http.MaxBytesReader(nil, r.Body, max)
 	if n := r.ContentLength; n > 0 && n <= max {
-		body := make([]byte, n, n+1)
-		if _, err := io.ReadFull(src, body); err != nil {
+		// Presized up to 256 KiB only: a client that declares 8 MiB and
+		// sends nothing must not pin 8 MiB a connection (found in review).
+		var buf bytes.Buffer
+		buf.Grow(int(min(n, 256<<10)) + 1)
+		if _, err := buf.ReadFrom(src); err != nil {
 			return nil, err
 		}
-		// A body longer than it declared: net/http stops at the length.
-		return body, nil
+		return buf.Bytes(), nil
 	}
 	return io.ReadAll(src)
 }
