@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"github.com/medpay/drg/grouper/store"
 	"github.com/medpay/drg/internal/reference"
 	"github.com/medpay/drg/internal/synth"
+	"github.com/medpay/drg/weights"
 )
 
 // Config configures Run, the measurement behind `drg bench`.
@@ -34,7 +36,12 @@ type Config struct {
 	Dir         string // scratch directory; "" = a temporary one, removed afterwards
 	Determinism bool   // also run end-to-end with --workers 1 and compare the output hashes
 	ReferenceN  int    // records for the reference grouper comparison; 0 = 2000
-	Log         io.Writer
+	// Rules, when set, names a stored rule set (in Store) to measure in
+	// place of the generated full-scale one: records are generated from
+	// its codes, and its own weights, if any, price them under the sample
+	// policy (or Prices, a stored price list).
+	Rules, Store, Prices string
+	Log                  io.Writer
 }
 
 // Report holds every figure of a run. JSON field names are stable.
@@ -80,6 +87,9 @@ type Report struct {
 		Deterministic  *bool   `json:"deterministic,omitempty"` // same output with --workers 1
 		Payment        bool    `json:"payment"`
 	} `json:"end_to_end"`
+	// Floor holds the job's floor on the same records and the end-to-end
+	// CPU over it (see Floor); zero without an end-to-end run.
+	Floor Floor `json:"floor"`
 }
 
 func (c *Config) logf(format string, args ...any) {
@@ -118,25 +128,42 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		dir = d
 	}
 
-	// Rule set: build, store, open + compile.
+	// Rule set: build, store, open + compile (or a stored one).
 	t0 := time.Now()
-	rs := synth.FullScaleRuleSet(cfg.Seed)
+	var rs *grouper.RuleSet
+	var info store.Info
+	storeDir := filepath.Join(dir, "store")
+	if cfg.Rules != "" {
+		storeDir = cfg.Store
+		st, err := store.Open(storeDir, store.Options{ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		rs, info, err = st.Get(cfg.Rules)
+		st.Close()
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		rs = synth.FullScaleRuleSet(cfg.Seed)
+	}
 	r.Compile.BuildMS = ms(time.Since(t0))
 	r.RuleSet.MDCs, r.RuleSet.ADRGs, r.RuleSet.DRGs = len(rs.MDCs), len(rs.ADRGs), len(rs.DRGs)
 	r.RuleSet.Diagnoses, r.RuleSet.Procedures, r.RuleSet.ListCodes = len(rs.Diagnoses), len(rs.Procedures), len(rs.Lists)
 	r.RuleSet.CC, r.RuleSet.DIPGroups = len(rs.CC), len(rs.DIP.Core)+len(rs.DIP.Comprehensive)
-	storeDir := filepath.Join(dir, "store")
-	st, err := store.Open(storeDir, store.Options{})
-	if err != nil {
-		return nil, err
+	if cfg.Rules == "" {
+		st, err := store.Open(storeDir, store.Options{})
+		if err != nil {
+			return nil, err
+		}
+		t0 = time.Now()
+		info, err = st.Put(rs)
+		st.Close()
+		if err != nil {
+			return nil, err
+		}
+		r.Compile.PutMS = ms(time.Since(t0))
 	}
-	t0 = time.Now()
-	info, err := st.Put(rs)
-	st.Close()
-	if err != nil {
-		return nil, err
-	}
-	r.Compile.PutMS = ms(time.Since(t0))
 	var oc, co []float64
 	var g *grouper.Grouper
 	for i := 0; i < cfg.Repeats; i++ {
@@ -237,17 +264,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if r.EndToEnd.InputBytes, err = uncompressedSize(in); err != nil {
 		return nil, err
 	}
-	r.EndToEnd.Payment = rs.Tables["weights.tsv"] != nil
+	calc, err := pricing(rs, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.EndToEnd.Payment = calc != nil
+	var priceArgs []string
+	if cfg.Prices != "" {
+		priceArgs = []string{"--prices", cfg.Prices}
+	}
 	out := filepath.Join(dir, "out.csv.zst")
-	var secs []float64
+	var secs, cpuPaid []float64
 	for i := 0; i < cfg.Repeats; i++ {
-		s, rss, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out, cfg.Workers)
+		s, cpu, rss, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out, cfg.Workers, priceArgs...)
 		if err != nil {
 			return nil, err
 		}
 		secs = append(secs, s)
+		cpuPaid = append(cpuPaid, cpu)
 		r.EndToEnd.PeakRSSMB = max(r.EndToEnd.PeakRSSMB, rss)
-		cfg.logf("end to end: run %d: %.2f s, peak RSS %.0f MB", i+1, s, rss)
+		cfg.logf("end to end: run %d: %.2f s, %.2f CPU-s, peak RSS %.0f MB", i+1, s, cpu, rss)
 	}
 	r.EndToEnd.Seconds = median(secs)
 	r.EndToEnd.RecordsPerSec = float64(cfg.Records) / r.EndToEnd.Seconds
@@ -255,9 +291,36 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if r.EndToEnd.OutputSHA256, err = fileSHA(out); err != nil {
 		return nil, err
 	}
+	// The floor: DRG only (--no-payment) end to end, then each stage alone.
+	outDRG := filepath.Join(dir, "out-drg.csv.zst")
+	var cpuDRG []float64
+	for i := 0; i < cfg.Repeats; i++ {
+		_, cpu, _, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, outDRG, cfg.Workers, "--no-payment")
+		if err != nil {
+			return nil, err
+		}
+		cpuDRG = append(cpuDRG, cpu)
+	}
+	paidOut := out
+	if calc == nil {
+		paidOut = ""
+	}
+	if err := measureFloor(in, outDRG, paidOut, g, calc, &r.Floor); err != nil {
+		return nil, err
+	}
+	fl := &r.Floor
+	n := float64(cfg.Records) / 1e6
+	fl.EndToEndDRGUS = median(cpuDRG) / n
+	fl.RatioDRG = fl.EndToEndDRGUS / fl.FloorDRGUS
+	if calc != nil {
+		fl.EndToEndPaidUS = median(cpuPaid) / n
+		fl.RatioPaid = fl.EndToEndPaidUS / fl.FloorPaidUS
+	}
+	cfg.logf("floor: decode %.3f + split %.3f + encode %.3f + group %.3f = %.3f CPU-µs a record; end to end %.3f (%.2fx)",
+		fl.DecodeUS, fl.SplitUS, fl.EncodeDRGUS, fl.GroupUS, fl.FloorDRGUS, fl.EndToEndDRGUS, fl.RatioDRG)
 	if cfg.Determinism && cfg.Workers != 1 {
 		out1 := filepath.Join(dir, "out1.csv.zst")
-		if _, _, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out1, 1); err != nil {
+		if _, _, _, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out1, 1, priceArgs...); err != nil {
 			return nil, err
 		}
 		h, err := fileSHA(out1)
@@ -298,16 +361,17 @@ func parallelRate(g *grouper.Grouper, recs []record.Record, workers int) float64
 // resident memory at the fork (the in-memory records and the reference
 // grouper), which once made the end-to-end peak look 200 MB larger than it
 // was. Without /proc the rusage figure is the fallback.
-func runGroup(ctx context.Context, exe, storeDir, ref, in, out string, workers int) (float64, float64, error) {
-	cmd := exec.CommandContext(ctx, exe, "group", in, "--out", out, "--rules", ref, "--store", storeDir,
-		"--workers", strconv.Itoa(workers), "--quiet", "--rejects", out+".rejects.csv")
+func runGroup(ctx context.Context, exe, storeDir, ref, in, out string, workers int, extra ...string) (secs, cpu, rss float64, err error) {
+	args := append([]string{"group", in, "--out", out, "--rules", ref, "--store", storeDir,
+		"--workers", strconv.Itoa(workers), "--quiet", "--rejects", out + ".rejects.csv"}, extra...)
+	cmd := exec.CommandContext(ctx, exe, args...)
 	// Kept for errors only: the sample policy names same-level groups the
 	// synthetic rule set lacks, and its warnings would repeat on every run.
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, fmt.Errorf("drg group: %w", err)
+		return 0, 0, 0, fmt.Errorf("drg group: %w", err)
 	}
 	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
 	done := make(chan struct{})
@@ -328,19 +392,55 @@ func runGroup(ctx context.Context, exe, storeDir, ref, in, out string, workers i
 			}
 		}
 	}()
-	err := cmd.Wait()
+	err = cmd.Wait()
 	close(done)
 	peak := <-hwm
 	if err != nil {
-		return 0, 0, fmt.Errorf("drg group: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+		return 0, 0, 0, fmt.Errorf("drg group: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	secs := time.Since(t0).Seconds()
+	secs = time.Since(t0).Seconds()
 	if peak == 0 {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			peak = float64(ru.Maxrss) / 1024 // Linux reports KiB
 		}
 	}
-	return secs, peak, nil
+	cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return secs, cpu, peak, nil
+}
+
+// pricing is the calculator the end-to-end run prices with: a stored price
+// list (cfg.Prices), else the rule set's weights under the sample policy,
+// a record outside its period left unpaid, as drg group does; nil when
+// the rule set has no weights.
+func pricing(rs *grouper.RuleSet, cfg Config) (*weights.Calculator, error) {
+	if cfg.Prices != "" {
+		st, err := store.Open(cfg.Store, store.Options{ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		files, _, err := st.Prices(cfg.Prices)
+		if err != nil {
+			return nil, err
+		}
+		return weights.PriceListCalculator(files, rs.Name)
+	}
+	table, err := weights.TableFromRuleSet(rs)
+	if errors.Is(err, weights.ErrNoTable) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := weights.SamplePolicy()
+	if err != nil {
+		return nil, err
+	}
+	calc, err := weights.New(p, table)
+	if err != nil {
+		return nil, err
+	}
+	return calc.UnpaidOutsidePeriod(), nil
 }
 
 // readHWM returns the VmHWM line of a /proc/PID/status file, in KiB.

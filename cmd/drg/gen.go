@@ -131,15 +131,33 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	determinism := fl.Bool("determinism", true, "also run end-to-end with --workers 1 and compare output hashes")
 	jsonOut := fl.String("json", "", "also write the report as JSON to this file ('-' = standard output)")
 	dir := fl.String("dir", "", "scratch directory (default: a temporary directory, removed afterwards)")
+	rules := fl.String("rules", "", "measure a stored rule set (e.g. chs-drg-1.1) instead of the generated full-scale one: records are generated from its codes")
+	prices := fl.String("prices", "", "with --rules: price the end-to-end run with this stored price list (default: the rule set's own weights under the sample policy, if it has them)")
+	exeFlag := fl.String("exe", "", "the drg executable the end-to-end runs start (default: this one)")
+	var storeFlag string
+	fl.StringVar(&storeFlag, "store", "", "rule store directory for --rules and --prices (default $DRG_STORE, else the user's data directory)")
 	if _, err := parseFlags(e, fl, args); err != nil {
 		return err
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
+	exe := *exeFlag
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return err
+		}
 	}
-	r, err := bench.Run(ctx, bench.Config{Records: *n, Seed: *seed, Workers: *workers, Repeats: *repeats, DRGExe: exe,
-		Dir: *dir, Determinism: *determinism, ReferenceN: *refN, Log: e.stderr})
+	var err error
+	cfg := bench.Config{Records: *n, Seed: *seed, Workers: *workers, Repeats: *repeats, DRGExe: exe,
+		Dir: *dir, Determinism: *determinism, ReferenceN: *refN, Log: e.stderr, Rules: *rules, Prices: *prices}
+	if *prices != "" && *rules == "" {
+		return fmt.Errorf("--prices needs --rules: the generated full-scale rule set has no stored price list")
+	}
+	if *rules != "" {
+		if cfg.Store, err = storeDir(storeFlag); err != nil {
+			return err
+		}
+	}
+	r, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -158,6 +176,12 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(tw, "end to end\t%.0f records/s, %.0f MB/s, %.2f s for %d records, peak RSS %.0f MB, %d workers, payment %t, %s\n",
 		r.EndToEnd.RecordsPerSec, r.EndToEnd.MBPerSec, r.EndToEnd.Seconds, r.EndToEnd.Records, r.EndToEnd.PeakRSSMB, r.EndToEnd.Workers, r.EndToEnd.Payment, det)
+	if f := r.Floor; f.Records > 0 {
+		fmt.Fprintf(tw, "floor (CPU-µs a record, each stage alone on one core)\tdecode %.3f + split %.3f + encode %.3f + group %.3f = %.3f; with payments: encode %.3f, price %.3f = %.3f\n",
+			f.DecodeUS, f.SplitUS, f.EncodeDRGUS, f.GroupUS, f.FloorDRGUS, f.EncodePaidUS, f.PriceUS, f.FloorPaidUS)
+		fmt.Fprintf(tw, "end to end over the floor\tDRG only %.3f CPU-µs a record = %.2fx the floor (target <= 1.3); with payments %.3f = %.2fx (target <= 1.45)\n",
+			f.EndToEndDRGUS, f.RatioDRG, f.EndToEndPaidUS, f.RatioPaid)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package cputime
 
 import (
 	"runtime"
+	"sync/atomic"
 	"testing"
 )
 
@@ -19,5 +20,33 @@ func TestProcessGrows(t *testing.T) {
 	t1 := Process()
 	if t0 <= 0 || t1-t0 <= 0 || x == 0 {
 		t.Errorf("CPU time %g then %g after a busy loop", t0, t1)
+	}
+}
+
+// TestThreadCountsItsOwnWork: a busy loop on a locked thread shows in the
+// thread's CPU time, and a busy goroutine on another thread does not.
+func TestThreadCountsItsOwnWork(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the thread's own CPU time is read on Linux only")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var stop atomic.Bool
+	go func() { // busy elsewhere: not this thread's time
+		for !stop.Load() {
+		}
+	}()
+	t0, p0 := Thread(), Process()
+	x := 0
+	for i := range 200_000_000 {
+		x += i & 3
+	}
+	t1, p1 := Thread(), Process()
+	stop.Store(true)
+	if t1-t0 <= 0 || x == 0 {
+		t.Fatalf("thread CPU %g then %g after a busy loop", t0, t1)
+	}
+	if runtime.NumCPU() > 1 && t1-t0 >= p1-p0 {
+		t.Errorf("thread CPU %.3f s not below the process's %.3f s with another goroutine busy", t1-t0, p1-p0)
 	}
 }
