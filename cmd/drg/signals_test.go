@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/medpay/drg/internal/race"
 )
 
 // buildDRG returns the command built into a temporary directory, for tests
@@ -23,6 +25,12 @@ func buildDRG(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the drg command")
+	}
+	if race.Enabled {
+		// The child is built without the detector, so a -race run of
+		// these tests checks nothing the plain run does not, at twice
+		// the time (100 of .ci/run's seconds).
+		t.Skip("the drg child process is not built with the race detector: the plain run covers this")
 	}
 	built.once.Do(func() {
 		goTool, err := exec.LookPath("go")
