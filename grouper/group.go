@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strings"
 
+	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper/record"
 )
 
@@ -70,6 +71,56 @@ type Result struct {
 	DIP DIPResult `json:"dip"` // filled when the scheme given to GroupScheme includes SchemeDIP
 
 	Trace *Trace `json:"trace,omitempty"` // the Trace given to GroupScheme (Explain's own); nil when not tracing
+
+	// The grouper that made the result, and its dense IDs of the principal
+	// diagnosis (its dictionary ID, from 1, when the dictionary holds the
+	// code exactly) and of the DRG (its index + 1), for PrincipalID and
+	// DRGIndex; 0 when none.
+	from   *Grouper
+	pdxID  uint32
+	drgIdx uint32
+}
+
+// PrincipalID returns the ID of r's principal diagnosis among g's
+// diagnoses (g.DiagnosisCodes), when g grouped r and its dictionary holds
+// that exact code: tables built once per grouper (weights.Calculator.Bind)
+// then need no look-up by code. A result of another grouper, or read back
+// from JSON, has none. The ID is the one g found when it grouped r: a result
+// whose codes were changed since is not r's grouping any more.
+func (r *Result) PrincipalID(g *Grouper) (int, bool) {
+	if r.from != g || r.pdxID == 0 {
+		return 0, false
+	}
+	return int(r.pdxID), true
+}
+
+// DRGIndex returns the index of r's DRG among g's DRGs (g.DRGCodes), when g
+// grouped r to one of them (not QY or 0000), as PrincipalID.
+func (r *Result) DRGIndex(g *Grouper) (int, bool) {
+	if r.from != g || r.drgIdx == 0 {
+		return 0, false
+	}
+	return int(r.drgIdx) - 1, true
+}
+
+// DRGCodes returns g's DRG codes, index i being the DRG DRGIndex gives as
+// i. The slice is the caller's.
+func (g *Grouper) DRGCodes() []string {
+	out := make([]string, len(g.drgs))
+	for i := range g.drgs {
+		out[i] = g.drgs[i].code
+	}
+	return out
+}
+
+// DiagnosisCodes returns g's diagnosis codes by ID (PrincipalID), index 0
+// being "" (no ID). The slice is the caller's.
+func (g *Grouper) DiagnosisCodes() []string {
+	out := make([]string, g.dx.Len()+1)
+	for id := 1; id < len(out); id++ {
+		out[id] = g.dx.Code(codes.ID(id))
+	}
+	return out
 }
 
 // Trace is the ordered explanation of a grouping. GroupScheme fills a
@@ -148,6 +199,7 @@ type state struct {
 	rec      *record.Record
 	pdx      uint32
 	pdxKnown bool
+	pdxExact bool // the dictionary holds the principal's code itself
 	unknown  uint8 // codes not in the rule set
 	sdx      []uint32
 	procs    []uint32
@@ -255,9 +307,9 @@ func (g *Grouper) GroupScheme(rec *record.Record, scheme Scheme, tr *Trace) Resu
 		res.DIP.Reason = res.Reason
 	}
 	if scheme&SchemeDRG == 0 {
-		res.Status, res.Reason, res.DRG = 0, "", ""
+		res.Status, res.Reason, res.DRG, res.drgIdx = 0, "", "", 0
 	}
-	res.Trace = tr
+	res.Trace, res.from = tr, g
 	g.nameSteps(tr)
 	g.pool.Put(st)
 	g.checkFullWalk(rec, scheme, tr, res) // invariants.go: a no-op without -tags invariants
@@ -320,6 +372,9 @@ func (g *Grouper) prepare(st *state, rec *record.Record, tr *Trace) Result {
 	}
 	g.encode(st, rec, pdx)
 	res.UnknownCodes = st.unknown
+	if st.pdxExact {
+		res.pdxID = st.pdx // dictionary IDs start at 1
+	}
 	if tr != nil {
 		g.traceUnknown(st, rec, pdx, tr)
 	}
@@ -391,7 +446,7 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 					if tr != nil {
 						tr.add("drg", d.code, true, "%s", g.why(d.cond, st))
 					}
-					res.Status, res.DRG = StatusOK, d.code
+					res.Status, res.DRG, res.drgIdx = StatusOK, d.code, uint32(di)+1
 					return res
 				}
 				if tr != nil {
@@ -449,8 +504,8 @@ func (g *Grouper) qyResult(res Result, m *cmdc) Result {
 // encode turns the record's codes into IDs (0 for codes the rule set does
 // not know) and its numbers into the field vector conditions compare.
 func (g *Grouper) encode(st *state, rec *record.Record, pdx string) {
-	id, _, ok := g.dx.LookupDiagnosis(pdx)
-	st.pdx, st.pdxKnown = id, ok
+	id, exact, ok := g.dx.LookupDiagnosis(pdx)
+	st.pdx, st.pdxKnown, st.pdxExact = id, ok, ok && exact
 	unknown := 0
 	if !ok {
 		unknown++

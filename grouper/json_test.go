@@ -34,6 +34,12 @@ func TestResultJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	back.Trace, res.Trace = nil, nil
+	// The grouper's IDs are not in the JSON (they mean nothing outside the
+	// process): a result read back is priced by its codes.
+	if _, ok := res.DRGIndex(g); !ok {
+		t.Error("the grouped result has no DRG index")
+	}
+	res.from, res.pdxID, res.drgIdx = nil, 0, 0
 	if back != res {
 		t.Errorf("read back %+v, want %+v", back, res)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/medpay/drg/grouper"
@@ -234,6 +235,84 @@ type Calculator struct {
 	defaultLevel  int8
 	defaultSrc    string
 	warnings      []string
+	bound         *binding // Bind's tables, nil when not bound
+}
+
+// binding holds what Bind looked up once for one grouper's results.
+type binding struct {
+	g *grouper.Grouper
+	// drg[i] is the DRG-scheme info of the grouper's DRG i (DRGIndex),
+	// nil when the weight table lacks it.
+	drg []*groupInfo
+	// The disease lists' matches of the grouper's diagnoses (PrincipalID),
+	// Western code alone, for the few that have any: bit id of listed is
+	// set for those, and their matches are dx[rank of id among them]. A
+	// table with an entry for every diagnosis (800 KB for a national set)
+	// missed the cache on most records and made pricing slower, not faster.
+	listed []uint64
+	rank   []uint32 // rank[w]: set bits of listed before word w
+	dx     []hits
+}
+
+// hits returns the matches of diagnosis id.
+func (b *binding) hits(id int) hits {
+	w, bit := id>>6, uint64(1)<<(id&63)
+	if w >= len(b.listed) || b.listed[w]&bit == 0 {
+		return noHits
+	}
+	return b.dx[int(b.rank[w])+bits.OnesCount64(b.listed[w]&(bit-1))]
+}
+
+// Bind returns a Calculator that prices g's results without looking their
+// codes up: the weight of each of g's DRGs and the policy lists' matches of
+// each of its diagnoses are found here, once, by g's dense IDs
+// (grouper.Result.DRGIndex, PrincipalID), where Compute would look each
+// code up per record. It prices exactly as c does: a result whose IDs g
+// does not confirm (another grouper's, a TCM principal beside the Western
+// one, a principal g's dictionary holds only by an ancestor) takes c's
+// look-ups. Bind costs one pass over g's codes (milliseconds for a
+// national rule set); bind once per grouper, not per record.
+func (c *Calculator) Bind(g *grouper.Grouper) *Calculator {
+	cp := *c
+	b := &binding{g: g}
+	sc := &c.schemes[grouper.SchemeDRG]
+	for _, code := range g.DRGCodes() {
+		var gi *groupInfo
+		if sc.ok {
+			if v, ok := sc.groups.get(code); ok {
+				gi = v
+			}
+		}
+		b.drg = append(b.drg, gi)
+	}
+	dx := g.DiagnosisCodes()
+	b.listed = make([]uint64, (len(dx)+63)/64)
+	b.rank = make([]uint32, len(b.listed))
+	for id, code := range dx {
+		if w := id >> 6; id&63 == 0 && w > 0 {
+			b.rank[w] = b.rank[w-1] + uint32(bits.OnesCount64(b.listed[w-1]))
+		}
+		if code == "" {
+			continue
+		}
+		if h := c.match.match(code, ""); h != noHits {
+			b.listed[id>>6] |= 1 << (id & 63)
+			b.dx = append(b.dx, h)
+		}
+	}
+	cp.bound = b
+	return &cp
+}
+
+// hitsOf is match.match for res's principal, from the binding when it
+// has the answer.
+func (c *Calculator) hitsOf(rec *record.Record, res *grouper.Result) hits {
+	if b := c.bound; b != nil && (rec.TCMPrincipalDx == "" || c.match.tcmLens == 0) {
+		if id, ok := res.PrincipalID(b.g); ok {
+			return b.hits(id)
+		}
+	}
+	return c.match.match(res.PrincipalDx, rec.TCMPrincipalDx)
 }
 
 type kindCoef struct {
@@ -609,7 +688,7 @@ func (c *Calculator) Compute(rec *record.Record, res *grouper.Result, scheme gro
 	// those. Split around a state struct, Compute ran a sixth more
 	// instructions than in one piece (callgrind, BenchmarkCompute); split
 	// this way it runs slightly fewer.
-	h := c.match.match(res.PrincipalDx, rec.TCMPrincipalDx)
+	h := c.hitsOf(rec, res)
 	w := out.BaseWeight
 	if h[sc.sameEffList] >= 0 {
 		w, gi = c.sameEfficacy(sc, rec, res, &h, w, gi, out)
@@ -669,9 +748,19 @@ func (c *Calculator) groupAndLevel(sc *schemeCalc, rec *record.Record, res *grou
 			return nil, false
 		}
 	}
-	gi, ok := sc.groups.get(group) // not sc.lookup: get inlines here, lookup would not
-	if !ok {
-		gi = &notInTable
+	var gi *groupInfo
+	if b := c.bound; b != nil && out.Scheme == grouper.SchemeDRG {
+		if i, ok := res.DRGIndex(b.g); ok {
+			if gi = b.drg[i]; gi == nil {
+				gi = &notInTable
+			}
+		}
+	}
+	if gi == nil {
+		var ok bool
+		if gi, ok = sc.groups.get(group); !ok { // not sc.lookup: get inlines here, lookup would not
+			gi = &notInTable
+		}
 	}
 	var baseW float64
 	switch {

@@ -187,3 +187,50 @@ func TestUpliftNeverLowersPayment(t *testing.T) {
 		}
 	}
 }
+
+// TestBindPricesAlike: a Calculator bound to a grouper pays every record
+// exactly as the unbound one, field for field: on the sample batch (TCM
+// principals, policy lists, same efficacy, levels, outliers), on principals
+// the dictionary holds only by an ancestor (K80.100x999-style extensions),
+// and on results of another grouper compiled from the same rules, whose
+// IDs the bound one confirms by code.
+func TestBindPricesAlike(t *testing.T) {
+	sb := newSampleBatch(t, 3000)
+	bound := sb.calc.Bind(sb.g)
+	other, err := grouper.Compile(sb.g.RuleSet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got Payment
+	check := func(rec *record.Record, res *grouper.Result, what string) {
+		t.Helper()
+		sb.calc.Compute(rec, res, grouper.SchemeDRG, &want)
+		bound.Compute(rec, res, grouper.SchemeDRG, &got)
+		if got != want {
+			t.Fatalf("%s: record %s (%s, %s): bound pays\n%+v\nunbound\n%+v", what, rec.ID, res.PrincipalDx, res.DRG, got, want)
+		}
+	}
+	fast := 0
+	for i := range sb.recs {
+		rec := &sb.recs[i]
+		res := sb.g.Group(rec)
+		if _, ok := res.PrincipalID(sb.g); ok {
+			fast++
+		}
+		check(rec, &res, "sample")
+		o := other.Group(rec)
+		check(rec, &o, "another grouper's result")
+		if rec.PrincipalDx != "" && !strings.Contains(rec.PrincipalDx, "x") {
+			ext := *rec
+			ext.PrincipalDx = rec.PrincipalDx + map[bool]string{true: "x999", false: ".x999"}[strings.Contains(rec.PrincipalDx, ".")]
+			r := sb.g.Group(&ext)
+			if _, ok := r.PrincipalID(sb.g); ok && r.PrincipalDx == ext.PrincipalDx {
+				t.Fatalf("%s: an extension the dictionary lacks has an exact ID", ext.PrincipalDx)
+			}
+			check(&ext, &r, "extension")
+		}
+	}
+	if fast < len(sb.recs)/2 {
+		t.Fatalf("only %d of %d results had an exact principal ID: the bound path is not exercised", fast, len(sb.recs))
+	}
+}

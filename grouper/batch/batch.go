@@ -377,6 +377,21 @@ type run struct {
 
 func newRun(g *grouper.Grouper, in *record.Reader, out io.Writer, rejects *record.RejectWriter, opts Options) *run {
 	opts = withDefaults(opts)
+	// Each calculator bound to its grouper: a record is then priced by
+	// the grouper's IDs, with no look-up of its codes (weights Bind).
+	if opts.Payment != nil && g != nil {
+		opts.Payment = opts.Payment.Bind(g)
+	}
+	if len(opts.Versions) > 0 {
+		vs := make(Versions, len(opts.Versions))
+		for i, v := range opts.Versions {
+			if v.Payment != nil && v.Grouper != nil {
+				v.Payment = v.Payment.Bind(v.Grouper)
+			}
+			vs[i] = v
+		}
+		opts.Versions = vs
+	}
 	window := windowPerWorker * opts.Workers
 	r := &run{
 		g: g, in: in, opts: opts, f: newFormatter(opts),

@@ -110,6 +110,9 @@ func ratio(sum float64, n int) float64 {
 // NewMigration returns a Migration from the old version from: its
 // Grouper, and its Payment when the old side is priced.
 func NewMigration(from Version) *Migration {
+	if from.Payment != nil && from.Grouper != nil {
+		from.Payment = from.Payment.Bind(from.Grouper)
+	}
 	return &Migration{from: from, trans: map[[2]string]int{}, hosp: map[string]*PriceChange{}, mdc: map[string]*PriceChange{}}
 }
 

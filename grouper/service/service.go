@@ -38,15 +38,26 @@ type Holder struct{ e atomic.Pointer[Engine] }
 // NewHolder returns a Holder of e.
 func NewHolder(e *Engine) *Holder {
 	h := &Holder{}
-	h.e.Store(e)
+	h.e.Store(bound(e))
 	return h
+}
+
+// bound returns e with its calculator bound to its grouper (weights
+// Calculator.Bind: records priced by the grouper's IDs, no code look-ups).
+func bound(e *Engine) *Engine {
+	if e == nil || e.Payment == nil || e.Grouper == nil {
+		return e
+	}
+	cp := *e
+	cp.Payment = e.Payment.Bind(e.Grouper)
+	return &cp
 }
 
 // Load returns the engine in use.
 func (h *Holder) Load() *Engine { return h.e.Load() }
 
 // Swap puts e in use; requests in flight finish on the old one.
-func (h *Holder) Swap(e *Engine) { h.e.Store(e) }
+func (h *Holder) Swap(e *Engine) { h.e.Store(bound(e)) }
 
 // Options bound the service.
 type Options struct {

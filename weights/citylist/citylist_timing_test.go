@@ -60,6 +60,7 @@ func BenchmarkPriceNational(b *testing.B) {
 		recs = append(recs, rec)
 	}
 	rd.Close()
+	calc = calc.Bind(g) // as every caller prices: by the grouper's IDs
 	var pay weights.Payment
 	results := make([]grouper.Result, len(recs))
 	for i := range recs {

@@ -31,7 +31,12 @@ type Pricer struct {
 
 // New returns a Pricer over a compiled rule set and a calculator, for a
 // caller that holds them already.
-func New(g *grouper.Grouper, calc *weights.Calculator) *Pricer { return &Pricer{g: g, calc: calc} }
+func New(g *grouper.Grouper, calc *weights.Calculator) *Pricer {
+	if calc != nil {
+		calc = calc.Bind(g) // priced by g's IDs, without looking codes up
+	}
+	return &Pricer{g: g, calc: calc}
+}
 
 // Open reads the rule set rules and the price list prices (each NAME,
 // NAME@REVISION or NAME@YYYY-MM-DD) from the store in dir, read-only, and
