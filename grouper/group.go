@@ -199,7 +199,7 @@ type state struct {
 	rec      *record.Record
 	pdx      uint32
 	pdxKnown bool
-	pdxExact bool // the dictionary holds the principal's code itself
+	pdxExact bool  // the dictionary holds the principal's code itself
 	unknown  uint8 // codes not in the rule set
 	sdx      []uint32
 	procs    []uint32
