@@ -43,6 +43,10 @@ func TestProbablyWrongRun(t *testing.T) {
 	assert.Contains(t, errOut, "drg group: warning: 95% of the grouped records are 0000 (19, threshold 5%), most for UNKNOWN_PRINCIPAL_DX: the records were probably coded for another rule set or another code edition")
 	assert.Contains(t, errOut, "drg group: warning: 95% of the grouped records have a code the rule set does not know (19, threshold 5%)")
 	assert.FileExists(t, out)
+	// --quiet tallies only the 0000 reasons, and names the same one.
+	code, _, errOut = drg(t, "", "group", in, "--out", out, "--quiet")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "(19, threshold 5%), most for UNKNOWN_PRINCIPAL_DX")
 
 	sum := filepath.Join(dir, "sum.json")
 	code, _, errOut = drg(t, "", "group", in, "--out", out, "--strict", "--quiet", "--summary-json", sum, "--lang", "zh")

@@ -289,3 +289,10 @@ func sortAdjustments(as []Adjustment) {
 		return strings.Compare(a.Source, b.Source)
 	})
 }
+
+// SortedCounts returns the counts of m most first, then by key; nil for an
+// empty m. For callers tallying one kind of count themselves (the reasons
+// of a run that builds no whole summary).
+func SortedCounts(m map[string]int64) []Count {
+	return counter(m).sorted()
+}
