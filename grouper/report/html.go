@@ -284,6 +284,9 @@ func (b *builder) drgRan() bool {
 
 func (b *builder) overview() *section {
 	c := b.s.Counts
+	if c.Records == 0 && (b.s.Calibration != nil || b.s.Migration != nil) {
+		return nil // a calibration's or a comparison's page alone: no run to count, not a run of zero records
+	}
 	sec := &section{ID: "overview", Title: b.t("sec.overview")}
 	sec.Stats = append(sec.Stats,
 		stat{"records", b.t("st.records"), fmtInt(c.Records), ""},

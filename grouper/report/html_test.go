@@ -833,3 +833,21 @@ func TestWriteHTMLGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestCalibrationAlonePage: the page of a calibration alone has no run
+// overview of zeros, only the calibration.
+func TestCalibrationAlonePage(t *testing.T) {
+	s := &Summary{Calibration: &Calibration{Cases: 10, Kept: 9, Base: 1000, RIV: 0.5, CMI: 1,
+		Groups: []CalibrationGroup{{Code: "AB11", Cases: 10, Kept: 9, Mean: 1000, CV: 0.3, Weight: 1}}}}
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, s, HTMLOptions{Lang: English}); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, `id="overview"`) {
+		t.Error("a calibration alone shows a run overview")
+	}
+	if !strings.Contains(page, "AB11") {
+		t.Error("the calibration's group is missing")
+	}
+}
