@@ -50,11 +50,17 @@ const floorBlock = 4 << 20
 // measureFloor measures the floor stages on the input in and the outputs
 // outDRG and outPaid of the end-to-end runs (zstd CSV), grouping with g
 // and pricing with calc (nil: no pricing stage).
-func measureFloor(in, outDRG, outPaid string, g *grouper.Grouper, calc *weights.Calculator, f *Floor) error {
+func measureFloor(in, outDRG, outPaid string, records int, g *grouper.Grouper, calc *weights.Calculator, f *Floor) error {
 	// One goroutine on one held thread: the thread's CPU time is then the
 	// stage's, without the collector's or anyone else's.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if cputime.Thread() < 0 {
+		return errors.New("bench: the floor needs the thread's CPU clock (Linux)")
+	}
+	if calc != nil {
+		calc = calc.Bind(g) // as the pipeline prices
+	}
 	var err error
 	var decode float64
 	if decode, err = timeDecode(in); err != nil {
@@ -68,6 +74,10 @@ func measureFloor(in, outDRG, outPaid string, g *grouper.Grouper, calc *weights.
 	if f.Records, group, price, err = timeGroup(in, g, calc); err != nil {
 		return err
 	}
+	// Every figure is per input record, as the end-to-end run's: the
+	// stages' whole CPU over the same count (the grouping stage saw only
+	// the valid, in-force records, as the run does).
+	f.Records = records
 	var encDRG, encPaid float64
 	if encDRG, err = timeEncode(outDRG); err != nil {
 		return err
@@ -211,6 +221,17 @@ func timeGroup(path string, g *grouper.Grouper, calc *weights.Calculator) (int, 
 		}
 		if readErr != nil && readErr != io.EOF {
 			return 0, 0, 0, readErr
+		}
+		if calc != nil && calc.RefusesOutsidePeriod() && calc.Valid() != (record.Period{}) {
+			// A price list refuses records discharged outside its period,
+			// as the run does: they are neither grouped nor priced.
+			kept := recs[:0]
+			for i := range recs[:n] {
+				if calc.Valid().Contains(recs[i].DischargeDate) {
+					kept = append(kept, recs[i])
+				}
+			}
+			n = len(kept)
 		}
 		t0 := cputime.Thread()
 		for i := range recs[:n] {

@@ -305,7 +305,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if calc == nil {
 		paidOut = ""
 	}
-	if err := measureFloor(in, outDRG, paidOut, g, calc, &r.Floor); err != nil {
+	if err := measureFloor(in, outDRG, paidOut, cfg.Records, g, calc, &r.Floor); err != nil {
 		return nil, err
 	}
 	fl := &r.Floor

@@ -76,19 +76,23 @@ type Result struct {
 	// diagnosis (its dictionary ID, from 1, when the dictionary holds the
 	// code exactly) and of the DRG (its index + 1), for PrincipalID and
 	// DRGIndex; 0 when none.
-	from   *Grouper
-	pdxID  uint32
-	drgIdx uint32
+	// The codes the IDs are of, as grouped: a result whose PrincipalDx or
+	// DRG was changed since (a what-if priced as another group, a Result
+	// reused to read JSON into) no longer matches them, and has no IDs.
+	from             *Grouper
+	pdxID, drgIdx    uint32
+	pdxCode, drgCode string
 }
 
 // PrincipalID returns the ID of r's principal diagnosis among g's
 // diagnoses (g.DiagnosisCodes), when g grouped r and its dictionary holds
 // that exact code: tables built once per grouper (weights.Calculator.Bind)
 // then need no look-up by code. A result of another grouper, or read back
-// from JSON, has none. The ID is the one g found when it grouped r: a result
-// whose codes were changed since is not r's grouping any more.
+// from JSON, has none; nor has a result whose principal was changed since
+// it was grouped. A Result refers to its grouper: one kept keeps the rule
+// set in memory.
 func (r *Result) PrincipalID(g *Grouper) (int, bool) {
-	if r.from != g || r.pdxID == 0 {
+	if r.from != g || r.pdxID == 0 || r.PrincipalDx != r.pdxCode {
 		return 0, false
 	}
 	return int(r.pdxID), true
@@ -97,7 +101,7 @@ func (r *Result) PrincipalID(g *Grouper) (int, bool) {
 // DRGIndex returns the index of r's DRG among g's DRGs (g.DRGCodes), when g
 // grouped r to one of them (not QY or 0000), as PrincipalID.
 func (r *Result) DRGIndex(g *Grouper) (int, bool) {
-	if r.from != g || r.drgIdx == 0 {
+	if r.from != g || r.drgIdx == 0 || r.DRG != r.drgCode {
 		return 0, false
 	}
 	return int(r.drgIdx) - 1, true
@@ -373,7 +377,7 @@ func (g *Grouper) prepare(st *state, rec *record.Record, tr *Trace) Result {
 	g.encode(st, rec, pdx)
 	res.UnknownCodes = st.unknown
 	if st.pdxExact {
-		res.pdxID = st.pdx // dictionary IDs start at 1
+		res.pdxID, res.pdxCode = st.pdx, pdx // dictionary IDs start at 1
 	}
 	if tr != nil {
 		g.traceUnknown(st, rec, pdx, tr)
@@ -446,7 +450,7 @@ func (g *Grouper) drg(st *state, res Result, tr *Trace) Result {
 					if tr != nil {
 						tr.add("drg", d.code, true, "%s", g.why(d.cond, st))
 					}
-					res.Status, res.DRG, res.drgIdx = StatusOK, d.code, uint32(di)+1
+					res.Status, res.DRG, res.drgIdx, res.drgCode = StatusOK, d.code, uint32(di)+1, d.code
 					return res
 				}
 				if tr != nil {

@@ -39,7 +39,7 @@ func TestResultJSON(t *testing.T) {
 	if _, ok := res.DRGIndex(g); !ok {
 		t.Error("the grouped result has no DRG index")
 	}
-	res.from, res.pdxID, res.drgIdx = nil, 0, 0
+	res.from, res.pdxID, res.drgIdx, res.pdxCode, res.drgCode = nil, 0, 0, "", ""
 	if back != res {
 		t.Errorf("read back %+v, want %+v", back, res)
 	}

@@ -273,6 +273,9 @@ func (b *binding) hits(id int) hits {
 // look-ups. Bind costs one pass over g's codes (milliseconds for a
 // national rule set); bind once per grouper, not per record.
 func (c *Calculator) Bind(g *grouper.Grouper) *Calculator {
+	if g == nil || c.bound != nil && c.bound.g == g {
+		return c
+	}
 	cp := *c
 	b := &binding{g: g}
 	sc := &c.schemes[grouper.SchemeDRG]

@@ -204,10 +204,12 @@ func TestBindPricesAlike(t *testing.T) {
 	var want, got Payment
 	check := func(rec *record.Record, res *grouper.Result, what string) {
 		t.Helper()
-		sb.calc.Compute(rec, res, grouper.SchemeDRG, &want)
-		bound.Compute(rec, res, grouper.SchemeDRG, &got)
-		if got != want {
-			t.Fatalf("%s: record %s (%s, %s): bound pays\n%+v\nunbound\n%+v", what, rec.ID, res.PrincipalDx, res.DRG, got, want)
+		for _, scheme := range []grouper.Scheme{grouper.SchemeDRG, grouper.SchemeDIP} {
+			sb.calc.Compute(rec, res, scheme, &want)
+			bound.Compute(rec, res, scheme, &got)
+			if got != want {
+				t.Fatalf("%s (%s): record %s (%s, %s): bound pays\n%+v\nunbound\n%+v", what, scheme, rec.ID, res.PrincipalDx, res.DRG, got, want)
+			}
 		}
 	}
 	fast := 0
@@ -220,6 +222,21 @@ func TestBindPricesAlike(t *testing.T) {
 		check(rec, &res, "sample")
 		o := other.Group(rec)
 		check(rec, &o, "another grouper's result")
+		// A what-if: the same result priced as another group, or with
+		// another principal; the IDs no longer hold and are not used.
+		alt := res
+		alt.DRG = sb.res[(i+1)%len(sb.res)].DRG
+		check(rec, &alt, "result with its DRG changed")
+		alt = res
+		alt.PrincipalDx = sb.res[(i+7)%len(sb.res)].PrincipalDx
+		check(rec, &alt, "result with its principal changed")
+		if rec.TCMPrincipalDx == "" && len(sb.g.TCMMap().Rows()) > 0 {
+			both := *rec // a Western principal beside a TCM one
+			m := sb.g.TCMMap().Rows()[i%len(sb.g.TCMMap().Rows())]
+			both.TCMPrincipalDx, both.TCMSyndrome = m.Disease, m.Syndrome
+			r := sb.g.Group(&both)
+			check(&both, &r, "Western and TCM principals")
+		}
 		if rec.PrincipalDx != "" && !strings.Contains(rec.PrincipalDx, "x") {
 			ext := *rec
 			ext.PrincipalDx = rec.PrincipalDx + map[bool]string{true: "x999", false: ".x999"}[strings.Contains(rec.PrincipalDx, ".")]

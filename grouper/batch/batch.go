@@ -379,14 +379,14 @@ func newRun(g *grouper.Grouper, in *record.Reader, out io.Writer, rejects *recor
 	opts = withDefaults(opts)
 	// Each calculator bound to its grouper: a record is then priced by
 	// the grouper's IDs, with no look-up of its codes (weights Bind).
-	if opts.Payment != nil && g != nil {
-		opts.Payment = opts.Payment.Bind(g)
+	if opts.Payment != nil && len(opts.Versions) == 0 {
+		opts.Payment = opts.Payment.Bind(g) // a no-op when Job bound it already
 	}
 	if len(opts.Versions) > 0 {
 		vs := make(Versions, len(opts.Versions))
 		for i, v := range opts.Versions {
-			if v.Payment != nil && v.Grouper != nil {
-				v.Payment = v.Payment.Bind(v.Grouper)
+			if v.Payment != nil {
+				v.Payment = v.Payment.Bind(v.Grouper) // a no-op when bound already
 			}
 			vs[i] = v
 		}

@@ -69,6 +69,21 @@ func (j Job) Run(ctx context.Context, g *grouper.Grouper) (Stats, error) {
 	if err := j.Options.Text.Check(j.Options.Format); err != nil {
 		return total, err
 	}
+	// Bound once for every input, not once per Run (a pass over the rule
+	// set's codes each).
+	if p := j.Options.Payment; p != nil && len(j.Options.Versions) == 0 {
+		j.Options.Payment = p.Bind(g)
+	}
+	if len(j.Options.Versions) > 0 {
+		vs := make(Versions, len(j.Options.Versions))
+		for i, v := range j.Options.Versions {
+			if v.Payment != nil {
+				v.Payment = v.Payment.Bind(v.Grouper)
+			}
+			vs[i] = v
+		}
+		j.Options.Versions = vs
+	}
 	out, err := CreateOutput(j.Out, j.Output)
 	if err != nil {
 		return total, err

@@ -36,6 +36,18 @@ func TestThreadCountsItsOwnWork(t *testing.T) {
 		for !stop.Load() {
 		}
 	}()
+	if Thread() < 0 {
+		t.Fatal("the thread's CPU clock cannot be read")
+	}
+	// Exact, not at scheduler ticks: a few microseconds of work show.
+	a := Thread()
+	y := 0
+	for i := range 20_000 {
+		y += i & 1
+	}
+	if b := Thread(); b-a <= 0 || b-a > 0.004 || y == 0 {
+		t.Errorf("20 000 additions read %g s of thread CPU: the clock moves in ticks", b-a)
+	}
 	t0, p0 := Thread(), Process()
 	x := 0
 	for i := range 200_000_000 {

@@ -33,7 +33,7 @@ type Pricer struct {
 // caller that holds them already.
 func New(g *grouper.Grouper, calc *weights.Calculator) *Pricer {
 	if calc != nil {
-		calc = calc.Bind(g) // priced by g's IDs, without looking codes up
+		calc = calc.Bind(g) // priced by g's IDs, without looking codes up; nil g: as given
 	}
 	return &Pricer{g: g, calc: calc}
 }
