@@ -158,6 +158,8 @@ func (r *Reader) NewChunkParser() *ChunkParser {
 		local:  r.local,
 		colIdx: r.colIdx,
 		err:    io.EOF,
+
+		listParts: r.listParts,
 	}}
 	p.r.in.ResetBytes(nil)
 	if r.format == FormatJSONL {

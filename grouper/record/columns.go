@@ -263,3 +263,127 @@ func ParseColumnMap(r io.Reader) (map[string]string, error) {
 		m[local] = std
 	}
 }
+
+// listPart is one column of a list spread over several.
+type listPart struct {
+	col   column
+	index int // in the header
+	main  bool
+	num   int // the number after the name; -1 for none
+}
+
+// listPartOf reports whether the header name at index i is one column of
+// a list spread over several: a list column's name with a number after it
+// (其他诊断代码1, 手术及操作编码 2, secondary_dx_3), a 主要 (main) one
+// before the others, or the list's plain name beside such columns (c, ok:
+// what the name alone gives). Exports of the settlement list often give
+// each diagnosis and procedure its own column; the record takes them in
+// that order, 主要 first, then by number.
+func (r *Reader) listPartOf(name string, i int, c column, ok bool) (listPart, bool) {
+	k := headerKey(name)
+	if ok && (c == colSecondaryDx || c == colProcedures) {
+		return listPart{col: c, index: i, num: -1}, true
+	}
+	if rest, found := strings.CutPrefix(k, "主要"); found && !ok {
+		if pc, pok := r.columnOf(rest); pok && pc == colProcedures {
+			return listPart{col: colProcedures, index: i, main: true, num: -1}, true
+		}
+	}
+	base := strings.TrimRight(k, "0123456789")
+	if base == k || ok {
+		return listPart{}, false
+	}
+	n := 0
+	for _, d := range k[len(base):] {
+		if n > 1e6 {
+			return listPart{}, false
+		}
+		n = n*10 + int(d-'0')
+	}
+	base = strings.TrimRight(base, "_-.#")
+	base = strings.TrimPrefix(base, "其他")
+	for _, b := range []string{base, "其他" + base} {
+		if pc, pok := r.columnOf(b); pok && (pc == colSecondaryDx || pc == colProcedures) {
+			return listPart{col: pc, index: i, num: n}, true
+		}
+	}
+	return listPart{}, false
+}
+
+// placeListParts puts the parts of each spread list in order: its main
+// column first, its plain-named one next, then by number (header order
+// among equal numbers). The first is the list's column; the rest are
+// joined after it. A list given by one column stays as it was.
+func (r *Reader) placeListParts(parts []listPart) error {
+	for _, c := range []column{colSecondaryDx, colProcedures} {
+		var ps []listPart
+		for _, p := range parts {
+			if p.col == c {
+				ps = append(ps, p)
+			}
+		}
+		if len(ps) == 0 {
+			continue
+		}
+		// Two plain-named (or two main) columns are one column given
+		// twice, not parts of a list.
+		for i, a := range ps {
+			for _, b := range ps[i+1:] {
+				if a.num == -1 && b.num == -1 && a.main == b.main {
+					return fmt.Errorf("record: header: columns %q and %q both name %s: %w", strings.TrimSpace(r.vals[a.index]), strings.TrimSpace(r.vals[b.index]), c, ErrSyntax)
+				}
+			}
+		}
+		slices.SortStableFunc(ps, func(a, b listPart) int {
+			switch {
+			case a.main != b.main:
+				if a.main {
+					return -1
+				}
+				return 1
+			case a.num != b.num:
+				return a.num - b.num
+			}
+			return a.index - b.index
+		})
+		r.colIdx[c] = ps[0].index
+		if len(ps) > 1 {
+			if r.listParts == nil {
+				r.listParts = map[column][]int{}
+			}
+			for _, p := range ps[1:] {
+				r.listParts[c] = append(r.listParts[c], p.index)
+			}
+		}
+	}
+	return nil
+}
+
+// joinListParts replaces the value of each spread list's first column in
+// vals by the list's values joined with ListSeparator, empty ones left out.
+func joinListParts(vals []string, ci *[numColumns]int, parts map[column][]int) {
+	for c, idx := range parts {
+		first := ci[c]
+		var b strings.Builder
+		add := func(i int) {
+			if i < 0 || i >= len(vals) {
+				return
+			}
+			v := strings.TrimSpace(vals[i])
+			if v == "" {
+				return
+			}
+			if b.Len() > 0 {
+				b.WriteByte(ListSeparator)
+			}
+			b.WriteString(v)
+		}
+		add(first)
+		for _, i := range idx {
+			add(i)
+		}
+		if first >= 0 && first < len(vals) {
+			vals[first] = b.String()
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -257,4 +258,52 @@ func FuzzParseColumnMap(f *testing.F) {
 			t.Fatalf("%q: map %v reads back as %v", in, m, back)
 		}
 	})
+}
+
+// TestSpreadListColumns: an export that gives each diagnosis and
+// procedure its own column (其他诊断代码1..N, 主要手术及操作代码 then
+// 其他手术及操作代码1..N) reads as one list each, main procedure first,
+// then by number whatever the header's order, empty cells left out; the
+// pipeline's chunk parser reads it the same.
+func TestSpreadListColumns(t *testing.T) {
+	in := "清单流水号,主要诊断代码,其他诊断代码2,其他诊断代码1,其他诊断代码3,其他手术及操作代码1,主要手术及操作代码,性别,年龄\n" +
+		"a,K80.100,E11.900,J18.900,,88.0101,51.2300,1,50\n" +
+		"b,K80.100,,,,,,2,60\n"
+	rd, err := NewReader(strings.NewReader(in), Options{})
+	require.NoError(t, err)
+	var got []Record
+	for {
+		var rec Record
+		err := rd.Read(&rec)
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		got = append(got, rec)
+	}
+	require.Len(t, got, 2)
+	assert.Equal(t, []string{"J18.900", "E11.900"}, got[0].SecondaryDx)
+	assert.Equal(t, []string{"51.2300", "88.0101"}, got[0].Procedures, "the main procedure first")
+	assert.Empty(t, got[1].SecondaryDx)
+	assert.Empty(t, got[1].Procedures)
+
+	rd, err = NewReader(strings.NewReader(in), Options{})
+	require.NoError(t, err)
+	var c Chunk
+	require.NoError(t, rd.ReadChunk(&c, 1<<20))
+	p := rd.NewChunkParser()
+	p.Reset(&c)
+	var rec Record
+	require.NoError(t, p.Read(&rec))
+	assert.Equal(t, []string{"J18.900", "E11.900"}, rec.SecondaryDx)
+	assert.Equal(t, []string{"51.2300", "88.0101"}, rec.Procedures)
+
+	// The list's own column given twice is still an error, not a list.
+	_, err = NewReader(strings.NewReader("id,principal_dx,secondary_dx,secondary_dx\na,K80.100,,\n"), Options{})
+	assert.ErrorIs(t, err, ErrSyntax)
+	// A plain list column beside numbered ones comes first.
+	rd, err = NewReader(strings.NewReader("id,principal_dx,secondary_dx_2,secondary_dx\na,K80.100,E11.900,J18.900\n"), Options{})
+	require.NoError(t, err)
+	require.NoError(t, rd.Read(&rec))
+	assert.Equal(t, []string{"J18.900", "E11.900"}, rec.SecondaryDx)
 }

@@ -44,8 +44,15 @@
 // consulted before the names above; it may also send a column nowhere
 // ("-"), for an export with both 入院日期 and 入院时间. Values are read as
 // in any file (性别 男/女, 医疗机构级别 三级, 日间病房 是/否 included);
-// vent_hours must be hours, not a 天/小时/分钟 triple; a list column must
-// still be one '|'-separated column.
+// vent_hours must be hours, not a 天/小时/分钟 triple.
+//
+// A list given one column per item, as many settlement-list exports do,
+// is read as one list in a CSV or TSV header: a list column's name (or an
+// alias, with or without 其他) followed by a number (其他诊断代码1,
+// 其他诊断代码2, secondary_dx_3), and 主要手术及操作代码 for the main
+// procedure. The main procedure comes first, then the plain-named column,
+// then the numbered ones by number, empty cells left out. JSON lines keep
+// one key per list.
 //
 // A Reader streams: memory stays flat whatever the file size. It normalises
 // every code (codes.Normalize) and validates every record; a record that

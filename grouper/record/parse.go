@@ -71,6 +71,9 @@ func (r *Reader) rejectRec(rec *Record, field string, err error) *Error {
 func (r *Reader) parseFields(rec *Record, vals []string) (string, error) {
 	ci := &r.colIdx
 	var err error
+	if r.listParts != nil {
+		joinListParts(vals, ci, r.listParts)
+	}
 
 	rec.HospitalID = value(vals, ci[colHospitalID])
 	if s := value(vals, ci[colHospitalLevel]); s != "" {

@@ -65,18 +65,22 @@ type Reader struct {
 	recLine int // first line of the current record
 	stats   Stats
 
-	header  []string          // normalised column names
-	local   map[string]column // Options.ColumnNames by headerKey; nil without
-	colIdx  [numColumns]int   // standard column -> index in vals, or -1
-	keepIdx []int             // KeepColumns -> index in vals
-	vals    []string          // the current record's values, sliced from one string
-	raw     string            // the current record's text, when already a string
-	rawB    []byte            // else its bytes in the input buffer, valid until the next Fill
-	scratch []byte            // unquoted text of a quoted record
-	ends    []int             // field ends in scratch
-	ids     *IDSet            // accepted ids: Options.IDs or the Reader's own (unbounded); nil with NoDuplicateCheck
-	json    *jsonState
-	pending *Error // ReadChunk: a reject cut after the last chunk's text
+	header []string          // normalised column names
+	local  map[string]column // Options.ColumnNames by headerKey; nil without
+	colIdx [numColumns]int   // standard column -> index in vals, or -1
+	// listParts are the further columns of a list column spread over
+	// several (其他诊断代码1, 其他诊断代码2, ...), in order, joined after
+	// the one colIdx names: nil for a file with one column per list.
+	listParts map[column][]int
+	keepIdx   []int    // KeepColumns -> index in vals
+	vals      []string // the current record's values, sliced from one string
+	raw       string   // the current record's text, when already a string
+	rawB      []byte   // else its bytes in the input buffer, valid until the next Fill
+	scratch   []byte   // unquoted text of a quoted record
+	ends      []int    // field ends in scratch
+	ids       *IDSet   // accepted ids: Options.IDs or the Reader's own (unbounded); nil with NoDuplicateCheck
+	json      *jsonState
+	pending   *Error // ReadChunk: a reject cut after the last chunk's text
 }
 
 // NewReader returns a Reader of r. For CSV and TSV it reads the header row at
@@ -293,8 +297,13 @@ func (r *Reader) readHeader() error {
 	for c := range r.colIdx {
 		r.colIdx[c] = -1
 	}
+	var parts []listPart
 	for i, name := range r.header {
 		c, ok := r.columnOf(name)
+		if part, isPart := r.listPartOf(name, i, c, ok); isPart {
+			parts = append(parts, part)
+			continue
+		}
 		if !ok || c == colIgnored {
 			continue
 		}
@@ -305,6 +314,9 @@ func (r *Reader) readHeader() error {
 			return fmt.Errorf("record: header: columns %q and %q both name %s: %w", strings.TrimSpace(r.vals[prev]), strings.TrimSpace(r.vals[i]), c, ErrSyntax)
 		}
 		r.colIdx[c] = i
+	}
+	if err := r.placeListParts(parts); err != nil {
+		return err
 	}
 	var missing []string
 	if r.colIdx[colID] < 0 {
