@@ -170,6 +170,8 @@ func FuzzReadCSV(f *testing.F) {
 	addFileSeed(f, "testdata/chinese-utf8.csv")
 	addFileSeed(f, "testdata/settlement-list-zh.csv")
 	f.Add([]byte("结算ID,id,主要诊断代码\na,b,K80.0\n"))
+	// A list spread over numbered columns, the main procedure apart.
+	f.Add([]byte("id,principal_dx,其他诊断代码2,其他诊断代码1,主要手术及操作代码,手术及操作代码1,secondary_dx_9\na,K80.0,E11.9,,51.23,88.01,I10\nb,K80.0\n"))
 	f.Add(genCSV(5, 9))
 	f.Add([]byte(testHeader + "\n" + row(nil) + "\n"))
 	f.Add([]byte("id,principal_dx,hospital_id\na,K80.0,\"H\n1\"\nb,k80.1,\"x\"\"y\"\r\n"))
