@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -258,7 +259,7 @@ func readGrouped(agg *report.Aggregator, path string) error {
 		return err
 	}
 	defer r.Close()
-	if _, err := agg.ReadGrouped(r, path, record.FormatOf(strings.TrimSuffix(path, ".zst"))); err != nil {
+	if _, err := agg.ReadGroupedWorkers(r, path, record.FormatOf(strings.TrimSuffix(path, ".zst")), runtime.GOMAXPROCS(0)); err != nil {
 		return err
 	}
 	return nil

@@ -434,3 +434,96 @@ func (a *Aggregator) Summary(t Thresholds) *Summary {
 // knowsUnknown reports whether the cases said whether they had unknown
 // codes: only a run does (FromResult); a grouped file does not.
 func (a *Aggregator) knowsUnknown() bool { return !a.fromFiles }
+
+// merge adds b's tallies to a's (ReadGroupedWorkers adds each block's in
+// file order: each sum then takes its terms in the same order whatever the
+// workers, and the order keys are visited in changes no sum).
+func (a *Aggregator) merge(b *Aggregator) {
+	c := &a.counts
+	c.Records += b.counts.Records
+	c.Grouped += b.counts.Grouped
+	c.OK += b.counts.OK
+	c.QY += b.counts.QY
+	c.Ungroupable += b.counts.Ungroupable
+	c.CheckFailed += b.counts.CheckFailed
+	c.Rejected += b.counts.Rejected
+	a.unknown += b.unknown
+	for _, p := range [...][2]counter{{a.ungrouped, b.ungrouped}, {a.qy, b.qy}, {a.rejected, b.rejected},
+		{a.unpaid, b.unpaid}, {a.dipKinds, b.dipKinds}, {a.dipReason, b.dipReason}} {
+		for k, n := range p[1] {
+			p[0].add(k, n)
+		}
+	}
+	for i := range a.mdcs {
+		addGroup(&a.mdcs[i], &b.mdcs[i])
+	}
+	for _, p := range [...][2]groups{{a.drgs, b.drgs}, {a.dipGroups, b.dipGroups}} {
+		for k, g := range p[1] {
+			addGroup(p[0].get(k), g)
+		}
+	}
+	a.priced = a.priced || b.priced
+	addGroup(&a.total, &b.total)
+	for k, src := range b.hospitals {
+		dst, ok := a.hospitals[k]
+		if !ok {
+			dst = &hospital{Group: Group{Code: strings.Clone(k)}, level: src.level}
+			a.hospitals[dst.Code] = dst
+		} else if dst.level != src.level {
+			dst.level = -1
+		}
+		addGroup(&dst.Group, &src.Group)
+	}
+	for i := range a.levels {
+		addGroup(&a.levels[i], &b.levels[i])
+	}
+	for i := range a.outliers {
+		addGroup(&a.outliers[i], &b.outliers[i])
+	}
+	for k, src := range b.adjs {
+		dst, ok := a.adjs[k]
+		if !ok {
+			dst = &Adjustment{Name: strings.Clone(src.Name), Source: strings.Clone(src.Source)}
+			a.adjs[adjKey{dst.Name, dst.Source}] = dst
+		}
+		dst.Cases += src.Cases
+		dst.Amount += src.Amount
+		dst.Effect += src.Effect
+	}
+	a.dipN += b.dipN
+	a.drgOnly += b.drgOnly
+	a.dipOnly += b.dipOnly
+}
+
+func addGroup(dst, src *Group) {
+	if dst.Cases == 0 && dst.Name == "" {
+		dst.Name = strings.Clone(src.Name)
+	}
+	dst.Cases += src.Cases
+	dst.Paid += src.Paid
+	dst.Weight += src.Weight
+	dst.Amount += src.Amount
+}
+
+// reset empties a block's tally for the next block, keeping its maps'
+// room and its scheme.
+func (a *Aggregator) reset() {
+	a.counts, a.unknown, a.priced, a.total = Counts{}, 0, false, Group{}
+	for _, c := range []counter{a.ungrouped, a.qy, a.rejected, a.unpaid, a.dipKinds, a.dipReason} {
+		clear(c)
+	}
+	clear(a.drgs)
+	clear(a.dipGroups)
+	clear(a.hospitals)
+	clear(a.adjs)
+	for i := range a.mdcs {
+		a.mdcs[i] = Group{Code: a.mdcs[i].Code}
+	}
+	for i := range a.levels {
+		a.levels[i] = Group{Code: a.levels[i].Code}
+	}
+	for i := range a.outliers {
+		a.outliers[i] = Group{Code: a.outliers[i].Code}
+	}
+	a.dipN, a.drgOnly, a.dipOnly = 0, 0, 0
+}

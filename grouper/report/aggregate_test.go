@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -327,4 +328,45 @@ func TestNoLevelColumn(t *testing.T) {
 	assert.Nil(t, p.Levels)
 	assert.Nil(t, p.HospitalLevels)
 	assert.Len(t, p.Hospitals, 1)
+}
+
+// TestReadGroupedWorkers: the blocks' tallies, added in file order, give
+// the same summary whatever the number of workers, over several blocks
+// with quoted rows spanning lines; and an error names its true line.
+func TestReadGroupedWorkers(t *testing.T) {
+	b, err := os.ReadFile("testdata/grouped.csv")
+	require.NoError(t, err)
+	header, rows, _ := bytes.Cut(b, []byte{'\n'})
+	var in bytes.Buffer
+	in.Write(header)
+	in.WriteByte('\n')
+	quoted := []byte("q1,OK,,I,IR2,IR29,M17.900,,none,,,,,NO_CORE_GROUP,H9,drg,1.1000,1.1000,110.0000,40.000000,none,1100.00,0,,,\"骨关节炎,\n跨行\",3000.00,4,2\n")
+	n := 0
+	for in.Len() < 3*report.BlockBytes {
+		in.Write(rows)
+		if n%997 == 0 {
+			in.Write(quoted)
+		}
+		n++
+	}
+	var sums []*report.Summary
+	for _, w := range []int{1, 2, 5} {
+		a := report.NewAggregator(report.Options{})
+		got, err := a.ReadGroupedWorkers(bytes.NewReader(in.Bytes()), "big.csv", record.FormatCSV, w)
+		require.NoError(t, err)
+		s := a.Summary(report.DefaultThresholds)
+		assert.Equal(t, s.Counts.Grouped, got)
+		sums = append(sums, s)
+	}
+	assert.Equal(t, sums[0], sums[1])
+	assert.Equal(t, sums[0], sums[2])
+	assert.Equal(t, int64(6*n)+int64((n+996)/997), sums[0].Counts.Grouped)
+
+	// A bad row deep in the file: its line, counted across blocks and the
+	// quoted rows' inner line ends.
+	bad := append(bytes.Clone(in.Bytes()), []byte("z9,MAYBE,,,,,,,,,,,,,H1,drg,1,1,1,1,none,1.00,0,,,,1,1,1\n")...)
+	wantLine := bytes.Count(in.Bytes(), []byte{'\n'}) + 1
+	a := report.NewAggregator(report.Options{})
+	_, err = a.ReadGroupedWorkers(bytes.NewReader(bad), "big.csv", record.FormatCSV, 3)
+	assert.ErrorContains(t, err, fmt.Sprintf("big.csv line %d: column status", wantLine))
 }

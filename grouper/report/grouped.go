@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/batch"
@@ -71,8 +72,33 @@ var groupedNames = [numGrouped]string{"status", "reason", "mdc", "drg", "drg_nam
 // file has says what ran: status for DRG, dip_group for DIP, payment for
 // prices; hospital_level comes with --costs. Every file an Aggregator
 // reads must have been grouped under the same schemes. name labels errors.
-// It returns the number of rows read.
+// It returns the number of rows read. It parses on one goroutine; see
+// ReadGroupedWorkers.
 func (a *Aggregator) ReadGrouped(r io.Reader, name string, format record.Format) (int64, error) {
+	return a.ReadGroupedWorkers(r, name, format, 1)
+}
+
+// groupedBlock is the text of whole CSV or TSV rows cut for a worker, with
+// the line its first row starts on.
+type groupedBlock struct {
+	seq  int
+	text []byte
+	line int
+	part *Aggregator // the worker's tally of the block
+	rows int64
+	err  error
+}
+
+// blockBytes is how much text of a grouped file one worker parses at a
+// time: big enough that merging its tally (a few thousand groups and
+// hospitals) costs little beside parsing its rows (about 30 000).
+const blockBytes = 8 << 20
+
+// ReadGroupedWorkers is ReadGrouped with the rows of a CSV or TSV file
+// parsed by workers goroutines (JSON lines are read on one): the text is
+// cut into blocks of whole rows, each block tallied apart and the tallies
+// added in file order, so the summary is the same whatever workers is.
+func (a *Aggregator) ReadGroupedWorkers(r io.Reader, name string, format record.Format, workers int) (int64, error) {
 	var buf rowscan.Buffer
 	buf.Reset(r, 256<<10)
 	first, err := firstLine(&buf)
@@ -96,14 +122,139 @@ func (a *Aggregator) ReadGrouped(r io.Reader, name string, format record.Format)
 	if format == record.FormatTSV {
 		delim = '\t'
 	}
+	// The header, read here: the blocks' tallies need its columns.
+	var idx [numGrouped]int
+	n, inner, how, err := buf.QuotedRecord(delim, maxRow)
+	if err != nil {
+		return 0, fmt.Errorf("report: %s: %w", name, err)
+	}
+	if how != rowscan.QuotedOK {
+		return 0, fmt.Errorf("report: %s: unreadable header", name)
+	}
+	out, ends, _ := rowscan.SplitQuoted(bytes.TrimSuffix(buf.Pending()[:n], []byte{'\r'}), delim, nil, nil)
+	buf.Consume(n)
+	var cols []string
+	start := 0
+	for _, end := range ends {
+		cols = append(cols, string(out[start:end]))
+		start = end
+	}
+	if err := a.header(&idx, cols, name); err != nil {
+		return 0, err
+	}
+	line := 2 + inner
+
+	workers = max(workers, 1)
+	todo := make(chan *groupedBlock, workers)
+	done := make(chan *groupedBlock, 2*workers)
+	// Blocks' buffers and tallies go round: a fresh 8 MiB buffer and map
+	// set per block made more garbage than the rows did.
+	free := make(chan *groupedBlock, 3*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range todo {
+				if b.part == nil {
+					b.part = a.blockTally()
+				}
+				b.rows, b.err = b.part.readRows(b.text, idx, delim, name, b.line)
+				done <- b
+			}
+		})
+	}
+	// The cutter: blocks of whole rows, a quoted row spanning lines taken
+	// whole, in order.
+	var cutErr error
+	go func() {
+		defer close(todo)
+		for seq := 0; ; seq++ {
+			block, one, err := buf.NextBlock(blockBytes, maxRow, true)
+			if err != nil {
+				cutErr = err
+				return
+			}
+			if one {
+				n, _, how, err := buf.QuotedRecord(delim, maxRow)
+				if err != nil {
+					cutErr = err
+					return
+				}
+				if how != rowscan.QuotedOK {
+					cutErr = fmt.Errorf("line %d: unreadable row (an unclosed quote or a row over %d bytes)", line, maxRow)
+					return
+				}
+				block = buf.Pending()[:n]
+				if n < len(buf.Pending()) && buf.Pending()[n] == '\n' {
+					block = buf.Pending()[:n+1]
+				}
+			}
+			if len(block) == 0 {
+				return
+			}
+			var b *groupedBlock
+			select {
+			case b = <-free:
+			default:
+				b = &groupedBlock{}
+			}
+			b.seq, b.text, b.line, b.rows, b.err = seq, append(b.text[:0], block...), line, 0, nil
+			line += bytes.Count(block, []byte{'\n'})
+			buf.Advance(len(block))
+			todo <- b
+		}
+	}()
+	go func() { wg.Wait(); close(done) }()
+	// Tallies added in file order: the same sums whatever the workers.
+	var rows int64
+	pending := map[int]*groupedBlock{}
+	next := 0
+	var firstErr error
+	for b := range done {
+		pending[b.seq] = b
+		for p, ok := pending[next]; ok; p, ok = pending[next] {
+			delete(pending, next)
+			next++
+			if firstErr != nil {
+				continue
+			}
+			if p.err != nil {
+				firstErr = p.err
+				continue
+			}
+			a.merge(p.part)
+			rows += p.rows
+			p.part.reset()
+			select {
+			case free <- p:
+			default:
+			}
+		}
+	}
+	if firstErr == nil && cutErr != nil {
+		firstErr = fmt.Errorf("report: %s: %w", name, cutErr)
+	}
+	return rows, firstErr
+}
+
+// blockTally returns an empty Aggregator for one block of a's file: the
+// same scheme and names, files already counted.
+func (a *Aggregator) blockTally() *Aggregator {
+	b := NewAggregator(a.opts)
+	b.dip, b.dipBoth, b.fromFiles, b.noLevels = a.dip, a.dipBoth, true, a.noLevels
+	return b
+}
+
+// readRows tallies the CSV or TSV rows of text, whose first starts on
+// line line, under the header's columns idx.
+func (a *Aggregator) readRows(text []byte, idx [numGrouped]int, delim byte, name string, line int) (int64, error) {
 	var (
+		buf  rowscan.Buffer
 		out  []byte
 		ends []int
 		vals []string
-		idx  [numGrouped]int
 		rows int64
-		line = 1
 	)
+	buf.ResetBytes(text)
 	field := func(c int) string {
 		if i := idx[c]; i >= 0 && i < len(vals) {
 			return vals[i]
@@ -116,7 +267,7 @@ func (a *Aggregator) ReadGrouped(r io.Reader, name string, format record.Format)
 			return rows, fmt.Errorf("report: %s: %w", name, err)
 		}
 		if n == 0 && buf.AtEOF() {
-			break
+			return rows, nil
 		}
 		inner := 0
 		if text := buf.Line(n); err == nil && bytes.IndexByte(text, '"') < 0 {
@@ -145,12 +296,7 @@ func (a *Aggregator) ReadGrouped(r io.Reader, name string, format record.Format)
 				start = end
 			}
 		}
-		switch {
-		case line == 1:
-			if err := a.header(&idx, vals, name); err != nil {
-				return 0, err
-			}
-		case len(vals) > 1 || len(vals) == 1 && vals[0] != "":
+		if len(vals) > 1 || len(vals) == 1 && vals[0] != "" {
 			if err := a.addRow(field, name, line); err != nil {
 				return rows, err
 			}
@@ -158,7 +304,6 @@ func (a *Aggregator) ReadGrouped(r io.Reader, name string, format record.Format)
 		}
 		line += 1 + inner
 	}
-	return rows, nil
 }
 
 // firstLine returns the first line of buf without consuming it, a UTF-8

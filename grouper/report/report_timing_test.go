@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/grouper/report"
+	"github.com/medpay/drg/internal/cputime"
 	"github.com/medpay/drg/weights"
 )
 
@@ -92,16 +94,22 @@ func BenchmarkReadGrouped(b *testing.B) {
 		in = append(in, rows...)
 	}
 	perRead := int64(bytes.Count(in, []byte{'\n'}) - 1)
-	b.SetBytes(int64(len(in)))
-	b.ReportAllocs()
-	n := int64(0)
-	for b.Loop() {
-		a := report.NewAggregator(report.Options{})
-		got, err := a.ReadGrouped(bytes.NewReader(in), "bench", record.FormatCSV)
-		if err != nil || got != perRead {
-			b.Fatalf("%d rows of %d: %v", got, perRead, err)
-		}
-		n += got
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			n := int64(0)
+			cpu0 := cputime.Process()
+			for b.Loop() {
+				a := report.NewAggregator(report.Options{})
+				got, err := a.ReadGroupedWorkers(bytes.NewReader(in), "bench", record.FormatCSV, workers)
+				if err != nil || got != perRead {
+					b.Fatalf("%d rows of %d: %v", got, perRead, err)
+				}
+				n += got
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+			b.ReportMetric((cputime.Process()-cpu0)*1e9/float64(n), "cpu-ns/record")
+		})
 	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 }

@@ -1,0 +1,4 @@
+package report
+
+// BlockBytes is blockBytes, for the external tests.
+const BlockBytes = blockBytes
