@@ -168,6 +168,17 @@ func (a *Aggregator) ReadGroupedWorkers(r io.Reader, name string, format record.
 	go func() {
 		defer close(todo)
 		for seq := 0; ; seq++ {
+			// The block's bounds must depend on the text alone, not on how
+			// much each read returned (a GBK decoder, a pipe): the sums are
+			// added block by block, and other bounds would round them
+			// otherwise. So the buffer holds a whole block's worth, or the
+			// rest of the input, before it is cut.
+			for len(buf.Pending()) <= blockBytes && !buf.EOF() {
+				if err := buf.Fill(); err != nil {
+					cutErr = err
+					return
+				}
+			}
 			block, one, err := buf.NextBlock(blockBytes, maxRow, true)
 			if err != nil {
 				cutErr = err
