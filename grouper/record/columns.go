@@ -284,13 +284,22 @@ func (r *Reader) listPartOf(name string, i int, c column, ok bool) (listPart, bo
 	if ok && (c == colSecondaryDx || c == colProcedures) {
 		return listPart{col: c, index: i, num: -1}, true
 	}
-	if rest, found := strings.CutPrefix(k, "主要"); found && !ok {
+	if ok {
+		return listPart{}, false
+	}
+	if rest, found := strings.CutPrefix(k, "主要"); found {
 		if pc, pok := r.columnOf(rest); pok && pc == colProcedures {
 			return listPart{col: colProcedures, index: i, main: true, num: -1}, true
 		}
 	}
+	// 其他手术及操作代码 beside 主要手术及操作代码: the others, after it.
+	if rest, found := strings.CutPrefix(k, "其他"); found {
+		if pc, pok := r.columnOf(rest); pok && (pc == colSecondaryDx || pc == colProcedures) {
+			return listPart{col: pc, index: i, num: 0}, true
+		}
+	}
 	base := strings.TrimRight(k, "0123456789")
-	if base == k || ok {
+	if base == k {
 		return listPart{}, false
 	}
 	n := 0
@@ -301,8 +310,13 @@ func (r *Reader) listPartOf(name string, i int, c column, ok bool) (listPart, bo
 		n = n*10 + int(d-'0')
 	}
 	base = strings.TrimRight(base, "_-.#")
-	base = strings.TrimPrefix(base, "其他")
-	for _, b := range []string{base, "其他" + base} {
+	// The name as written, or without its 其他: never with one added, so
+	// that 诊断代码1 (in some exports the principal again) is no secondary.
+	cands := []string{base}
+	if rest, found := strings.CutPrefix(base, "其他"); found {
+		cands = append(cands, rest)
+	}
+	for _, b := range cands {
 		if pc, pok := r.columnOf(b); pok && (pc == colSecondaryDx || pc == colProcedures) {
 			return listPart{col: pc, index: i, num: n}, true
 		}
@@ -311,9 +325,9 @@ func (r *Reader) listPartOf(name string, i int, c column, ok bool) (listPart, bo
 }
 
 // placeListParts puts the parts of each spread list in order: its main
-// column first, its plain-named one next, then by number (header order
-// among equal numbers). The first is the list's column; the rest are
-// joined after it. A list given by one column stays as it was.
+// column first, its plain-named one next, its 其他 one, then by number.
+// The first is the list's column; parseFields reads the rest after it. A
+// list given by one column stays as it was.
 func (r *Reader) placeListParts(parts []listPart) error {
 	for _, c := range []column{colSecondaryDx, colProcedures} {
 		var ps []listPart
@@ -325,11 +339,12 @@ func (r *Reader) placeListParts(parts []listPart) error {
 		if len(ps) == 0 {
 			continue
 		}
-		// Two plain-named (or two main) columns are one column given
+		// Two parts at the same place (two plain-named or two main
+		// columns, 其他诊断代码1 and 其他诊断编码1) are one column given
 		// twice, not parts of a list.
 		for i, a := range ps {
 			for _, b := range ps[i+1:] {
-				if a.num == -1 && b.num == -1 && a.main == b.main {
+				if a.num == b.num && a.main == b.main {
 					return fmt.Errorf("record: header: columns %q and %q both name %s: %w", strings.TrimSpace(r.vals[a.index]), strings.TrimSpace(r.vals[b.index]), c, ErrSyntax)
 				}
 			}
@@ -357,33 +372,4 @@ func (r *Reader) placeListParts(parts []listPart) error {
 		}
 	}
 	return nil
-}
-
-// joinListParts replaces the value of each spread list's first column in
-// vals by the list's values joined with ListSeparator, empty ones left out.
-func joinListParts(vals []string, ci *[numColumns]int, parts map[column][]int) {
-	for c, idx := range parts {
-		first := ci[c]
-		var b strings.Builder
-		add := func(i int) {
-			if i < 0 || i >= len(vals) {
-				return
-			}
-			v := strings.TrimSpace(vals[i])
-			if v == "" {
-				return
-			}
-			if b.Len() > 0 {
-				b.WriteByte(ListSeparator)
-			}
-			b.WriteString(v)
-		}
-		add(first)
-		for _, i := range idx {
-			add(i)
-		}
-		if first >= 0 && first < len(vals) {
-			vals[first] = b.String()
-		}
-	}
 }

@@ -307,3 +307,40 @@ func TestSpreadListColumns(t *testing.T) {
 	require.NoError(t, rd.Read(&rec))
 	assert.Equal(t, []string{"J18.900", "E11.900"}, rec.SecondaryDx)
 }
+
+// TestSpreadListReview holds what a review found in spread lists: a plain
+// 其他手术及操作代码 beside 主要手术及操作代码 is read after it; 诊断代码1
+// (the principal again in some exports) is no secondary diagnosis; a bad
+// item is named by its own column; kept columns keep their raw cells; one
+// numbered column given twice is an error.
+func TestSpreadListReview(t *testing.T) {
+	read := func(t *testing.T, in string, opts Options) (Record, error) {
+		t.Helper()
+		rd, err := NewReader(strings.NewReader(in), opts)
+		if err != nil {
+			return Record{}, err
+		}
+		var rec Record
+		return rec, rd.Read(&rec)
+	}
+	rec, err := read(t, "id,principal_dx,主要手术及操作代码,其他手术及操作代码\na,K80.100,51.2300,88.0101|45.1300\n", Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"51.2300", "88.0101", "45.1300"}, rec.Procedures)
+
+	rec, err = read(t, "id,主要诊断代码,诊断代码1,诊断代码2\na,K80.100,K80.100,E11.900\n", Options{})
+	require.NoError(t, err)
+	assert.Empty(t, rec.SecondaryDx, "诊断代码N is not 其他诊断代码N")
+
+	_, err = read(t, "id,principal_dx,其他诊断代码1,其他诊断代码2,其他诊断代码3\na,K80.100,,,ZZZ\n", Options{})
+	var bad *Error
+	require.ErrorAs(t, err, &bad)
+	assert.Equal(t, "其他诊断代码3", bad.Field)
+
+	rec, err = read(t, "id,principal_dx,secondary_dx,secondary_dx_2\na,K80.100,J18.900,E11.900\n", Options{KeepColumns: []string{"secondary_dx"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"J18.900"}, rec.Extra, "the kept cell as it was")
+	assert.Equal(t, []string{"J18.900", "E11.900"}, rec.SecondaryDx)
+
+	_, err = read(t, "id,principal_dx,其他诊断代码1,其他诊断编码1\na,K80.100,J18.900,J18.900\n", Options{})
+	assert.ErrorIs(t, err, ErrSyntax)
+}

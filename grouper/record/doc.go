@@ -49,10 +49,13 @@
 // A list given one column per item, as many settlement-list exports do,
 // is read as one list in a CSV or TSV header: a list column's name (or an
 // alias, with or without 其他) followed by a number (其他诊断代码1,
-// 其他诊断代码2, secondary_dx_3), and 主要手术及操作代码 for the main
-// procedure. The main procedure comes first, then the plain-named column,
-// then the numbered ones by number, empty cells left out. JSON lines keep
-// one key per list.
+// 其他诊断代码2, secondary_dx_3; not 诊断代码1, in some exports the
+// principal again), 主要手术及操作代码 for the main procedure and
+// 其他手术及操作代码 for the rest. The main procedure comes first, then
+// the plain-named column, the 其他 one, then the numbered ones by number,
+// empty cells left out; a bad item is named by its own column. Two
+// columns at the same place (其他诊断代码1 and 其他诊断编码1) are an error.
+// JSON lines keep one key per list.
 //
 // A Reader streams: memory stays flat whatever the file size. It normalises
 // every code (codes.Normalize) and validates every record; a record that

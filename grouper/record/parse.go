@@ -71,9 +71,6 @@ func (r *Reader) rejectRec(rec *Record, field string, err error) *Error {
 func (r *Reader) parseFields(rec *Record, vals []string) (string, error) {
 	ci := &r.colIdx
 	var err error
-	if r.listParts != nil {
-		joinListParts(vals, ci, r.listParts)
-	}
 
 	rec.HospitalID = value(vals, ci[colHospitalID])
 	if s := value(vals, ci[colHospitalLevel]); s != "" {
@@ -144,7 +141,12 @@ func (r *Reader) parseFields(rec *Record, vals []string) (string, error) {
 	}
 	if i := ci[colSecondaryDx]; i >= 0 {
 		if rec.SecondaryDx, err = appendCodes(rec.SecondaryDx, vals[i], codes.SystemDiagnosis, colSecondaryDx); err != nil {
-			return listField(colSecondaryDx, err)
+			return r.partField(colSecondaryDx, i, err)
+		}
+		for _, p := range r.listParts[colSecondaryDx] {
+			if rec.SecondaryDx, err = appendCodes(rec.SecondaryDx, value(vals, p), codes.SystemDiagnosis, colSecondaryDx); err != nil {
+				return r.partField(colSecondaryDx, p, err)
+			}
 		}
 	}
 	if s := value(vals, ci[colTCMPrincipalDx]); s != "" {
@@ -159,7 +161,12 @@ func (r *Reader) parseFields(rec *Record, vals []string) (string, error) {
 	}
 	if i := ci[colProcedures]; i >= 0 {
 		if rec.Procedures, err = appendCodes(rec.Procedures, vals[i], codes.SystemProcedure, colProcedures); err != nil {
-			return listField(colProcedures, err)
+			return r.partField(colProcedures, i, err)
+		}
+		for _, p := range r.listParts[colProcedures] {
+			if rec.Procedures, err = appendCodes(rec.Procedures, value(vals, p), codes.SystemProcedure, colProcedures); err != nil {
+				return r.partField(colProcedures, p, err)
+			}
 		}
 	}
 	if s := value(vals, ci[colVentHours]); s != "" {
@@ -223,6 +230,18 @@ type itemError struct {
 }
 
 func (e *itemError) Error() string { return e.err.Error() }
+
+// partField names the field of a list item's error: the list column and
+// item (secondary_dx[2]), or, for a list spread over several columns, the
+// column the item was in, by its header name (其他诊断代码3).
+func (r *Reader) partField(c column, index int, err error) (string, error) {
+	if r.listParts[c] != nil && index < len(r.header) {
+		if ie, ok := err.(*itemError); ok {
+			return r.header[index], ie.err
+		}
+	}
+	return listField(c, err)
+}
 
 func listField(c column, err error) (string, error) {
 	if ie, ok := err.(*itemError); ok {
