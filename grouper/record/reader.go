@@ -69,7 +69,7 @@ type Reader struct {
 	local  map[string]column // Options.ColumnNames by headerKey; nil without
 	colIdx [numColumns]int   // standard column -> index in vals, or -1
 	// listParts are the further columns of a list column spread over
-	// several (其他诊断代码1, 其他诊断代码2, ...), in order, joined after
+	// several (其他诊断代码1, 其他诊断代码2, ...), in order, read after
 	// the one colIdx names: nil for a file with one column per list.
 	listParts map[column][]int
 	keepIdx   []int    // KeepColumns -> index in vals
