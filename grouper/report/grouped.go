@@ -72,7 +72,7 @@ var groupedNames = [numGrouped]string{"status", "reason", "mdc", "drg", "drg_nam
 // file has says what ran: status for DRG, dip_group for DIP, payment for
 // prices; hospital_level comes with --costs. Every file an Aggregator
 // reads must have been grouped under the same schemes. name labels errors.
-// It returns the number of rows read. It parses on one goroutine; see
+// It returns the number of rows read. It parses with one worker; see
 // ReadGroupedWorkers.
 func (a *Aggregator) ReadGrouped(r io.Reader, name string, format record.Format) (int64, error) {
 	return a.ReadGroupedWorkers(r, name, format, 1)
@@ -131,8 +131,11 @@ func (a *Aggregator) ReadGroupedWorkers(r io.Reader, name string, format record.
 	if how != rowscan.QuotedOK {
 		return 0, fmt.Errorf("report: %s: unreadable header", name)
 	}
-	out, ends, _ := rowscan.SplitQuoted(bytes.TrimSuffix(buf.Pending()[:n], []byte{'\r'}), delim, nil, nil)
+	out, ends, bad := rowscan.SplitQuoted(bytes.TrimSuffix(buf.Pending()[:n], []byte{'\r'}), delim, nil, nil)
 	buf.Consume(n)
+	if bad >= 0 {
+		return 0, fmt.Errorf("report: %s: header: text after a closing quote in column %d", name, bad+1)
+	}
 	var cols []string
 	start := 0
 	for _, end := range ends {
@@ -145,74 +148,37 @@ func (a *Aggregator) ReadGroupedWorkers(r io.Reader, name string, format record.
 	line := 2 + inner
 
 	workers = max(workers, 1)
-	todo := make(chan *groupedBlock, workers)
-	done := make(chan *groupedBlock, 2*workers)
-	// Blocks' buffers and tallies go round: a fresh 8 MiB buffer and map
-	// set per block made more garbage than the rows did.
-	free := make(chan *groupedBlock, 3*workers)
+	// A fixed set of blocks goes round (cutter -> worker -> merger ->
+	// cutter): memory is bounded by it whatever the file, and an error
+	// stops the cutter and the workers rather than read on to the end.
+	pool := 2*workers + 2
+	free := make(chan *groupedBlock, pool)
+	for range pool {
+		free <- &groupedBlock{}
+	}
+	todo := make(chan *groupedBlock, pool)
+	done := make(chan *groupedBlock, pool)
+	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for b := range todo {
-				if b.part == nil {
-					b.part = a.blockTally()
+				select {
+				case <-stop: // an earlier block failed: nothing more is merged
+				default:
+					if b.part == nil {
+						b.part = a.blockTally()
+					}
+					b.rows, b.err = b.part.readRows(b.text, idx, delim, name, b.line)
 				}
-				b.rows, b.err = b.part.readRows(b.text, idx, delim, name, b.line)
 				done <- b
 			}
 		})
 	}
-	// The cutter: blocks of whole rows, a quoted row spanning lines taken
-	// whole, in order.
 	var cutErr error
 	go func() {
 		defer close(todo)
-		for seq := 0; ; seq++ {
-			// The block's bounds must depend on the text alone, not on how
-			// much each read returned (a GBK decoder, a pipe): the sums are
-			// added block by block, and other bounds would round them
-			// otherwise. So the buffer holds a whole block's worth, or the
-			// rest of the input, before it is cut.
-			for len(buf.Pending()) <= blockBytes && !buf.EOF() {
-				if err := buf.Fill(); err != nil {
-					cutErr = err
-					return
-				}
-			}
-			block, one, err := buf.NextBlock(blockBytes, maxRow, true)
-			if err != nil {
-				cutErr = err
-				return
-			}
-			if one {
-				n, _, how, err := buf.QuotedRecord(delim, maxRow)
-				if err != nil {
-					cutErr = err
-					return
-				}
-				if how != rowscan.QuotedOK {
-					cutErr = fmt.Errorf("line %d: unreadable row (an unclosed quote or a row over %d bytes)", line, maxRow)
-					return
-				}
-				block = buf.Pending()[:n]
-				if n < len(buf.Pending()) && buf.Pending()[n] == '\n' {
-					block = buf.Pending()[:n+1]
-				}
-			}
-			if len(block) == 0 {
-				return
-			}
-			var b *groupedBlock
-			select {
-			case b = <-free:
-			default:
-				b = &groupedBlock{}
-			}
-			b.seq, b.text, b.line, b.rows, b.err = seq, append(b.text[:0], block...), line, 0, nil
-			line += bytes.Count(block, []byte{'\n'})
-			buf.Advance(len(block))
-			todo <- b
-		}
+		cutErr = a.cut(&buf, delim, line, free, todo, stop)
 	}()
 	go func() { wg.Wait(); close(done) }()
 	// Tallies added in file order: the same sums whatever the workers.
@@ -225,26 +191,115 @@ func (a *Aggregator) ReadGroupedWorkers(r io.Reader, name string, format record.
 		for p, ok := pending[next]; ok; p, ok = pending[next] {
 			delete(pending, next)
 			next++
-			if firstErr != nil {
-				continue
-			}
-			if p.err != nil {
+			if firstErr == nil && p.err != nil {
 				firstErr = p.err
-				continue
+				close(stop)
 			}
-			a.merge(p.part)
-			rows += p.rows
-			p.part.reset()
-			select {
-			case free <- p:
-			default:
+			if firstErr == nil {
+				a.merge(p.part)
+				rows += p.rows
 			}
+			if p.part != nil {
+				p.part.reset()
+			}
+			free <- p // never blocks: free holds the whole pool
 		}
 	}
 	if firstErr == nil && cutErr != nil {
 		firstErr = fmt.Errorf("report: %s: %w", name, cutErr)
 	}
 	return rows, firstErr
+}
+
+// cut cuts the text after the header into blocks of whole rows, each about
+// blockBytes, taking blocks from free and sending them to todo in order
+// until the input ends or stop is closed. The bounds depend on the text
+// alone, never on how much a read returned (a GBK decoder, a pipe): the
+// sums are added block by block, and other bounds would round them
+// otherwise. line is the line the first row starts on.
+func (a *Aggregator) cut(buf *rowscan.Buffer, delim byte, line int, free <-chan *groupedBlock, todo chan<- *groupedBlock, stop <-chan struct{}) error {
+	for seq := 0; ; seq++ {
+		for len(buf.Pending()) <= blockBytes && !buf.EOF() {
+			if err := buf.Fill(); err != nil {
+				return err
+			}
+		}
+		p := buf.Pending()
+		if len(p) == 0 {
+			return nil
+		}
+		n := len(p)
+		if !buf.EOF() || n > blockBytes {
+			n = recordsEnd(p[:blockBytes], delim)
+		}
+		if n == 0 {
+			// One row longer than a block (a huge quoted trace): alone.
+			m, _, how, err := buf.QuotedRecord(delim, maxRow)
+			if err != nil {
+				return err
+			}
+			if how != rowscan.QuotedOK {
+				return fmt.Errorf("line %d: unreadable row (an unclosed quote or a row over %d bytes)", line, maxRow)
+			}
+			p = buf.Pending()
+			if n = m; n < len(p) && p[n] == '\n' {
+				n++
+			}
+		}
+		var b *groupedBlock
+		select {
+		case b = <-free:
+		case <-stop:
+			return nil
+		}
+		b.seq, b.text, b.line, b.rows, b.err = seq, append(b.text[:0], p[:n]...), line, 0, nil
+		line += bytes.Count(p[:n], []byte{'\n'})
+		buf.Advance(n)
+		select {
+		case todo <- b:
+		case <-stop:
+			return nil
+		}
+	}
+}
+
+// recordsEnd returns the length of the longest prefix of w made of whole
+// CSV rows, each ending in a line end outside quotes (RFC 4180 quoting, a
+// quote inside an unquoted field literal, as rowscan reads them); 0 when
+// no row ends in w.
+func recordsEnd(w []byte, delim byte) int {
+	if bytes.IndexByte(w, '"') < 0 {
+		return bytes.LastIndexByte(w, '\n') + 1
+	}
+	const (
+		fieldStart = iota
+		unquoted
+		quoted
+		quote // just after a quote inside a quoted field
+	)
+	st, end := fieldStart, 0
+	for i, c := range w {
+		switch st {
+		case fieldStart, unquoted, quote:
+			switch {
+			case c == '\n':
+				st, end = fieldStart, i+1
+			case c == delim:
+				st = fieldStart
+			case c == '"' && st == fieldStart:
+				st = quoted
+			case c == '"' && st == quote:
+				st = quoted // an escaped quote
+			default:
+				st = unquoted
+			}
+		case quoted:
+			if c == '"' {
+				st = quote
+			}
+		}
+	}
+	return end
 }
 
 // blockTally returns an empty Aggregator for one block of a's file: the
