@@ -317,12 +317,7 @@ func (a *Aggregator) price(c *Case) {
 	eff = effects(eff, c.Adjustments, c.Amount)
 	a.eff = eff
 	for i, adj := range c.Adjustments {
-		k := adjKey{adj.Name, adj.Source}
-		e, ok := a.adjs[k]
-		if !ok {
-			e = &Adjustment{Name: strings.Clone(adj.Name), Source: strings.Clone(adj.Source)}
-			a.adjs[adjKey{e.Name, e.Source}] = e
-		}
+		e := a.adjustment(adj.Name, adj.Source)
 		e.Cases++
 		e.Amount += c.Amount
 		e.Effect += eff[i]
@@ -480,12 +475,8 @@ func (a *Aggregator) merge(b *Aggregator) {
 	for i := range a.outliers {
 		addGroup(&a.outliers[i], &b.outliers[i])
 	}
-	for k, src := range b.adjs {
-		dst, ok := a.adjs[k]
-		if !ok {
-			dst = &Adjustment{Name: strings.Clone(src.Name), Source: strings.Clone(src.Source)}
-			a.adjs[adjKey{dst.Name, dst.Source}] = dst
-		}
+	for _, src := range b.adjs {
+		dst := a.adjustment(src.Name, src.Source)
 		dst.Cases += src.Cases
 		dst.Amount += src.Amount
 		dst.Effect += src.Effect
@@ -526,4 +517,15 @@ func (a *Aggregator) reset() {
 		a.outliers[i] = Group{Code: a.outliers[i].Code}
 	}
 	a.dipN, a.drgOnly, a.dipOnly = 0, 0, 0
+}
+
+// adjustment returns the tally of one policy rule, made on first use with
+// its own copies of the strings (they may alias a row's text).
+func (a *Aggregator) adjustment(name, source string) *Adjustment {
+	if e, ok := a.adjs[adjKey{name, source}]; ok {
+		return e
+	}
+	e := &Adjustment{Name: strings.Clone(name), Source: strings.Clone(source)}
+	a.adjs[adjKey{e.Name, e.Source}] = e
+	return e
 }
