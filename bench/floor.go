@@ -91,7 +91,9 @@ func measureFloor(in, outDRG, outPaid string, records int, g *grouper.Grouper, c
 	f.DecodeUS, f.SplitUS, f.GroupUS, f.PriceUS = decode/n, split/n, group/n, price/n
 	f.EncodeDRGUS, f.EncodePaidUS = encDRG/n, encPaid/n
 	f.FloorDRGUS = f.DecodeUS + f.SplitUS + f.EncodeDRGUS + f.GroupUS
-	f.FloorPaidUS = f.DecodeUS + f.SplitUS + f.EncodePaidUS + f.GroupUS + f.PriceUS
+	if outPaid != "" {
+		f.FloorPaidUS = f.DecodeUS + f.SplitUS + f.EncodePaidUS + f.GroupUS + f.PriceUS
+	}
 	return nil
 }
 

@@ -177,10 +177,15 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(tw, "end to end\t%.0f records/s, %.0f MB/s, %.2f s for %d records, peak RSS %.0f MB, %d workers, payment %t, %s\n",
 		r.EndToEnd.RecordsPerSec, r.EndToEnd.MBPerSec, r.EndToEnd.Seconds, r.EndToEnd.Records, r.EndToEnd.PeakRSSMB, r.EndToEnd.Workers, r.EndToEnd.Payment, det)
 	if f := r.Floor; f.Records > 0 {
-		fmt.Fprintf(tw, "floor (CPU-µs a record, each stage alone on one core)\tdecode %.3f + split %.3f + encode %.3f + group %.3f = %.3f; with payments: encode %.3f, price %.3f = %.3f\n",
-			f.DecodeUS, f.SplitUS, f.EncodeDRGUS, f.GroupUS, f.FloorDRGUS, f.EncodePaidUS, f.PriceUS, f.FloorPaidUS)
-		fmt.Fprintf(tw, "end to end over the floor\tDRG only %.3f CPU-µs a record = %.2fx the floor (target <= 1.3); with payments %.3f = %.2fx (target <= 1.45)\n",
-			f.EndToEndDRGUS, f.RatioDRG, f.EndToEndPaidUS, f.RatioPaid)
+		paid := fmt.Sprintf("with payments: encode %.3f, price %.3f = %.3f", f.EncodePaidUS, f.PriceUS, f.FloorPaidUS)
+		paidRatio := fmt.Sprintf("with payments %.3f = %.2fx (target <= 1.45)", f.EndToEndPaidUS, f.RatioPaid)
+		if f.FloorPaidUS == 0 {
+			paid, paidRatio = "no payments (the rule set has no weights: --prices LIST)", "with payments: not measured"
+		}
+		fmt.Fprintf(tw, "floor (CPU-µs a record, each stage alone on one core)\tdecode %.3f + split %.3f + encode %.3f + group %.3f = %.3f; %s\n",
+			f.DecodeUS, f.SplitUS, f.EncodeDRGUS, f.GroupUS, f.FloorDRGUS, paid)
+		fmt.Fprintf(tw, "end to end over the floor\tDRG only %.3f CPU-µs a record = %.2fx the floor (target <= 1.3); %s\n",
+			f.EndToEndDRGUS, f.RatioDRG, paidRatio)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
