@@ -62,6 +62,8 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 	workers := fl.Int("workers", runtime.GOMAXPROCS(0), "grouping goroutines for the new side (the old side is grouped as results come in); the report is identical for any value")
 	var rf reportFlags
 	rf.register(fl, "report")
+	var columns string
+	registerColumnsFlag(fl, &columns)
 	var sf storeFlags
 	registerStoreFlags(fl, &sf.dir, &sf.wait)
 	sf.stderr = e.stderr
@@ -77,6 +79,10 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	if err := batch.CheckOutputs(files, *out, *transitions, *rejects, rf.html, rf.summaryJSON); err != nil {
+		return err
+	}
+	colMap, err := readColumnMap(columns)
+	if err != nil {
 		return err
 	}
 	var side [2]batch.Version
@@ -123,7 +129,7 @@ func compareCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	job := batch.Job{Inputs: files, Rejects: *rejects, Output: outputOptions(e), Stdin: e.stdin,
-		Read: record.Options{Encoding: "auto"},
+		Read: record.Options{Encoding: "auto", ColumnNames: colMap},
 		Options: batch.Options{Workers: *workers, Scheme: grouper.SchemeDRG, Payment: side[1].Payment,
 			Explain: *out != "", OnResult: m.Add}}
 	// The report shows the new side's run beside the migration.

@@ -319,3 +319,19 @@ func openFiles(t *testing.T) int {
 	}
 	return len(ents)
 }
+
+// TestCompareColumns: drg compare reads a local export through --columns,
+// as drg group does.
+func TestCompareColumns(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "local.csv")
+	require.NoError(t, os.WriteFile(in, []byte("结算编号,出院主诊断,性别,年龄\na,K80.100,1,50\n"), 0o644))
+	cols := filepath.Join(dir, "cols.csv")
+	require.NoError(t, os.WriteFile(cols, []byte("结算编号,id\n出院主诊断,principal_dx\n"), 0o644))
+	code, _, errOut := drg(t, "", "compare", in, "--from", "sample", "--to", "sample")
+	assert.Equal(t, 1, code, "without the map the export has no id")
+	assert.Contains(t, errOut, "header lacks")
+	code, out, errOut := drg(t, "", "compare", in, "--from", "sample", "--to", "sample", "--columns", cols)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "1 records compared, 0 rejected")
+}
