@@ -64,6 +64,10 @@ type Options struct {
 	// the system's), so memory stays flat whatever the input size.
 	DuplicateMemory int64
 	TempDir         string
+	// ExpectedRecords is an estimate of the input's records (0: unknown),
+	// for sizing the duplicate-id check's table up front (Job sets it from
+	// the input files' sizes).
+	ExpectedRecords int
 	// Progress, when set, is called about every ProgressEvery with the
 	// counts so far, and once at the end.
 	Progress      func(Stats)
@@ -257,7 +261,7 @@ func NewIDSet(opts Options) *record.IDSet {
 	case mem < 0:
 		mem = 0
 	}
-	return record.NewIDSet(record.IDSetOptions{MaxMemory: mem, TempDir: opts.TempDir})
+	return record.NewIDSet(record.IDSetOptions{MaxMemory: mem, TempDir: opts.TempDir, Expected: opts.ExpectedRecords})
 }
 
 // windowPerWorker is the number of batches in flight (taken by the reader

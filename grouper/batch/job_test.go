@@ -223,3 +223,28 @@ func TestCreateOutputRemovesStale(t *testing.T) {
 		t.Errorf("aborted output's temporary file: %v, want it removed", err)
 	}
 }
+
+// TestExpectedRecords checks the estimate that sizes the duplicate-id
+// check: text files at textBytesPerRecord, zstd and gzip ones (by their
+// magic, whatever their names) at compressedBytesPerRecord, no estimate for
+// standard input or a missing file.
+func TestExpectedRecords(t *testing.T) {
+	dir := t.TempDir()
+	text := writeFile(t, dir, "a.csv", bytes.Repeat([]byte("x"), 3*textBytesPerRecord+7))
+	zst := writeFile(t, dir, "b.dat", append([]byte{0x28, 0xb5, 0x2f, 0xfd}, make([]byte, 10*compressedBytesPerRecord-4)...))
+	gz := writeFile(t, dir, "c.csv", append([]byte{0x1f, 0x8b}, make([]byte, 4*compressedBytesPerRecord-2)...))
+	for _, tc := range []struct {
+		paths []string
+		want  int
+	}{
+		{[]string{text}, 3},
+		{[]string{zst}, 10},
+		{[]string{gz}, 4},
+		{[]string{text, zst, gz}, 17},
+		{[]string{"-", filepath.Join(dir, "missing.csv"), dir}, 0},
+	} {
+		if got := expectedRecords(tc.paths); got != tc.want {
+			t.Errorf("expectedRecords(%v) = %d, want %d", tc.paths, got, tc.want)
+		}
+	}
+}

@@ -171,12 +171,14 @@ func (r *Reader) NewChunkParser() *ChunkParser {
 }
 
 // Reset starts parsing c, whose text must not change until the parser is
-// done with it. Parsed records do not share memory with c (each record's
-// strings share one copy of its own text, as with Read), so c may be reused
-// once the chunk is parsed.
+// done with it. Parsed records do not share memory with c: their strings
+// are slices of one copy of c's text, made here (one allocation a chunk, not
+// one a record), so c may be reused once the chunk is parsed, and a record
+// kept after its chunk keeps that copy alive.
 func (p *ChunkParser) Reset(c *Chunk) {
 	r := &p.r
 	r.in.ResetBytes(c.Data)
+	r.text = string(c.Data)
 	r.line, r.err, r.stats = c.FirstLine-1, nil, Stats{}
 }
 

@@ -54,6 +54,10 @@ func isBzip2(head []byte) bool {
 	return m == "\x31\x41\x59\x26\x53\x59" || m == "\x17\x72\x45\x38\x50\x90"
 }
 
+// IsCompressed reports whether head, the first bytes of an input, starts a
+// zstd or gzip stream, which the Reader decompresses.
+func IsCompressed(head []byte) bool { return isZstd(head) || isGzip(head) }
+
 // isGzip reports whether head starts a gzip stream.
 func isGzip(head []byte) bool { return bytes.HasPrefix(head, []byte{0x1f, 0x8b}) }
 

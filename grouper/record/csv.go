@@ -36,7 +36,7 @@ func (r *Reader) scanCSV() error {
 			r.in.Consume(n)
 			return r.rejectBadText(bytes.Split(line, []byte{r.delim}))
 		}
-		s := string(line)
+		s := r.lineString(line)
 		r.in.Consume(n)
 		r.raw = s
 		r.vals = rowscan.SplitLine(r.vals[:0], s, r.delim)

@@ -33,11 +33,14 @@ type IDSetOptions struct {
 	MaxMemory int64
 	// TempDir holds the run files; "" means os.TempDir().
 	TempDir string
+	// Expected is an estimate of the ids to come (0: unknown): the set
+	// starts large enough for them, within MaxMemory, instead of growing.
+	Expected int
 }
 
 // NewIDSet returns an empty IDSet with the given bounds.
 func NewIDSet(opts IDSetOptions) *IDSet {
-	return &IDSet{set: *idset.New(idset.Options{MaxMemory: opts.MaxMemory, TempDir: opts.TempDir})}
+	return &IDSet{set: *idset.New(idset.Options{MaxMemory: opts.MaxMemory, TempDir: opts.TempDir, Expected: opts.Expected})}
 }
 
 // Check adds rec's id to the set. It returns nil for a new id, else the

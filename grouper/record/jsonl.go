@@ -130,7 +130,7 @@ func (r *Reader) scanJSONL() error {
 			r.in.Consume(n)
 			continue
 		}
-		r.raw = string(line)
+		r.raw = r.lineString(line)
 		r.in.Consume(n)
 		if !utf8.ValidString(r.raw) {
 			return r.reject("", errBadUTF8)

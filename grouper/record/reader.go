@@ -75,6 +75,10 @@ type Reader struct {
 	keepIdx   []int    // KeepColumns -> index in vals
 	vals      []string // the current record's values, sliced from one string
 	raw       string   // the current record's text, when already a string
+	// text is the whole chunk as one string, for a ChunkParser: a line's
+	// string is sliced from it rather than copied, one allocation a chunk
+	// instead of one a record. "" for a Reader, whose buffer is refilled.
+	text string
 	rawB      []byte   // else its bytes in the input buffer, valid until the next Fill
 	scratch   []byte   // unquoted text of a quoted record
 	ends      []int    // field ends in scratch
@@ -464,6 +468,16 @@ func (r *Reader) Read(rec *Record) error {
 		r.err = fmt.Errorf("record: read: %w", err)
 	}
 	return r.err
+}
+
+// lineString returns line, the line at the start of r.in's pending text,
+// as a string: a slice of r.text in a chunk, else a copy.
+func (r *Reader) lineString(line []byte) string {
+	if r.text != "" {
+		pos := r.in.Pos()
+		return r.text[pos : pos+len(line)]
+	}
+	return string(line)
 }
 
 // reject returns the *Error for the current record.

@@ -203,3 +203,49 @@ func TestHashID(t *testing.T) {
 		t.Error("hashID is not deterministic across equal strings")
 	}
 }
+
+// TestExpected checks that a Set told how many ids to expect starts with a
+// table that holds them without growing, within its memory bound, and
+// answers as one that grew.
+func TestExpected(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		opts      Options
+		wantSlots int
+	}{
+		{"unbounded", Options{Expected: 10_000}, 16384},                    // 10 000 ≤ 3/4 of 16 384
+		{"exact-fit", Options{Expected: 3*4096/4 - 1}, 4096},               // 3 071, and a look-up, fit 4 096 at 3/4
+		{"one-more", Options{Expected: 3 * 4096 / 4}, 8192},                // 3 072 do not
+		{"small", Options{Expected: 5}, 1024},                              // the smallest table
+		{"bounded", Options{Expected: 1 << 30, MaxMemory: 1 << 20}, 65536}, // half of 1 MiB in 8-byte slots
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(tc.opts)
+			if got := len(s.mem.slots); got != tc.wantSlots {
+				t.Fatalf("table of %d slots, want %d", got, tc.wantSlots)
+			}
+			plain := New(Options{MaxMemory: tc.opts.MaxMemory})
+			n := min(tc.opts.Expected, 3*tc.wantSlots/4-1)
+			for i := range n + n/10 {
+				id := fmt.Sprintf("R%09d", i%n) // the last tenth repeats
+				a, err := s.Add(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := plain.Add(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a != b || a != (i >= n) {
+					t.Fatalf("id %d (%s): seen %v, growing set %v, want %v", i, id, a, b, i >= n)
+				}
+			}
+			if got := len(s.mem.slots); got != tc.wantSlots {
+				t.Errorf("after %d ids the table has %d slots, want %d: it grew", n, got, tc.wantSlots)
+			}
+			if s.Spilled() != 0 {
+				t.Errorf("spilled %d times", s.Spilled())
+			}
+		})
+	}
+}

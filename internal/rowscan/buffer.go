@@ -40,6 +40,10 @@ func (b *Buffer) ResetBytes(text []byte) {
 // Fill.
 func (b *Buffer) Pending() []byte { return b.buf[b.pos:b.end] }
 
+// Pos returns the index in the text given to ResetBytes of Pending's first
+// byte (for a Buffer reading a source, its index in the buffer).
+func (b *Buffer) Pos() int { return b.pos }
+
 // EOF reports whether the source is exhausted: Pending is all that is left.
 func (b *Buffer) EOF() bool { return b.eof }
 
