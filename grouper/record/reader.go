@@ -78,13 +78,13 @@ type Reader struct {
 	// text is the whole chunk as one string, for a ChunkParser: a line's
 	// string is sliced from it rather than copied, one allocation a chunk
 	// instead of one a record. "" for a Reader, whose buffer is refilled.
-	text string
-	rawB      []byte   // else its bytes in the input buffer, valid until the next Fill
-	scratch   []byte   // unquoted text of a quoted record
-	ends      []int    // field ends in scratch
-	ids       *IDSet   // accepted ids: Options.IDs or the Reader's own (unbounded); nil with NoDuplicateCheck
-	json      *jsonState
-	pending   *Error // ReadChunk: a reject cut after the last chunk's text
+	text    string
+	rawB    []byte // else its bytes in the input buffer, valid until the next Fill
+	scratch []byte // unquoted text of a quoted record
+	ends    []int  // field ends in scratch
+	ids     *IDSet // accepted ids: Options.IDs or the Reader's own (unbounded); nil with NoDuplicateCheck
+	json    *jsonState
+	pending *Error // ReadChunk: a reject cut after the last chunk's text
 }
 
 // NewReader returns a Reader of r. For CSV and TSV it reads the header row at
