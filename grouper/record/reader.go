@@ -75,11 +75,11 @@ type Reader struct {
 	keepIdx   []int    // KeepColumns -> index in vals
 	vals      []string // the current record's values, sliced from one string
 	raw       string   // the current record's text, when already a string
+	rawB      []byte   // else its bytes in the input buffer, valid until the next Fill
 	// text is the whole chunk as one string, for a ChunkParser: a line's
 	// string is sliced from it rather than copied, one allocation a chunk
 	// instead of one a record. "" for a Reader, whose buffer is refilled.
 	text    string
-	rawB    []byte // else its bytes in the input buffer, valid until the next Fill
 	scratch []byte // unquoted text of a quoted record
 	ends    []int  // field ends in scratch
 	ids     *IDSet // accepted ids: Options.IDs or the Reader's own (unbounded); nil with NoDuplicateCheck
