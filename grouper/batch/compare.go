@@ -137,7 +137,7 @@ func (c *Comparison) Add(rec *record.Record, res *grouper.Result, _ *weights.Pay
 	a := c.byMDC[key]
 	if a == nil {
 		a = &Agreement{}
-		c.byMDC[key] = a
+		c.byMDC[strings.Clone(key)] = a // a record's text is not kept
 	}
 	for _, t := range []*Agreement{a, &c.total} {
 		t.Records++

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
@@ -180,8 +181,8 @@ func (m *Migration) Add(rec *record.Record, res *grouper.Result, pay *weights.Pa
 func (m *Migration) group(by map[string]*PriceChange, key string) *PriceChange {
 	p := by[key]
 	if p == nil {
-		p = &PriceChange{Key: key}
-		by[key] = p
+		p = &PriceChange{Key: strings.Clone(key)} // a record's text is not kept
+		by[p.Key] = p
 	}
 	return p
 }

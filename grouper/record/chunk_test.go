@@ -369,3 +369,24 @@ func TestChunkReadErrorAfterRecords(t *testing.T) {
 		t.Errorf("Read gave %q; the test input should give record a first and end with the error", seq)
 	}
 }
+
+// TestResetClearsStrings checks that Reset leaves no string in its slices'
+// spare capacity: a record's strings share its chunk's whole text, which a
+// string left there would keep from the collector.
+func TestResetClearsStrings(t *testing.T) {
+	rec := Record{ID: "R1", SecondaryDx: []string{"A01.000", "B02.000", "C03.000"}, Procedures: []string{"51.2300"}, Extra: []string{"x", "y"}}
+	rec.Reset()
+	for name, s := range map[string][]string{"SecondaryDx": rec.SecondaryDx, "Procedures": rec.Procedures, "Extra": rec.Extra} {
+		if len(s) != 0 {
+			t.Errorf("%s: %d elements after Reset", name, len(s))
+		}
+		for i, v := range s[:cap(s)] {
+			if v != "" {
+				t.Errorf("%s: spare element %d still holds %q", name, i, v)
+			}
+		}
+	}
+	if cap(rec.SecondaryDx) < 3 {
+		t.Errorf("SecondaryDx capacity %d: Reset dropped the memory it should keep", cap(rec.SecondaryDx))
+	}
+}

@@ -78,7 +78,14 @@ func (r *Record) AgeGiven() bool {
 }
 
 // Reset clears r for reuse, keeping the capacity of its slices.
+//
+// The slices' old elements are cleared, not only cut off: a reader's
+// records share their chunk's text, and a string left in a slice's spare
+// capacity would keep a whole chunk from the collector.
 func (r *Record) Reset() {
+	clear(r.SecondaryDx)
+	clear(r.Procedures)
+	clear(r.Extra)
 	sdx, procs, extra := r.SecondaryDx[:0], r.Procedures[:0], r.Extra[:0]
 	*r = Record{SecondaryDx: sdx, Procedures: procs, Extra: extra}
 }
