@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sync"
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
@@ -41,6 +42,77 @@ type Floor struct {
 	EndToEndPaidUS float64 `json:"end_to_end_paid_us"`
 	RatioDRG       float64 `json:"ratio_drg"`  // target <= 1.3
 	RatioPaid      float64 `json:"ratio_paid"` // target <= 1.45
+	// PipelineGroupUS is the grouping inside the DRG-only runs (the
+	// workers' CPU in grouper.Grouper.GroupScheme alone, each batch read
+	// from its held thread's clock: drg group --stats-json), a record, and
+	// GroupRatio it over GroupUS, the same grouping in memory (target <=
+	// 1.1). 0 where the thread's clock cannot be read.
+	PipelineGroupUS float64 `json:"pipeline_group_us"`
+	GroupRatio      float64 `json:"group_ratio"`
+	// AllocsPerRecordDRG and AllocsPerRecordPaid are the runs' heap
+	// allocations during the pipeline (rejected records' errors included)
+	// over their input records.
+	AllocsPerRecordDRG  float64 `json:"allocs_per_record_drg"`
+	AllocsPerRecordPaid float64 `json:"allocs_per_record_paid"`
+	// Busy is the same floor measured with every CPU running it at once
+	// (each its own copy, on its own held thread; the figures are their
+	// means), with the same end-to-end runs and the ratios over it. The
+	// end-to-end run keeps every CPU busy, and on a machine whose CPUs share
+	// a core's caches and pipelines (two vCPUs of one SMT core) each is
+	// slower so than alone: this floor is what such a machine allows a run
+	// that uses all of it. Nil for a floor that is itself Busy.
+	Busy *Floor `json:"busy,omitempty"`
+}
+
+// measureFloorBusy is measureFloor on cpus goroutines at once, each on its
+// own held thread over the whole input: each figure is their mean.
+func measureFloorBusy(cpus int, in, outDRG, outPaid string, records int, g *grouper.Grouper, calc *weights.Calculator) (Floor, error) {
+	fs := make([]Floor, cpus)
+	errs := make([]error, cpus)
+	var wg sync.WaitGroup
+	for i := range fs {
+		wg.Go(func() { errs[i] = measureFloor(in, outDRG, outPaid, records, g, calc, &fs[i]) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Floor{}, err
+	}
+	mean := func(get func(*Floor) float64) float64 {
+		sum := 0.0
+		for i := range fs {
+			sum += get(&fs[i])
+		}
+		return sum / float64(len(fs))
+	}
+	return Floor{
+		Records:      records,
+		DecodeUS:     mean(func(f *Floor) float64 { return f.DecodeUS }),
+		SplitUS:      mean(func(f *Floor) float64 { return f.SplitUS }),
+		EncodeDRGUS:  mean(func(f *Floor) float64 { return f.EncodeDRGUS }),
+		EncodePaidUS: mean(func(f *Floor) float64 { return f.EncodePaidUS }),
+		GroupUS:      mean(func(f *Floor) float64 { return f.GroupUS }),
+		PriceUS:      mean(func(f *Floor) float64 { return f.PriceUS }),
+		FloorDRGUS:   mean(func(f *Floor) float64 { return f.FloorDRGUS }),
+		FloorPaidUS:  mean(func(f *Floor) float64 { return f.FloorPaidUS }),
+	}, nil
+}
+
+// setRuns fills f's end-to-end figures from the runs drg (DRG only) and
+// paid (nil: not priced) of records records, and the ratios over f.
+func (f *Floor) setRuns(records int, drg, paid *groupRun) {
+	n := float64(records) / 1e6
+	f.EndToEndDRGUS = drg.cpu / n
+	f.RatioDRG = f.EndToEndDRGUS / f.FloorDRGUS
+	f.PipelineGroupUS = drg.stats.GroupCPUSeconds / n
+	if f.GroupUS > 0 && f.PipelineGroupUS > 0 {
+		f.GroupRatio = f.PipelineGroupUS / f.GroupUS
+	}
+	f.AllocsPerRecordDRG = drg.stats.AllocsPerRecord
+	if paid != nil {
+		f.EndToEndPaidUS = paid.cpu / n
+		f.RatioPaid = f.EndToEndPaidUS / f.FloorPaidUS
+		f.AllocsPerRecordPaid = paid.stats.AllocsPerRecord
+	}
 }
 
 // floorBlock is how much text a floor stage handles between two readings

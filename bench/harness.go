@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -273,17 +274,49 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Prices != "" {
 		priceArgs = []string{"--prices", cfg.Prices}
 	}
+	// Each repeat runs the job with payments, then DRG only (--no-payment),
+	// then measures the floor on their outputs: interleaved, so that the
+	// machine's drift (these shared machines' speed varies by half from one
+	// minute to the next) falls on the runs and the floor alike, and each
+	// repeat gives its own ratios. Reported: the medians.
 	out := filepath.Join(dir, "out.csv.zst")
-	var secs, cpuPaid []float64
+	outDRG := filepath.Join(dir, "out-drg.csv.zst")
+	paidOut := out
+	if calc == nil {
+		paidOut = ""
+	}
+	var secs []float64
+	var floors []Floor
 	for i := 0; i < cfg.Repeats; i++ {
-		s, cpu, rss, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out, cfg.Workers, priceArgs...)
+		paid, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out, cfg.Workers, priceArgs...)
 		if err != nil {
 			return nil, err
 		}
-		secs = append(secs, s)
-		cpuPaid = append(cpuPaid, cpu)
-		r.EndToEnd.PeakRSSMB = max(r.EndToEnd.PeakRSSMB, rss)
-		cfg.logf("end to end: run %d: %.2f s, %.2f CPU-s, peak RSS %.0f MB", i+1, s, cpu, rss)
+		secs = append(secs, paid.secs)
+		r.EndToEnd.PeakRSSMB = max(r.EndToEnd.PeakRSSMB, paid.rss)
+		cfg.logf("end to end: run %d: %.2f s, %.2f CPU-s, peak RSS %.0f MB", i+1, paid.secs, paid.cpu, paid.rss)
+		drg, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, outDRG, cfg.Workers, "--no-payment")
+		if err != nil {
+			return nil, err
+		}
+		var f Floor
+		if err := measureFloor(in, outDRG, paidOut, cfg.Records, g, calc, &f); err != nil {
+			return nil, err
+		}
+		busy, err := measureFloorBusy(runtime.GOMAXPROCS(0), in, outDRG, paidOut, cfg.Records, g, calc)
+		if err != nil {
+			return nil, err
+		}
+		paidRun := &paid
+		if calc == nil {
+			paidRun = nil
+		}
+		f.setRuns(cfg.Records, &drg, paidRun)
+		busy.setRuns(cfg.Records, &drg, paidRun)
+		cfg.logf("floor %d: decode %.3f + split %.3f + encode %.3f + group %.3f = %.3f CPU-µs a record (%.3f with every CPU busy); end to end %.3f (%.2fx, %.2fx busy); grouping in the pipeline %.3f (%.2fx, %.2fx busy)",
+			i+1, f.DecodeUS, f.SplitUS, f.EncodeDRGUS, f.GroupUS, f.FloorDRGUS, busy.FloorDRGUS, f.EndToEndDRGUS, f.RatioDRG, busy.RatioDRG, f.PipelineGroupUS, f.GroupRatio, busy.GroupRatio)
+		f.Busy = &busy
+		floors = append(floors, f)
 	}
 	r.EndToEnd.Seconds = median(secs)
 	r.EndToEnd.RecordsPerSec = float64(cfg.Records) / r.EndToEnd.Seconds
@@ -291,36 +324,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if r.EndToEnd.OutputSHA256, err = fileSHA(out); err != nil {
 		return nil, err
 	}
-	// The floor: DRG only (--no-payment) end to end, then each stage alone.
-	outDRG := filepath.Join(dir, "out-drg.csv.zst")
-	var cpuDRG []float64
-	for i := 0; i < cfg.Repeats; i++ {
-		_, cpu, _, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, outDRG, cfg.Workers, "--no-payment")
-		if err != nil {
-			return nil, err
-		}
-		cpuDRG = append(cpuDRG, cpu)
+	r.Floor = medianFloor(floors)
+	busy := make([]Floor, len(floors))
+	for i := range floors {
+		busy[i] = *floors[i].Busy
 	}
-	paidOut := out
-	if calc == nil {
-		paidOut = ""
-	}
-	if err := measureFloor(in, outDRG, paidOut, cfg.Records, g, calc, &r.Floor); err != nil {
-		return nil, err
-	}
-	fl := &r.Floor
-	n := float64(cfg.Records) / 1e6
-	fl.EndToEndDRGUS = median(cpuDRG) / n
-	fl.RatioDRG = fl.EndToEndDRGUS / fl.FloorDRGUS
-	if calc != nil {
-		fl.EndToEndPaidUS = median(cpuPaid) / n
-		fl.RatioPaid = fl.EndToEndPaidUS / fl.FloorPaidUS
-	}
-	cfg.logf("floor: decode %.3f + split %.3f + encode %.3f + group %.3f = %.3f CPU-µs a record; end to end %.3f (%.2fx)",
-		fl.DecodeUS, fl.SplitUS, fl.EncodeDRGUS, fl.GroupUS, fl.FloorDRGUS, fl.EndToEndDRGUS, fl.RatioDRG)
+	b := medianFloor(busy)
+	r.Floor.Busy = &b
 	if cfg.Determinism && cfg.Workers != 1 {
 		out1 := filepath.Join(dir, "out1.csv.zst")
-		if _, _, _, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out1, 1, priceArgs...); err != nil {
+		if _, err := runGroup(ctx, cfg.DRGExe, storeDir, info.Ref(), in, out1, 1, priceArgs...); err != nil {
 			return nil, err
 		}
 		h, err := fileSHA(out1)
@@ -354,16 +367,32 @@ func parallelRate(g *grouper.Grouper, recs []record.Record, workers int) float64
 	return float64(len(recs)) / time.Since(t0).Seconds()
 }
 
-// runGroup runs `drg group` and returns its wall time and peak RSS in MB.
+// groupRun is what runGroup measured of one `drg group` run: wall time,
+// CPU time (user + system of the process), peak RSS in MB, and the run's
+// own --stats-json (its grouping CPU and allocations).
+type groupRun struct {
+	secs, cpu, rss float64
+	stats          runStats
+}
+
+// runStats is the part of `drg group --stats-json` the floor reads.
+type runStats struct {
+	Records         int64   `json:"records"`
+	GroupCPUSeconds float64 `json:"group_cpu_seconds"`
+	AllocsPerRecord float64 `json:"allocs_per_record"`
+}
+
+// runGroup runs `drg group` and measures it (groupRun).
 //
 // The peak is the child's VmHWM from /proc, polled while it runs: the
 // rusage of a child started by Go's fork+exec also counts this process's
 // resident memory at the fork (the in-memory records and the reference
 // grouper), which once made the end-to-end peak look 200 MB larger than it
 // was. Without /proc the rusage figure is the fallback.
-func runGroup(ctx context.Context, exe, storeDir, ref, in, out string, workers int, extra ...string) (secs, cpu, rss float64, err error) {
+func runGroup(ctx context.Context, exe, storeDir, ref, in, out string, workers int, extra ...string) (groupRun, error) {
+	statsPath := out + ".stats.json"
 	args := append([]string{"group", in, "--out", out, "--rules", ref, "--store", storeDir,
-		"--workers", strconv.Itoa(workers), "--quiet", "--rejects", out + ".rejects.csv"}, extra...)
+		"--workers", strconv.Itoa(workers), "--quiet", "--rejects", out + ".rejects.csv", "--stats-json", statsPath}, extra...)
 	cmd := exec.CommandContext(ctx, exe, args...)
 	// Kept for errors only: the sample policy names same-level groups the
 	// synthetic rule set lacks, and its warnings would repeat on every run.
@@ -371,7 +400,7 @@ func runGroup(ctx context.Context, exe, storeDir, ref, in, out string, workers i
 	cmd.Stderr = &stderr
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, 0, fmt.Errorf("drg group: %w", err)
+		return groupRun{}, fmt.Errorf("drg group: %w", err)
 	}
 	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
 	done := make(chan struct{})
@@ -392,20 +421,27 @@ func runGroup(ctx context.Context, exe, storeDir, ref, in, out string, workers i
 			}
 		}
 	}()
-	err = cmd.Wait()
+	err := cmd.Wait()
 	close(done)
 	peak := <-hwm
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("drg group: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+		return groupRun{}, fmt.Errorf("drg group: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	secs = time.Since(t0).Seconds()
+	secs := time.Since(t0).Seconds()
 	if peak == 0 {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			peak = float64(ru.Maxrss) / 1024 // Linux reports KiB
 		}
 	}
-	cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
-	return secs, cpu, peak, nil
+	run := groupRun{secs: secs, cpu: (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds(), rss: peak}
+	b, err := os.ReadFile(statsPath)
+	if err != nil {
+		return groupRun{}, fmt.Errorf("drg group --stats-json: %w", err)
+	}
+	if err := json.Unmarshal(b, &run.stats); err != nil {
+		return groupRun{}, fmt.Errorf("drg group --stats-json: %w", err)
+	}
+	return run, nil
 }
 
 // pricing is the calculator the end-to-end run prices with: a stored price
@@ -488,4 +524,35 @@ func fileSHA(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// medianFloor is the median of each of fs's figures (the ratios the
+// medians of each repeat's own, not ratios of medians).
+func medianFloor(fs []Floor) Floor {
+	of := func(get func(*Floor) float64) float64 {
+		v := make([]float64, len(fs))
+		for i := range fs {
+			v[i] = get(&fs[i])
+		}
+		return median(v)
+	}
+	return Floor{
+		Records:             fs[0].Records,
+		DecodeUS:            of(func(f *Floor) float64 { return f.DecodeUS }),
+		SplitUS:             of(func(f *Floor) float64 { return f.SplitUS }),
+		EncodeDRGUS:         of(func(f *Floor) float64 { return f.EncodeDRGUS }),
+		EncodePaidUS:        of(func(f *Floor) float64 { return f.EncodePaidUS }),
+		GroupUS:             of(func(f *Floor) float64 { return f.GroupUS }),
+		PriceUS:             of(func(f *Floor) float64 { return f.PriceUS }),
+		FloorDRGUS:          of(func(f *Floor) float64 { return f.FloorDRGUS }),
+		FloorPaidUS:         of(func(f *Floor) float64 { return f.FloorPaidUS }),
+		EndToEndDRGUS:       of(func(f *Floor) float64 { return f.EndToEndDRGUS }),
+		EndToEndPaidUS:      of(func(f *Floor) float64 { return f.EndToEndPaidUS }),
+		RatioDRG:            of(func(f *Floor) float64 { return f.RatioDRG }),
+		RatioPaid:           of(func(f *Floor) float64 { return f.RatioPaid }),
+		PipelineGroupUS:     of(func(f *Floor) float64 { return f.PipelineGroupUS }),
+		GroupRatio:          of(func(f *Floor) float64 { return f.GroupRatio }),
+		AllocsPerRecordDRG:  of(func(f *Floor) float64 { return f.AllocsPerRecordDRG }),
+		AllocsPerRecordPaid: of(func(f *Floor) float64 { return f.AllocsPerRecordPaid }),
+	}
 }

@@ -186,6 +186,20 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 			f.DecodeUS, f.SplitUS, f.EncodeDRGUS, f.GroupUS, f.FloorDRGUS, paid)
 		fmt.Fprintf(tw, "end to end over the floor\tDRG only %.3f CPU-µs a record = %.2fx the floor (target <= 1.3); %s\n",
 			f.EndToEndDRGUS, f.RatioDRG, paidRatio)
+		if b := f.Busy; b != nil {
+			busyPaid := fmt.Sprintf("with payments %.3f, end to end %.2fx", b.FloorPaidUS, b.RatioPaid)
+			if b.FloorPaidUS == 0 {
+				busyPaid = "with payments: not measured"
+			}
+			fmt.Fprintf(tw, "floor with every CPU busy\tdecode %.3f + split %.3f + encode %.3f + group %.3f = %.3f, end to end %.2fx; %s\n",
+				b.DecodeUS, b.SplitUS, b.EncodeDRGUS, b.GroupUS, b.FloorDRGUS, b.RatioDRG, busyPaid)
+		}
+		busyGroup := ""
+		if f.Busy != nil {
+			busyGroup = fmt.Sprintf(", %.2fx with every CPU busy", f.Busy.GroupRatio)
+		}
+		fmt.Fprintf(tw, "grouping in the pipeline\t%.3f CPU-µs a record = %.2fx in memory%s (target <= 1.1); allocations a record: %.3f DRG only, %.3f with payments\n",
+			f.PipelineGroupUS, f.GroupRatio, busyGroup, f.AllocsPerRecordDRG, f.AllocsPerRecordPaid)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -35,6 +35,7 @@ type groupFlags struct {
 	diff                                                                   bool // drg diff: the comparison is the job
 	show                                                                   int
 	cpuProfile                                                             string
+	statsJSON                                                              string
 	memoryLimit, dupMemory                                                 int
 	policySet                                                              bool // --policy was given
 	storeWait                                                              string
@@ -77,6 +78,7 @@ func (g *groupFlags) register(fl interface {
 	fl.IntVar(&g.memoryLimit, "memory-limit", 256, "soft heap limit in MiB (the garbage collector works harder near it; GOMEMLIMIT, when set, wins); 0 = none")
 	fl.IntVar(&g.dupMemory, "dup-memory", batch.DefaultDuplicateMemory>>20, "memory in MiB for the duplicate-id check; past it, hashes of earlier ids spill to files in $TMPDIR and the check stays exact with flat memory (64 MiB suits up to about 30 million records; give more for more); -1 = keep every hash in memory")
 	fl.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	fl.StringVar(&g.statsJSON, "stats-json", "", "write the run's counts and costs as JSON to this file, for monitoring: records, grouped, rejected, statuses, input bytes, elapsed and CPU seconds, the workers' CPU seconds in grouping alone, heap allocations (and per record)")
 	fl.IntVar(&g.show, "show", 10, "with --compare/--column: how many disagreements to print with their traces")
 	g.excel.register(fl)
 }
@@ -289,7 +291,7 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 	}
 	// The report and the JSON summary may not name an input or another
 	// output (found in review: --report OUT overwrote the grouped file).
-	if err := checkOutputs(files, gf.out, rejPath, gf.report.html, gf.report.summaryJSON); err != nil {
+	if err := checkOutputs(files, gf.out, rejPath, gf.report.html, gf.report.summaryJSON, gf.statsJSON); err != nil {
 		return err
 	}
 	ropts := record.Options{Encoding: gf.encoding}
@@ -374,9 +376,17 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		}
 		return nil
 	}
+	allocs := newAllocCounter()
+	allocs0 := allocs.read()
 	total, err := job.Run(ctx, g)
 	if err != nil {
 		return err
+	}
+	if gf.statsJSON != "" {
+		rs := newRunStats(total, allocs.read()-allocs0)
+		if err := writeOutput(e, gf.statsJSON, func(w io.Writer) error { return writeRunStats(w, rs) }); err != nil {
+			return fmt.Errorf("--stats-json: %w", err)
+		}
 	}
 	rules := rs.Name + " " + rs.Version
 	if versions != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/medpay/drg/grouper/batch"
 	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/grouper/record"
+	"github.com/medpay/drg/internal/cputime"
 	"github.com/medpay/drg/weights"
 )
 
@@ -141,7 +142,11 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 			if !bytes.Equal(rej, rej1) {
 				t.Errorf("explain=%t: rejects with %d workers differ from 1 worker", explain, w)
 			}
-			st.Elapsed, st1.Elapsed = 0, 0
+			if st.GroupCPU <= 0 && cputime.Thread() >= 0 {
+				t.Errorf("explain=%t, %d workers: no grouping CPU measured (%v)", explain, w, st.GroupCPU)
+			}
+			st.Elapsed, st1.Elapsed = 0, 0 // timings vary; the counts may not
+			st.GroupCPU, st1.GroupCPU = 0, 0
 			if st != st1 {
 				t.Errorf("stats differ: %+v vs %+v", st, st1)
 			}

@@ -174,7 +174,8 @@ func (j Job) open(path string, opts record.Options) (*record.Reader, error) {
 	return record.NewReader(stdin, opts)
 }
 
-// addStats returns the sum of a's and b's counts (Elapsed is a's).
+// addStats returns the sum of a's and b's counts and GroupCPU (Elapsed is
+// a's).
 func addStats(a, b Stats) Stats {
 	a.Records += b.Records
 	a.Grouped += b.Grouped
@@ -185,6 +186,7 @@ func addStats(a, b Stats) Stats {
 	a.Rejected += b.Rejected
 	a.Bytes += b.Bytes
 	a.UnknownCodes += b.UnknownCodes
+	a.GroupCPU += b.GroupCPU
 	for i := range a.PerMDC {
 		a.PerMDC[i] += b.PerMDC[i]
 	}
