@@ -147,3 +147,40 @@ func FuzzParseTCMMap(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainCanonicalDiagnosis checks the one-pass canonical check against
+// the general grammar: wherever it is sure, it agrees.
+func FuzzPlainCanonicalDiagnosis(f *testing.F) {
+	for _, s := range []string{"K80", "K80.1", "K80.10", "K80.100", "K80.100x004", "K80.x00", "K80.x00x001",
+		"k80.100", "K80.1x0", "K80.100X004", "K80.100x04", "K80.", "K8", "K80*", "A18.3+K93.0*", "K80.100x0044",
+		"K80-100", "180.100", "K8a.100", "K80.10a", "K80.100y004"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ok, sure := isPlainCanonicalDiagnosis(s)
+		if sure && ok != isCanonicalDiagnosisGeneral(s) {
+			t.Errorf("%q: one-pass check %v, general grammar %v", s, ok, isCanonicalDiagnosisGeneral(s))
+		}
+	})
+}
+
+// TestPlainCanonicalDiagnosisSure pins which shapes the one-pass check
+// decides, so that the fast path cannot quietly stop covering clean codes.
+func TestPlainCanonicalDiagnosisSure(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		ok, sure bool
+	}{
+		{"K80", true, true}, {"K80.1", true, true}, {"K80.10", true, true}, {"K80.100", true, true},
+		{"K80.100x004", true, true}, {"K80.x00", true, true}, {"180.100", false, true}, {"K8A.100", false, true},
+		{"K80*", false, false}, {"A18.3+K93.0*", false, false}, {"K80.100x04", false, false}, {"k80.100", false, true},
+	} {
+		ok, sure := isPlainCanonicalDiagnosis(tc.in)
+		if ok != tc.ok || sure != tc.sure {
+			t.Errorf("isPlainCanonicalDiagnosis(%q) = %v, %v; want %v, %v", tc.in, ok, sure, tc.ok, tc.sure)
+		}
+		if sure && ok != isCanonicalDiagnosisGeneral(tc.in) {
+			t.Errorf("%q: disagrees with the general grammar", tc.in)
+		}
+	}
+}

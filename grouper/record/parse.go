@@ -542,6 +542,24 @@ func normalizeKind(s string) string {
 // followed by a time of day ("2024-03-05 10:30:00", "2024-03-05T10:30",
 // "20240305103000"), which is ignored.
 func parseDate(s string) (Date, error) {
+	// The usual form, 2024-03-05, read in one pass (the general path below
+	// cost a record about 0.05 CPU-µs for its two dates).
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
+		m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
+		if y0 < 10 && y1 < 10 && y2 < 10 && y3 < 10 && m0 < 10 && m1 < 10 && d0 < 10 && d1 < 10 {
+			y := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
+			m, d := int(m0)*10+int(m1), int(d0)*10+int(d1)
+			if y >= 1900 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m) {
+				return Date(daysFromCivil(y, m, d)) + dateBias, nil
+			}
+		}
+	}
+	return parseDateAny(s)
+}
+
+// parseDateAny is parseDate for every accepted form, with the errors.
+func parseDateAny(s string) (Date, error) {
 	y, m, d, rest, ok := splitDate(s)
 	if !ok || !validTime(rest) {
 		return 0, fmt.Errorf("%w: %q is not a date (want 2024-03-05, 2024/3/5 or 20240305)", ErrInvalidValue, s)

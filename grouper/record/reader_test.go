@@ -1090,3 +1090,29 @@ func TestParseDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDateFastPath checks that the one-pass reading of 2024-03-05
+// gives what the general path gives, value and error alike, on every day of
+// the accepted years' edges and on near-misses.
+func TestParseDateFastPath(t *testing.T) {
+	var inputs []string
+	for _, y := range []int{1899, 1900, 1999, 2000, 2023, 2024, 2100, 2199, 2200} {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				inputs = append(inputs, fmt.Sprintf("%04d-%02d-%02d", y, m, d))
+			}
+		}
+	}
+	inputs = append(inputs, "2024-0a-05", "2024-03-0:", "2024/03/05", "2024-3-05", "2024-03-5", " 024-03-05",
+		"2024-03-05 ", "2O24-03-05", "2024-03-05T08:00", "20240305", "2024.03.05", "2024--3-05", "-024-03-05")
+	for _, s := range inputs {
+		got, gotErr := parseDate(s)
+		want, wantErr := parseDateAny(s)
+		if got != want || (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+			t.Errorf("parseDate(%q) = %v, %v; the general path gives %v, %v", s, got, gotErr, want, wantErr)
+		}
+	}
+	if d, err := parseDate("2024-02-29"); err != nil || d != DateOf(2024, 2, 29) {
+		t.Errorf("parseDate(2024-02-29) = %v, %v", d, err)
+	}
+}
