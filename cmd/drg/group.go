@@ -376,6 +376,7 @@ func runGroup(ctx context.Context, e *env, gf groupFlags, files []string) error 
 		}
 		return nil
 	}
+	job.Options.MeasureGroupCPU = gf.statsJSON != ""
 	allocs := newAllocCounter()
 	allocs0 := allocs.read()
 	total, err := job.Run(ctx, g)

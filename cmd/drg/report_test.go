@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -334,4 +336,36 @@ func TestCompareColumns(t *testing.T) {
 	code, out, errOut := drg(t, "", "compare", in, "--from", "sample", "--to", "sample", "--columns", cols)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "1 records compared, 0 rejected")
+}
+
+// TestStatsJSON checks drg group --stats-json on the bundled sample: the
+// counts are the run's (346 records: 336 grouped, 10 rejected, as the
+// summary says), and the costs are there: CPU seconds, the grouping's CPU
+// (on Linux, where the thread clock is read), allocations.
+func TestStatsJSON(t *testing.T) {
+	dir := t.TempDir()
+	stats := filepath.Join(dir, "stats.json")
+	code, _, errOut := drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", filepath.Join(dir, "out.csv"),
+		"--quiet", "--stats-json", stats)
+	require.Equal(t, 0, code, errOut)
+	b, err := os.ReadFile(stats)
+	require.NoError(t, err)
+	var st runStats
+	require.NoError(t, json.Unmarshal(b, &st))
+	assert.Equal(t, int64(346), st.Records)
+	assert.Equal(t, int64(336), st.Grouped)
+	assert.Equal(t, int64(10), st.Rejected)
+	assert.Equal(t, st.Grouped, st.OK+st.QY+st.Ungroupable+st.CheckFailed)
+	assert.Positive(t, st.InputBytes)
+	assert.Positive(t, st.CPUSeconds)
+	assert.Positive(t, st.Allocs, "the rejects' errors alone allocate")
+	assert.InDelta(t, float64(st.Allocs)/346, st.AllocsPerRecord, 1e-9)
+	if runtime.GOOS == "linux" {
+		assert.Positive(t, st.GroupCPUSeconds)
+		assert.Less(t, st.GroupCPUSeconds, st.CPUSeconds)
+	}
+	// The stats file may not be an input or another output.
+	code, _, errOut = drg(t, "", "group", filepath.Join("..", "..", "examples", "sample.csv"), "--out", stats, "--stats-json", stats)
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, errOut, stats)
 }

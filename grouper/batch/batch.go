@@ -65,6 +65,9 @@ type Options struct {
 	// the system's), so memory stays flat whatever the input size.
 	DuplicateMemory int64
 	TempDir         string
+	// MeasureGroupCPU fills Stats.GroupCPU. It costs two system calls a
+	// batch (about 1% of a run's CPU here).
+	MeasureGroupCPU bool
 	// ExpectedRecords is an estimate of the input's records (0: unknown),
 	// for sizing the duplicate-id check's table up front (Job sets it from
 	// the input files' sizes).
@@ -141,12 +144,12 @@ type Stats struct {
 	UnknownCodes int64
 	Bytes        int64 // input bytes read
 	Elapsed      time.Duration
-	// GroupCPU is the CPU time the workers spent grouping
-	// (grouper.Grouper.GroupScheme alone: not parsing, pricing or
-	// formatting), summed over them: each batch's grouping runs on one held
-	// thread between two readings of that thread's CPU clock. It measures
-	// grouping inside the pipeline against grouping in memory (drg bench).
-	// 0 where the thread's clock cannot be read (not Linux).
+	// GroupCPU is, with Options.MeasureGroupCPU, the CPU time the workers
+	// spent grouping (grouper.Grouper.GroupScheme alone: not parsing,
+	// pricing or formatting), summed over them: each batch's grouping runs
+	// on one held thread between two readings of that thread's CPU clock.
+	// It measures grouping inside the pipeline against grouping in memory
+	// (drg bench). 0 where the thread's clock cannot be read (not Linux).
 	GroupCPU time.Duration
 }
 
@@ -250,10 +253,13 @@ func (b *batchBuf) group(g *grouper.Grouper, f *formatter, opts *Options) error 
 		b.pays = b.pays[:len(b.recs)]
 	}
 	b.rowEnd = b.rowEnd[:0]
-	// Grouping first, all of it, on one held thread between two readings of
-	// its CPU clock (Stats.GroupCPU); then pricing and formatting.
-	runtime.LockOSThread()
-	t0 := cputime.Thread()
+	// Grouping first, all of it (with MeasureGroupCPU on one held thread
+	// between two readings of its CPU clock); then pricing and formatting.
+	var t0 float64
+	if opts.MeasureGroupCPU {
+		runtime.LockOSThread()
+		t0 = cputime.Thread()
+	}
 	for i := range b.recs {
 		var tr *grouper.Trace // nil: no trace, and no allocation
 		if opts.Explain {
@@ -265,8 +271,10 @@ func (b *batchBuf) group(g *grouper.Grouper, f *formatter, opts *Options) error 
 		}
 		b.results[i] = g.GroupScheme(&b.recs[i], opts.Scheme, tr)
 	}
-	b.cpu = max(cputime.Thread()-t0, 0)
-	runtime.UnlockOSThread()
+	if opts.MeasureGroupCPU {
+		b.cpu = max(cputime.Thread()-t0, 0)
+		runtime.UnlockOSThread()
+	}
 	for i := range b.recs {
 		calc := opts.Payment
 		if len(opts.Versions) > 0 {

@@ -130,7 +130,7 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 	rs, g := sampleGrouper(t)
 	in := sampleInput(t, rs, 20000)
 	for _, explain := range []bool{false, true} {
-		base := batch.Options{Workers: 1, BatchBytes: 64 << 7, Explain: explain}
+		base := batch.Options{Workers: 1, BatchBytes: 64 << 7, Explain: explain, MeasureGroupCPU: true}
 		out1, rej1, st1 := runBatch(t, g, in, base)
 		for _, w := range []int{2, 8} {
 			o := base
