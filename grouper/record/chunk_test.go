@@ -390,3 +390,40 @@ func TestResetClearsStrings(t *testing.T) {
 		t.Errorf("SecondaryDx capacity %d: Reset dropped the memory it should keep", cap(rec.SecondaryDx))
 	}
 }
+
+// TestReadClearsSpareStrings checks that reading a shorter record into a
+// Record leaves nothing of the longer one in its lists' spare capacity,
+// after an accepted record, a rejected one and the end of input alike.
+func TestReadClearsSpareStrings(t *testing.T) {
+	in := "id,principal_dx,secondary_dx,procedures\n" +
+		"A1,K80.100,J18.900|I10.x00|E11.900,51.2300|45.1300\n" +
+		"A2,J18.900,K80.100,\n" +
+		"A3,K80.100,J18.900|I10.x00|E11.900,51.2300|45.1300\n" +
+		"A4,,,\n" + // rejected: no principal diagnosis
+		"A5,K80.100,J18.900|I10.x00|E11.900,51.2300|45.1300\n"
+	rd, err := NewReader(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec Record
+	spare := func(when string) {
+		for name, s := range map[string][]string{"SecondaryDx": rec.SecondaryDx, "Procedures": rec.Procedures} {
+			for i, v := range s[len(s):cap(s)] {
+				if v != "" {
+					t.Errorf("%s: %s spare element %d holds %q", when, name, len(s)+i, v)
+				}
+			}
+		}
+	}
+	for _, want := range []string{"A1", "A2", "A3", "A4", "A5"} {
+		err := rd.Read(&rec)
+		if rec.ID != want {
+			t.Fatalf("read %q (%v), want %s", rec.ID, err, want)
+		}
+		spare("after " + want)
+	}
+	if err := rd.Read(&rec); err != io.EOF {
+		t.Fatalf("at the end: %v", err)
+	}
+	spare("at the end of input")
+}

@@ -90,6 +90,28 @@ func (r *Record) Reset() {
 	*r = Record{SecondaryDx: sdx, Procedures: procs, Extra: extra}
 }
 
+// reuse is Reset for a record about to be refilled: its lists' elements are
+// left for the new ones to overwrite, and clearTails clears those past the
+// new lengths.
+func (r *Record) reuse() {
+	sdx, procs, extra := r.SecondaryDx[:0], r.Procedures[:0], r.Extra[:0]
+	*r = Record{SecondaryDx: sdx, Procedures: procs, Extra: extra}
+}
+
+// clearTails clears the elements of r's lists between their lengths and the
+// lengths they had before reuse (Reset explains why).
+func (r *Record) clearTails(sdx, procs, extra int) {
+	if sdx > len(r.SecondaryDx) {
+		clear(r.SecondaryDx[len(r.SecondaryDx):sdx])
+	}
+	if procs > len(r.Procedures) {
+		clear(r.Procedures[len(r.Procedures):procs])
+	}
+	if extra > len(r.Extra) {
+		clear(r.Extra[len(r.Extra):extra])
+	}
+}
+
 // Clone returns a deep copy of r whose slices do not alias r's.
 func (r *Record) Clone() Record {
 	c := *r
