@@ -72,4 +72,3 @@ func writeRunStats(w io.Writer, r runStats) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
-
