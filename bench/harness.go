@@ -120,7 +120,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := &Report{}
 	r.Machine.CPUs, r.Machine.GoVersion, r.Machine.GOOS, r.Machine.GOARCH = runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH
 	dir := cfg.Dir
-	if dir == "" {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return nil, fmt.Errorf("bench: scratch directory: %w", err)
+		}
+	} else {
 		d, err := os.MkdirTemp("", "drg-bench-")
 		if err != nil {
 			return nil, err

@@ -198,8 +198,12 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 		if f.Busy != nil {
 			busyGroup = fmt.Sprintf(", %.2fx with every CPU busy", f.Busy.GroupRatio)
 		}
-		fmt.Fprintf(tw, "grouping in the pipeline\t%.3f CPU-µs a record = %.2fx in memory%s (target <= 1.1); allocations a record: %.3f DRG only, %.3f with payments\n",
-			f.PipelineGroupUS, f.GroupRatio, busyGroup, f.AllocsPerRecordDRG, f.AllocsPerRecordPaid)
+		paidAllocs := fmt.Sprintf("%.3f with payments", f.AllocsPerRecordPaid)
+		if f.FloorPaidUS == 0 {
+			paidAllocs = "with payments not measured"
+		}
+		fmt.Fprintf(tw, "grouping in the pipeline\t%.3f CPU-µs a record = %.2fx in memory%s (target <= 1.1); allocations a record: %.3f DRG only, %s\n",
+			f.PipelineGroupUS, f.GroupRatio, busyGroup, f.AllocsPerRecordDRG, paidAllocs)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
