@@ -12,7 +12,8 @@ import (
 // nil, an *Error for an unreadable record, io.EOF, or a fatal read error.
 //
 // A line without a quote character (the common case) becomes one string and
-// the fields are sliced from it: one allocation. A line with a quote goes
+// the fields are sliced from it: one allocation, or none in a ChunkParser
+// (a slice of the chunk's string, lineString). A line with a quote goes
 // through scanQuoted, which follows RFC 4180. The line and field
 // scanning is internal/rowscan's.
 func (r *Reader) scanCSV() error {
