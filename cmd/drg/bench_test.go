@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,4 +42,24 @@ func TestBenchFloor(t *testing.T) {
 	assert.InDelta(t, f.DecodeUS+f.SplitUS+f.EncodePaidUS+f.GroupUS+f.PriceUS, f.FloorPaidUS, 1e-9)
 	assert.Greater(t, f.RatioDRG, 1.0)
 	assert.InDelta(t, f.EndToEndDRGUS/f.FloorDRGUS, f.RatioDRG, 1e-9)
+	// Grouping inside the pipeline and the allocations (the child's
+	// --stats-json; at 20 000 records the run's fixed allocations weigh
+	// more than its records': grouper/batch TestRunAllocationsPerRecord
+	// holds the marginal figure).
+	assert.Contains(t, out, "grouping in the pipeline")
+	if runtime.GOOS == "linux" {
+		assert.Greater(t, f.PipelineGroupUS, 0.0)
+		assert.InDelta(t, f.PipelineGroupUS/f.GroupUS, f.GroupRatio, 1e-9)
+		assert.Less(t, f.PipelineGroupUS, f.EndToEndDRGUS)
+	}
+	assert.Greater(t, f.AllocsPerRecordDRG, 0.0)
+	// The floor with every CPU busy: complete, its sums adding up, the
+	// same end-to-end runs over it.
+	require.NotNil(t, f.Busy)
+	b2 := f.Busy
+	assert.Greater(t, b2.GroupUS, 0.0)
+	assert.InDelta(t, b2.DecodeUS+b2.SplitUS+b2.EncodeDRGUS+b2.GroupUS, b2.FloorDRGUS, 1e-9)
+	assert.Equal(t, f.EndToEndDRGUS, b2.EndToEndDRGUS)
+	assert.InDelta(t, b2.EndToEndDRGUS/b2.FloorDRGUS, b2.RatioDRG, 1e-9)
+	assert.Nil(t, b2.Busy)
 }

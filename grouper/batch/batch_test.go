@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/medpay/drg/grouper/national"
 	"github.com/medpay/drg/grouper/record"
 	"github.com/medpay/drg/internal/cputime"
+	"github.com/medpay/drg/internal/race"
 	"github.com/medpay/drg/weights"
 )
 
@@ -520,5 +522,36 @@ func TestUnknownCodesCounted(t *testing.T) {
 		if st.Grouped != 5 || st.Rejected != 1 || st.UnknownCodes != 3 {
 			t.Errorf("%d workers: %d grouped, %d rejected, %d with unknown codes; want 5, 1, 3", workers, st.Grouped, st.Rejected, st.UnknownCodes)
 		}
+	}
+}
+
+// TestRunAllocationsPerRecord checks issue 22's "no allocation a record in
+// the pipeline" at the margin: a run over twice the records allocates, per
+// extra record, only for the rejected ones (2% of this input, a few
+// allocations each: their errors) and each 64 KiB chunk's one copy; a line
+// copied to a string of its own, as before, was one a record.
+func TestRunAllocationsPerRecord(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	rs, _ := sampleGrouper(t)
+	g, calc := batch.SamplePricing(t)
+	allocs := func(n int) uint64 {
+		in := sampleInput(t, rs, n)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		before := ms.Mallocs
+		// Small batches: few record slots, each warmed up (its lists grown
+		// to the longest it is given) within the first thousand records.
+		runBatch(t, g, in, batch.Options{Workers: 2, Payment: calc, BatchBytes: 4 << 10})
+		runtime.ReadMemStats(&ms)
+		return ms.Mallocs - before
+	}
+	allocs(1000) // first-use allocations (pools, the grouper's states) out of the way
+	small, large := allocs(20_000), allocs(40_000)
+	perRecord := (float64(large) - float64(small)) / 20_000
+	t.Logf("%d allocations for 20 000 records, %d for 40 000: %.3f a record at the margin", small, large, perRecord)
+	if perRecord > 0.15 { // 0.077 here: 2% rejected, about four allocations each
+		t.Errorf("%.3f allocations a record at the margin, want under 0.15 (the rejected records' only)", perRecord)
 	}
 }
