@@ -53,11 +53,14 @@ type Options struct {
 	Versions Versions
 	// OnResult, when set, is called for every accepted record in input order,
 	// from one goroutine. rec, res and pay (nil without Payment) are valid
-	// only during the call.
+	// only during the call, and a string kept from rec (or from res, which
+	// holds some of rec's) keeps its whole 64 KiB chunk of input alive:
+	// strings.Clone what is kept.
 	OnResult func(rec *record.Record, res *grouper.Result, pay *weights.Payment)
 	// OnReject, when set, is called for every rejected record in input
 	// order, from the goroutine that calls OnResult (a report counts the
-	// rejects by reason with it). e is valid only during the call.
+	// rejects by reason with it). e is valid only during the call; clone
+	// its strings to keep them (see OnResult).
 	OnReject func(e *record.Error)
 	// DuplicateMemory bounds the memory of the duplicate-id check, in bytes
 	// (see record.IDSet): 0 means DefaultDuplicateMemory, a negative value no
@@ -69,8 +72,9 @@ type Options struct {
 	// batch (about 1% of a run's CPU here).
 	MeasureGroupCPU bool
 	// ExpectedRecords is an estimate of the input's records (0: unknown),
-	// for sizing the duplicate-id check's table up front (Job sets it from
-	// the input files' sizes).
+	// for sizing the duplicate-id check's table up front within
+	// DuplicateMemory (not without a bound; Job sets it from the input
+	// files' sizes).
 	ExpectedRecords int
 	// Progress, when set, is called about every ProgressEvery with the
 	// counts so far, and once at the end.

@@ -158,8 +158,12 @@ func (c *Comparison) Add(rec *record.Record, res *grouper.Result, _ *weights.Pay
 				g = c.vs[i].Grouper
 			}
 		}
-		ex := g.Explain(rec)
-		c.shown = append(c.shown, Disagreement{ID: rec.ID, Line: rec.Line, Expected: want,
+		// Kept to the end of the run: copies, not slices of the chunk's
+		// text, which they would keep alive (the trace names the codes).
+		cp := rec.Clone()
+		cloneStrings(&cp)
+		ex := g.Explain(&cp)
+		c.shown = append(c.shown, Disagreement{ID: strings.Clone(rec.ID), Line: rec.Line, Expected: strings.Clone(want),
 			DRG: res.DRG, Status: res.Status, Reason: res.Reason, Trace: ex.Trace})
 	}
 }
@@ -187,4 +191,16 @@ func (c *Comparison) Report() ComparisonReport {
 		rep.ByMDC = append(rep.ByMDC, MDCAgreement{MDC: k, Agreement: *c.byMDC[k]})
 	}
 	return rep
+}
+
+// cloneStrings gives rec's strings memory of their own.
+func cloneStrings(rec *record.Record) {
+	for _, s := range []*string{&rec.ID, &rec.HospitalID, &rec.HospitalKind, &rec.PrincipalDx, &rec.TCMPrincipalDx, &rec.TCMSyndrome} {
+		*s = strings.Clone(*s)
+	}
+	for _, l := range [][]string{rec.SecondaryDx, rec.Procedures, rec.Extra} {
+		for i := range l {
+			l[i] = strings.Clone(l[i])
+		}
+	}
 }

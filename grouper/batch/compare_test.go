@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/medpay/drg/grouper"
 	"github.com/medpay/drg/grouper/record"
@@ -106,5 +107,40 @@ func TestComparisonRun(t *testing.T) {
 		if (err == nil) != tc.ok || err != nil && err.Error() != `no column "peer_drg" to compare with` {
 			t.Errorf("CheckInput(%q): got %v, want ok %v", tc.in, err, tc.ok)
 		}
+	}
+}
+
+// TestComparisonKeepsCopies checks that a shown disagreement keeps copies
+// of the record's strings, not slices of the chunk they came from, which
+// they would keep alive to the end of the run.
+func TestComparisonKeepsCopies(t *testing.T) {
+	_, g := sampleGrouper(t)
+	text := "R1,K80.100,J18.900,FB19" // the chunk's text, as a pipeline record holds it
+	rec := &record.Record{ID: text[:2], PrincipalDx: text[3:10], SecondaryDx: []string{text[11:18]}, Extra: []string{text[19:]}}
+	res := g.Group(rec)
+	c := NewComparison(g, "peer_drg", 1)
+	c.Add(rec, &res, nil)
+	shown := c.Report().Shown
+	if len(shown) != 1 {
+		t.Fatalf("%d disagreements shown, want 1 (%s against FB19)", len(shown), res.DRG)
+	}
+	inText := func(s string) bool {
+		if s == "" {
+			return false
+		}
+		p, lo := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(text)))
+		return p >= lo && p < lo+uintptr(len(text))
+	}
+	d := shown[0]
+	if inText(d.ID) || inText(d.Expected) {
+		t.Errorf("the disagreement's id %q or expected %q is a slice of the record's text", d.ID, d.Expected)
+	}
+	for _, st := range d.Trace.Steps {
+		if inText(st.Code) {
+			t.Errorf("trace step %s %q is a slice of the record's text", st.Stage, st.Code)
+		}
+	}
+	if d.ID != "R1" || d.Expected != "FB19" {
+		t.Errorf("kept %q, %q", d.ID, d.Expected)
 	}
 }

@@ -108,7 +108,7 @@ func (j Job) Run(ctx context.Context, g *grouper.Grouper) (Stats, error) {
 		open = j.open
 	}
 	opts := j.Options
-	if opts.ExpectedRecords == 0 {
+	if opts.ExpectedRecords == 0 && !j.Read.NoDuplicateCheck {
 		opts.ExpectedRecords = expectedRecords(inputs)
 	}
 	ids := NewIDSet(opts)
@@ -217,6 +217,11 @@ func expectedRecords(paths []string) int {
 }
 
 func expectedInFile(path string) int64 {
+	// Stat before opening: opening a named pipe would wait for its writer,
+	// and closing it again could lose what the writer sent.
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0

@@ -285,7 +285,9 @@ func TestBatchForgetsChunk(t *testing.T) {
 	long := "id,principal_dx,secondary_dx,procedures\n" +
 		"A1,K80.100,J18.900|I10.x00|E11.900,51.2300|45.1300\n" +
 		"A2,J18.900,K80.100,\n" +
-		"A3,,J18.900,\n" // rejected: no principal diagnosis
+		"A3,K80.100,J18.900,\n" +
+		"A4,,J18.900,\n" + // rejected: no principal diagnosis
+		"A5,J18.900,,51.2300\n"
 	short := "id,principal_dx,secondary_dx,procedures\nB1,K80.100,,\n"
 	_, g := sampleGrouper(t)
 	f := newFormatter(Options{})

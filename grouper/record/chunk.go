@@ -183,7 +183,9 @@ func (p *ChunkParser) Reset(c *Chunk) {
 }
 
 // Read parses the next record of the chunk into rec, exactly as Reader.Read
-// would except for the duplicate check. It returns nil, an *Error for a
+// would except for the duplicate check and for what a kept string keeps
+// alive: the chunk's whole text, not the record's (strings.Clone what is
+// kept past the chunk). It returns nil, an *Error for a
 // rejected record, or io.EOF at the end of the chunk.
 func (p *ChunkParser) Read(rec *Record) error { return p.r.Read(rec) }
 

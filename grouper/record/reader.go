@@ -408,8 +408,8 @@ func (r *Reader) Close() error {
 	return errors.Join(errs...)
 }
 
-// Read reads the next record into rec, reusing rec's slices (after
-// rec.Reset). It returns:
+// Read reads the next record into rec, reusing rec's slices (rec is
+// emptied as Reset would). It returns:
 //
 //   - nil: rec is valid until the next call with the same rec;
 //   - an *Error: the record was rejected (rec then holds only Line and ID);
@@ -429,7 +429,8 @@ func (r *Reader) Close() error {
 // had the same id (ErrDuplicateID).
 //
 // The strings in rec share memory with one copy of the record's text, so
-// keeping any of them keeps that text (a few hundred bytes) alive.
+// keeping any of them keeps that text (a few hundred bytes) alive; through a
+// ChunkParser, the copy of the whole chunk.
 func (r *Reader) Read(rec *Record) error {
 	// The lists' old elements are overwritten by the new record's; only
 	// those past its lengths are cleared (clearTails), not every one first

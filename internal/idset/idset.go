@@ -137,10 +137,11 @@ type Options struct {
 	// TempDir holds the run files; "" means os.TempDir().
 	TempDir string
 	// Expected is how many ids the caller expects to add (an estimate; 0:
-	// unknown). The in-memory table starts large enough for them, within
-	// the bound, instead of doubling its way there: each doubling re-inserts
-	// every hash, which cost a run of two million records a tenth of its
-	// duplicate check.
+	// unknown). With a MaxMemory bound, the in-memory table starts large
+	// enough for them within the bound, instead of doubling its way there:
+	// each doubling re-inserts every hash, which cost a run of two million
+	// records a tenth of its duplicate check. Without a bound it is not
+	// used: an estimate on the high side would then set the memory.
 	Expected int
 }
 
@@ -153,12 +154,8 @@ func New(opts Options) *Set {
 		s.memMax = int(words * 3 / 4)                         // the table's 3/4 load limit
 		s.bloomWords = int(words)
 	}
-	if opts.Expected > 0 {
-		n := opts.Expected
-		if s.memMax > 0 {
-			n = min(n, s.memMax-1) // the most the table holds before it spills
-		}
-		s.mem.size(n)
+	if opts.Expected > 0 && s.memMax > 0 {
+		s.mem.size(min(opts.Expected, s.memMax-1)) // the most the table holds before it spills
 	}
 	return s
 }

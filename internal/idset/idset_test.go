@@ -204,20 +204,24 @@ func TestHashID(t *testing.T) {
 	}
 }
 
-// TestExpected checks that a Set told how many ids to expect starts with a
-// table that holds them without growing, within its memory bound, and
-// answers as one that grew.
+// TestExpected checks that a bounded Set told how many ids to expect starts
+// with a table that holds them without growing, within its bound, and
+// answers as one that grew; an unbounded one ignores the estimate (it
+// would set the memory).
 func TestExpected(t *testing.T) {
+	if s := New(Options{Expected: 10_000}); len(s.mem.slots) != 0 {
+		t.Errorf("unbounded: a table of %d slots before any id", len(s.mem.slots))
+	}
 	for _, tc := range []struct {
 		name      string
 		opts      Options
 		wantSlots int
 	}{
-		{"unbounded", Options{Expected: 10_000}, 16384},                    // 10 000 ≤ 3/4 of 16 384
-		{"exact-fit", Options{Expected: 3*4096/4 - 1}, 4096},               // 3 071, and a look-up, fit 4 096 at 3/4
-		{"one-more", Options{Expected: 3 * 4096 / 4}, 8192},                // 3 072 do not
-		{"small", Options{Expected: 5}, 1024},                              // the smallest table
-		{"bounded", Options{Expected: 1 << 30, MaxMemory: 1 << 20}, 65536}, // half of 1 MiB in 8-byte slots
+		{"sized", Options{Expected: 10_000, MaxMemory: 1 << 30}, 16384},          // 10 000 ≤ 3/4 of 16 384
+		{"exact-fit", Options{Expected: 3*4096/4 - 1, MaxMemory: 1 << 30}, 4096}, // 3 071, and a look-up, fit 4 096 at 3/4
+		{"one-more", Options{Expected: 3 * 4096 / 4, MaxMemory: 1 << 30}, 8192},  // 3 072 do not
+		{"small", Options{Expected: 5, MaxMemory: 1 << 30}, 1024},                // the smallest table
+		{"bounded", Options{Expected: 1 << 30, MaxMemory: 1 << 20}, 65536},       // half of 1 MiB in 8-byte slots
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := New(tc.opts)
