@@ -534,6 +534,11 @@ func TestRunAllocationsPerRecord(t *testing.T) {
 	if race.Enabled {
 		t.Skip("the race detector allocates on its own")
 	}
+	if testing.Short() {
+		// CI's -short run is the one built with -tags invariants, whose
+		// self-checks allocate on every record.
+		t.Skip("short: the counts need the plain build")
+	}
 	rs, _ := sampleGrouper(t)
 	g, calc := batch.SamplePricing(t)
 	allocs := func(n int) uint64 {
