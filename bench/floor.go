@@ -77,24 +77,21 @@ func measureFloorBusy(cpus int, in, outDRG, outPaid string, records int, g *grou
 	if err := errors.Join(errs...); err != nil {
 		return Floor{}, err
 	}
-	mean := func(get func(*Floor) float64) float64 {
-		sum := 0.0
+	mean := Floor{Records: records}
+	for k, p := range mean.figures() {
 		for i := range fs {
-			sum += get(&fs[i])
+			*p += *fs[i].figures()[k] / float64(len(fs))
 		}
-		return sum / float64(len(fs))
 	}
-	return Floor{
-		Records:      records,
-		DecodeUS:     mean(func(f *Floor) float64 { return f.DecodeUS }),
-		SplitUS:      mean(func(f *Floor) float64 { return f.SplitUS }),
-		EncodeDRGUS:  mean(func(f *Floor) float64 { return f.EncodeDRGUS }),
-		EncodePaidUS: mean(func(f *Floor) float64 { return f.EncodePaidUS }),
-		GroupUS:      mean(func(f *Floor) float64 { return f.GroupUS }),
-		PriceUS:      mean(func(f *Floor) float64 { return f.PriceUS }),
-		FloorDRGUS:   mean(func(f *Floor) float64 { return f.FloorDRGUS }),
-		FloorPaidUS:  mean(func(f *Floor) float64 { return f.FloorPaidUS }),
-	}, nil
+	return mean, nil
+}
+
+// figures returns f's figures, every float field, for taking their means
+// and medians over several floors.
+func (f *Floor) figures() []*float64 {
+	return []*float64{&f.DecodeUS, &f.SplitUS, &f.EncodeDRGUS, &f.EncodePaidUS, &f.GroupUS, &f.PriceUS,
+		&f.FloorDRGUS, &f.FloorPaidUS, &f.EndToEndDRGUS, &f.EndToEndPaidUS, &f.RatioDRG, &f.RatioPaid,
+		&f.PipelineGroupUS, &f.GroupRatio, &f.AllocsPerRecordDRG, &f.AllocsPerRecordPaid}
 }
 
 // setRuns fills f's end-to-end figures from the runs drg (DRG only) and

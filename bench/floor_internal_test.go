@@ -1,6 +1,9 @@
 package bench
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 // TestMedianFloor checks that the reported floor is each figure's median
 // over the repeats (ratios included: each repeat's own, not a ratio of
@@ -19,5 +22,24 @@ func TestMedianFloor(t *testing.T) {
 	// The median ratio is not the ratio of the medians (12 / 7 = 1.71).
 	if m.RatioDRG == m.EndToEndDRGUS/m.FloorDRGUS {
 		t.Error("the ratio was recomputed from the medians")
+	}
+}
+
+// TestFigures checks that Floor.figures lists every float field, each once,
+// so that a figure added later is averaged and its median taken too.
+func TestFigures(t *testing.T) {
+	var f Floor
+	seen := map[*float64]bool{}
+	for _, p := range f.figures() {
+		if seen[p] {
+			t.Error("a field listed twice")
+		}
+		seen[p] = true
+	}
+	v := reflect.ValueOf(&f).Elem()
+	for i := range v.NumField() {
+		if fl := v.Field(i); fl.Kind() == reflect.Float64 && !seen[fl.Addr().Interface().(*float64)] {
+			t.Errorf("Floor.%s is not in figures", v.Type().Field(i).Name)
+		}
 	}
 }

@@ -533,30 +533,13 @@ func fileSHA(path string) (string, error) {
 // medianFloor is the median of each of fs's figures (the ratios the
 // medians of each repeat's own, not ratios of medians).
 func medianFloor(fs []Floor) Floor {
-	of := func(get func(*Floor) float64) float64 {
-		v := make([]float64, len(fs))
+	m := Floor{Records: fs[0].Records}
+	v := make([]float64, len(fs))
+	for k, p := range m.figures() {
 		for i := range fs {
-			v[i] = get(&fs[i])
+			v[i] = *fs[i].figures()[k]
 		}
-		return median(v)
+		*p = median(v)
 	}
-	return Floor{
-		Records:             fs[0].Records,
-		DecodeUS:            of(func(f *Floor) float64 { return f.DecodeUS }),
-		SplitUS:             of(func(f *Floor) float64 { return f.SplitUS }),
-		EncodeDRGUS:         of(func(f *Floor) float64 { return f.EncodeDRGUS }),
-		EncodePaidUS:        of(func(f *Floor) float64 { return f.EncodePaidUS }),
-		GroupUS:             of(func(f *Floor) float64 { return f.GroupUS }),
-		PriceUS:             of(func(f *Floor) float64 { return f.PriceUS }),
-		FloorDRGUS:          of(func(f *Floor) float64 { return f.FloorDRGUS }),
-		FloorPaidUS:         of(func(f *Floor) float64 { return f.FloorPaidUS }),
-		EndToEndDRGUS:       of(func(f *Floor) float64 { return f.EndToEndDRGUS }),
-		EndToEndPaidUS:      of(func(f *Floor) float64 { return f.EndToEndPaidUS }),
-		RatioDRG:            of(func(f *Floor) float64 { return f.RatioDRG }),
-		RatioPaid:           of(func(f *Floor) float64 { return f.RatioPaid }),
-		PipelineGroupUS:     of(func(f *Floor) float64 { return f.PipelineGroupUS }),
-		GroupRatio:          of(func(f *Floor) float64 { return f.GroupRatio }),
-		AllocsPerRecordDRG:  of(func(f *Floor) float64 { return f.AllocsPerRecordDRG }),
-		AllocsPerRecordPaid: of(func(f *Floor) float64 { return f.AllocsPerRecordPaid }),
-	}
+	return m
 }
