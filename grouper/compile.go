@@ -1,6 +1,7 @@
 package grouper
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -40,9 +41,14 @@ type Grouper struct {
 	// secondary in it, which keeps the candidates of a record with many
 	// secondaries few.
 	// The secondaries' offsets and MDCs live in sdx below.
-	dxTrigOff, procTrigOff    []uint32
+	// The offsets and MDCs live in pdx, sdx and procs below.
 	dxTrig, sdxTrig, procTrig []uint16
-	dxMDC, procMDC            []uint64
+
+	// procs gathers, per procedure ID, what grouping reads about a
+	// procedure (its triggers and MDC set), one cache line rather than
+	// three; procMDCs are the distinct MDC sets.
+	procs    []procedureInfo
+	procMDCs []uint64
 
 	adrgAlways []uint64 // bitset of ADRGs with no code requirement
 	mdcAlways  uint64
@@ -53,11 +59,15 @@ type Grouper struct {
 	// a read of sdxMDCs, small enough to stay in cache).
 	sdx     []secondaryInfo
 	sdxMDCs []uint64 // the distinct MDC sets of secondaries, by secondaryInfo.mdcs
-	// pdxTable1 is the exclusion table of a principal (0 = none), and
-	// pdxTable the set of its tables when it is in more than one (rare; the
-	// national scheme has none), so the common check is one comparison.
-	pdxTable1 []uint32
-	pdxTable  []*roaring.Bitmap
+	// pdx does the same for a diagnosis as the principal (exclusion
+	// table, triggers, MDC set): the principal's arrays were four cache
+	// misses a record, each waited for, as it is one now.
+	pdx     []principalInfo
+	pdxMDCs []uint64 // the distinct MDC sets of principals, by principalInfo.mdcs
+	// pdxTable is the set of a principal's exclusion tables when it is in
+	// more than one (principalInfo.table == manyTables; rare, the national
+	// scheme has none), so the common check is one comparison.
+	pdxTable []*roaring.Bitmap
 
 	checks []ccheck
 	mdcs   []cmdc
@@ -151,6 +161,15 @@ type compiler struct {
 	ccTable    []uint32
 	sdxTrigOff []uint32
 	sdxMDC     []uint64
+	// Per dx ID, gathered into Grouper.pdx by principals: the same as the
+	// principal, and its exclusion table (0 = none, manyTables = several:
+	// Grouper.pdxTable).
+	dxTrigOff []uint32
+	dxMDC     []uint64
+	pdxTable1 []uint32
+	// Per procedure ID, gathered into Grouper.procs by procedures.
+	procTrigOff []uint32
+	procMDC     []uint64
 }
 
 // Compile checks rs and compiles it into a Grouper. The RuleSet must not be
@@ -171,6 +190,12 @@ func Compile(rs *RuleSet) (*Grouper, error) {
 	}
 	c.complications()
 	c.triggers()
+	if err := c.principals(); err != nil {
+		return nil, err
+	}
+	if err := c.procedures(); err != nil {
+		return nil, err
+	}
 	if err := c.secondaries(); err != nil {
 		return nil, err
 	}
@@ -627,9 +652,9 @@ func (c *compiler) triggers() {
 	dxT := make([]*roaring.Bitmap, g.dx.Len()+1)
 	sdxT := make([]*roaring.Bitmap, g.dx.Len()+1)
 	procT := make([]*roaring.Bitmap, g.proc.Len()+1)
-	g.dxMDC = make([]uint64, g.dx.Len()+1)
+	c.dxMDC = make([]uint64, g.dx.Len()+1)
 	c.sdxMDC = make([]uint64, g.dx.Len()+1)
-	g.procMDC = make([]uint64, g.proc.Len()+1)
+	c.procMDC = make([]uint64, g.proc.Len()+1)
 	// add calls fn with the trigger table and MDC masks each code of the
 	// requirements belongs in.
 	add := func(reqs []requirement, fn func(t []*roaring.Bitmap, mdc []uint64, id uint32)) {
@@ -640,13 +665,13 @@ func (c *compiler) triggers() {
 				id := it.Next()
 				switch {
 				case l.system == codes.SystemProcedure:
-					fn(procT, g.procMDC, id)
+					fn(procT, c.procMDC, id)
 				case r.subj == SubjectPdx:
-					fn(dxT, g.dxMDC, id)
+					fn(dxT, c.dxMDC, id)
 				case r.subj == SubjectAnySdx:
 					fn(sdxT, c.sdxMDC, id)
 				default: // any diagnosis
-					fn(dxT, g.dxMDC, id)
+					fn(dxT, c.dxMDC, id)
 					fn(sdxT, c.sdxMDC, id)
 				}
 			}
@@ -674,9 +699,9 @@ func (c *compiler) triggers() {
 		}
 		add(rs, func(_ []*roaring.Bitmap, mdc []uint64, id uint32) { mdc[id] |= m.bit })
 	}
-	g.dxTrigOff, g.dxTrig = flatten(dxT)
+	c.dxTrigOff, g.dxTrig = flatten(dxT)
 	c.sdxTrigOff, g.sdxTrig = flatten(sdxT)
-	g.procTrigOff, g.procTrig = flatten(procT)
+	c.procTrigOff, g.procTrig = flatten(procT)
 }
 
 // secondaryInfo is the hot-path view of one diagnosis as a secondary.
@@ -689,22 +714,124 @@ type secondaryInfo struct {
 	ccLevel          CCLevel // with the hierarchy applied
 }
 
+// principalInfo is the hot-path view of one diagnosis as the principal,
+// sixteen bytes, four to a cache line. Its ADRG triggers (one or two for
+// nearly every code) are held inline when there are at most two.
+type principalInfo struct {
+	table   uint32    // exclusion table index + 1; 0 = none, manyTables = several (Grouper.pdxTable)
+	trigOff uint32    // its ADRG triggers when more than two: dxTrig[trigOff:trigOff+ntrig]
+	mdcs    uint16    // its MDCs: pdxMDCs[mdcs]
+	ntrig   uint16    // how many ADRGs it triggers
+	trig    [2]uint16 // its ADRG triggers when at most two
+}
+
+// procedureInfo is the hot-path view of one procedure, sixteen bytes:
+// its ADRG triggers are held inline when there are at most four.
+type procedureInfo struct {
+	trigOff uint32    // its ADRG triggers when more than four: procTrig[trigOff:trigOff+ntrig]
+	mdcs    uint16    // its MDCs: procMDCs[mdcs]
+	ntrig   uint16    // how many ADRGs it triggers
+	trig    [4]uint16 // its ADRG triggers when at most four
+}
+
+// manyTables is principalInfo.table for a principal in several exclusion
+// tables.
+const manyTables = math.MaxUint32
+
+// principalTriggers returns the ADRGs p triggers as the principal.
+func (g *Grouper) principalTriggers(p *principalInfo) []uint16 {
+	if p.ntrig <= uint16(len(p.trig)) {
+		return p.trig[:p.ntrig]
+	}
+	return g.dxTrig[p.trigOff : p.trigOff+uint32(p.ntrig)]
+}
+
+// procedureTriggers returns the ADRGs p triggers.
+func (g *Grouper) procedureTriggers(p *procedureInfo) []uint16 {
+	if p.ntrig <= uint16(len(p.trig)) {
+		return p.trig[:p.ntrig]
+	}
+	return g.procTrig[p.trigOff : p.trigOff+uint32(p.ntrig)]
+}
+
+// inlineTriggers returns how many triggers the CSR offsets off give code
+// id, and copies them into inline when they fit; an error names a code with
+// more than a count can hold.
+func inlineTriggers(off []uint32, data []uint16, id int, inline []uint16, code func() string) (uint16, error) {
+	from, to := off[id], off[id+1]
+	if to-from > math.MaxUint16 {
+		return 0, fmt.Errorf("%w: code %s triggers more than %d ADRGs", ErrRuleSet, code(), math.MaxUint16)
+	}
+	if to-from <= uint32(len(inline)) {
+		copy(inline, data[from:to])
+	}
+	return uint16(to - from), nil
+}
+
+// principals builds g.pdx and g.pdxMDCs from the per-array forms.
+func (c *compiler) principals() error {
+	g := c.g
+	g.pdx = make([]principalInfo, g.dx.Len()+1)
+	var err error
+	var errTrig error
+	g.pdxMDCs, err = distinctSets(c.dxMDC, "principal diagnoses", func(id int, k uint16) {
+		p := principalInfo{table: c.pdxTable1[id], mdcs: k, trigOff: c.dxTrigOff[id]}
+		if g.pdxTable[id] != nil {
+			p.table = manyTables
+		}
+		var e error
+		if p.ntrig, e = inlineTriggers(c.dxTrigOff, g.dxTrig, id, p.trig[:], func() string { return g.dx.Code(uint32(id)) }); e != nil {
+			errTrig = e
+		}
+		g.pdx[id] = p
+	})
+	return cmp.Or(err, errTrig)
+}
+
+// procedures builds g.procs and g.procMDCs from the per-array forms.
+func (c *compiler) procedures() error {
+	g := c.g
+	g.procs = make([]procedureInfo, g.proc.Len()+1)
+	var err error
+	var errTrig error
+	g.procMDCs, err = distinctSets(c.procMDC, "procedures", func(id int, k uint16) {
+		p := procedureInfo{mdcs: k, trigOff: c.procTrigOff[id]}
+		var e error
+		if p.ntrig, e = inlineTriggers(c.procTrigOff, g.procTrig, id, p.trig[:], func() string { return g.proc.Code(uint32(id)) }); e != nil {
+			errTrig = e
+		}
+		g.procs[id] = p
+	})
+	return cmp.Or(err, errTrig)
+}
+
+// distinctSets numbers the distinct MDC sets of sets (one per diagnosis
+// ID) and calls fn with each ID and its set's number; it returns the sets
+// by number.
+func distinctSets(sets []uint64, role string, fn func(id int, k uint16)) ([]uint64, error) {
+	var out []uint64
+	index := map[uint64]uint16{}
+	for id, m := range sets {
+		k, ok := index[m]
+		if !ok {
+			if len(out) > math.MaxUint16 {
+				return nil, fmt.Errorf("%w: %s trigger more than %d distinct sets of MDCs", ErrRuleSet, role, math.MaxUint16+1)
+			}
+			k = uint16(len(out))
+			index[m] = k
+			out = append(out, m)
+		}
+		fn(id, k)
+	}
+	return out, nil
+}
+
 // secondaries builds g.sdx and g.sdxMDCs from the per-array forms.
 func (c *compiler) secondaries() error {
 	g := c.g
 	g.sdx = make([]secondaryInfo, g.dx.Len()+1)
-	index := map[uint64]uint16{}
-	for id := range g.sdx {
-		m := c.sdxMDC[id]
-		k, ok := index[m]
-		if !ok {
-			if len(g.sdxMDCs) > math.MaxUint16 {
-				return fmt.Errorf("%w: secondary diagnoses trigger more than %d distinct sets of MDCs", ErrRuleSet, math.MaxUint16+1)
-			}
-			k = uint16(len(g.sdxMDCs))
-			index[m] = k
-			g.sdxMDCs = append(g.sdxMDCs, m)
-		}
+	var err error
+	g.sdxMDCs, err = distinctSets(c.sdxMDC, "secondary diagnoses", func(id int, k uint16) {
 		g.sdx[id] = secondaryInfo{
 			mdcs:    k,
 			trigOff: c.sdxTrigOff[id],
@@ -712,8 +839,8 @@ func (c *compiler) secondaries() error {
 			ccTable: c.ccTable[id],
 			ccLevel: c.ccLevel[id],
 		}
-	}
-	return nil
+	})
+	return err
 }
 
 func flatten(bms []*roaring.Bitmap) (off []uint32, data []uint16) {
@@ -739,7 +866,7 @@ func (c *compiler) complications() {
 	c.ccLevel = make([]CCLevel, n)
 	c.ccTable = make([]uint32, n)
 	g.pdxTable = make([]*roaring.Bitmap, n)
-	g.pdxTable1 = make([]uint32, n)
+	c.pdxTable1 = make([]uint32, n)
 	tables := map[string]uint32{}
 	table := func(name string) uint32 {
 		t, ok := tables[name]
@@ -773,10 +900,10 @@ func (c *compiler) complications() {
 		t := table(e.Table)
 		for _, d := range c.expand(codes.SystemDiagnosis, e.Principal) {
 			switch {
-			case g.pdxTable1[d] == 0 || g.pdxTable1[d] == t:
-				g.pdxTable1[d] = t
+			case c.pdxTable1[d] == 0 || c.pdxTable1[d] == t:
+				c.pdxTable1[d] = t
 			case g.pdxTable[d] == nil:
-				g.pdxTable[d] = roaring.BitmapOf(g.pdxTable1[d], t)
+				g.pdxTable[d] = roaring.BitmapOf(c.pdxTable1[d], t)
 			default:
 				g.pdxTable[d].Add(t)
 			}

@@ -3,7 +3,10 @@ package grouper
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper/record"
@@ -50,6 +53,70 @@ func TestSecondariesMDCSets(t *testing.T) {
 	}
 	if _, err := build(1<<16-1, func(id int) uint64 { return uint64(id) }); err != nil {
 		t.Fatalf("65 536 distinct MDC sets: %v", err)
+	}
+}
+
+// TestPrincipalAndProcedureInfo checks the packed per-code views against
+// the per-array forms they are built from: every code's triggers (none,
+// inline, or out of line past the inline room), its MDC set, and a
+// principal's exclusion table, one or several.
+func TestPrincipalAndProcedureInfo(t *testing.T) {
+	g := &Grouper{dx: codes.NewDict(codes.SystemDiagnosis), proc: codes.NewDict(codes.SystemProcedure)}
+	const n = 40
+	for i := range n {
+		g.dx.Intern(fmt.Sprintf("A%02d.%03d", i/10, i%10))
+		g.proc.Intern(fmt.Sprintf("%02d.%02d", i/10, i%10))
+	}
+	c := &compiler{g: g}
+	size := n + 1
+	// Code id triggers id%7 ADRGs, id, id+1, ... (0 to 6: across both
+	// inline limits), and MDC id%5.
+	csr := func() ([]uint32, []uint16, []uint64) {
+		off, mdc := make([]uint32, size+1), make([]uint64, size)
+		var data []uint16
+		for id := range size {
+			for k := range id % 7 {
+				data = append(data, uint16(id+k))
+			}
+			off[id+1] = uint32(len(data))
+			mdc[id] = 1 << (id % 5)
+		}
+		return off, data, mdc
+	}
+	c.dxTrigOff, g.dxTrig, c.dxMDC = csr()
+	c.procTrigOff, g.procTrig, c.procMDC = csr()
+	c.pdxTable1 = make([]uint32, size)
+	g.pdxTable = make([]*roaring.Bitmap, size)
+	c.pdxTable1[3] = 7
+	c.pdxTable1[4], g.pdxTable[4] = 2, roaring.BitmapOf(2, 9)
+	if err := c.principals(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.procedures(); err != nil {
+		t.Fatal(err)
+	}
+	for id := range size {
+		want := g.dxTrig[c.dxTrigOff[id]:c.dxTrigOff[id+1]]
+		if got := g.principalTriggers(&g.pdx[id]); !slices.Equal(got, want) {
+			t.Errorf("principal %d: triggers %v, want %v", id, got, want)
+		}
+		if got := g.procedureTriggers(&g.procs[id]); !slices.Equal(got, want) {
+			t.Errorf("procedure %d: triggers %v, want %v", id, got, want)
+		}
+		if got, want := g.pdxMDCs[g.pdx[id].mdcs], uint64(1)<<(id%5); got != want {
+			t.Errorf("principal %d: MDC set %#x, want %#x", id, got, want)
+		}
+		if got, want := g.procMDCs[g.procs[id].mdcs], uint64(1)<<(id%5); got != want {
+			t.Errorf("procedure %d: MDC set %#x, want %#x", id, got, want)
+		}
+	}
+	if len(g.pdxMDCs) != 5 || len(g.procMDCs) != 5 {
+		t.Errorf("%d and %d distinct MDC sets, want 5 each", len(g.pdxMDCs), len(g.procMDCs))
+	}
+	for id, want := range map[int]uint32{0: 0, 3: 7, 4: manyTables, 5: 0} {
+		if got := g.pdx[id].table; got != want {
+			t.Errorf("principal %d: table %d, want %d", id, got, want)
+		}
 	}
 }
 

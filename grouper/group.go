@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/medpay/drg/codes"
 	"github.com/medpay/drg/grouper/record"
 )
@@ -630,7 +632,11 @@ func (g *Grouper) traceUnknown(st *state, rec *record.Record, pdx string, tr *Tr
 // complicationLevel finds the worst counted CC/MCC among the secondaries.
 func (g *Grouper) complicationLevel(st *state, tr *Trace) {
 	st.hasMCC, st.hasCC, st.ccLevel, st.ccIdx = false, false, CCNone, -1
-	excl1, excl := g.pdxTable1[st.pdx], g.pdxTable[st.pdx]
+	excl1 := g.pdx[st.pdx].table
+	var excl *roaring.Bitmap
+	if excl1 == manyTables {
+		excl = g.pdxTable[st.pdx]
+	}
 	for i, id := range st.sdx {
 		info := &g.sdx[id]
 		lvl := info.ccLevel
@@ -661,13 +667,11 @@ func (g *Grouper) complicationLevel(st *state, tr *Trace) {
 // candidates marks the ADRGs and MDCs that the record's codes can trigger.
 func (g *Grouper) candidates(st *state) {
 	clear(st.cand)
-	st.mdcMask = g.dxMDC[st.pdx]
-	mark := func(off []uint32, data []uint16, id uint32) {
-		for _, a := range data[off[id]:off[id+1]] {
-			st.cand[a>>6] |= 1 << (a & 63)
-		}
+	p := &g.pdx[st.pdx]
+	st.mdcMask = g.pdxMDCs[p.mdcs]
+	for _, a := range g.principalTriggers(p) {
+		st.cand[a>>6] |= 1 << (a & 63)
 	}
-	mark(g.dxTrigOff, g.dxTrig, st.pdx)
 	for _, id := range st.sdx {
 		info := &g.sdx[id]
 		for _, a := range g.sdxTrig[info.trigOff:info.trigEnd] {
@@ -676,8 +680,11 @@ func (g *Grouper) candidates(st *state) {
 		st.mdcMask |= g.sdxMDCs[info.mdcs]
 	}
 	for _, id := range st.counted {
-		mark(g.procTrigOff, g.procTrig, id)
-		st.mdcMask |= g.procMDC[id]
+		p := &g.procs[id]
+		for _, a := range g.procedureTriggers(p) {
+			st.cand[a>>6] |= 1 << (a & 63)
+		}
+		st.mdcMask |= g.procMDCs[p.mdcs]
 	}
 }
 
