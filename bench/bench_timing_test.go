@@ -117,6 +117,43 @@ func BenchmarkGroup(b *testing.B) {
 	}
 }
 
+// BenchmarkGroupAll groups the pre-generated records in batches of 512, as
+// the pipeline's workers do, one record at a time with GroupScheme and a
+// batch at a time with GroupAll (which prefetches the next records'
+// dictionary slots and grouping entries while it groups the current one).
+func BenchmarkGroupAll(b *testing.B) {
+	const batch = 512
+	for _, s := range loadSets(b) {
+		g, err := grouper.Compile(s.rs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		results := make([]grouper.Result, batch)
+		for _, mode := range []string{"one-by-one", "all"} {
+			b.Run(s.name+"/"+mode, func(b *testing.B) {
+				b.ReportAllocs()
+				n, at := 0, 0
+				for b.Loop() {
+					if at+batch > len(s.recs) {
+						at = 0
+					}
+					recs := s.recs[at : at+batch]
+					if mode == "all" {
+						g.GroupAll(recs, grouper.SchemeDRG, results)
+					} else {
+						for i := range recs {
+							results[i] = g.GroupScheme(&recs[i], grouper.SchemeDRG, nil)
+						}
+					}
+					at += batch
+					n += batch
+				}
+				reportRate(b, n)
+			})
+		}
+	}
+}
+
 // BenchmarkGroupParallel groups with the compiled grouper on every CPU.
 func BenchmarkGroupParallel(b *testing.B) {
 	for _, s := range loadSets(b) {

@@ -336,3 +336,32 @@ func TestDictMatchesMap(t *testing.T) {
 		})
 	}
 }
+
+// TestDictPrefetchChangesNothing: Prefetch is a hint. On codes of every
+// length class (short, word-sized, inline, long), unknown codes and the
+// empty string, on an empty Dict too, it neither panics, allocates nor
+// changes what Lookup finds.
+func TestDictPrefetchChangesNothing(t *testing.T) {
+	in := []string{"A", "K8", "K80", "K80.1", "K80.100", "K80.100x004", "K80.100x00412", "K80.100x004123456789"}
+	probes := append([]string{"", "Z99", "Z99.999x999", "Q00.000x000000000000"}, in...)
+	NewDict(SystemDiagnosis).Prefetch("K80") // empty table
+	d := NewDict(SystemDiagnosis)
+	want := map[string]ID{}
+	for _, c := range in {
+		want[c] = d.Intern(c)
+	}
+	allocs := testing.AllocsPerRun(10, func() {
+		for _, c := range probes {
+			d.Prefetch(c)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Prefetch allocates %.1f times a round", allocs)
+	}
+	for _, c := range probes {
+		id, ok := d.Lookup(c)
+		if w, known := want[c]; id != w || ok != known {
+			t.Errorf("Lookup(%q) after Prefetch = %d, %t; want %d, %t", c, id, ok, w, known)
+		}
+	}
+}

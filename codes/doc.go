@@ -23,6 +23,7 @@
 //		fmt.Println(hit.Western, hit.Line) // I63.900 7
 //	}
 //
-// Layer: the vocabulary, above only the machinery of internal/. It imports
-// no other package of this module, and every domain package speaks it.
+// Layer: the vocabulary. It imports no other package of this module but
+// internal/prefetch (one processor instruction, for Dict.Prefetch), and
+// every domain package speaks it.
 package codes

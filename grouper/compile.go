@@ -50,6 +50,8 @@ type Grouper struct {
 	procs    []procedureInfo
 	procMDCs []uint64
 
+	prefetch bool // GroupAll prefetches (prefetchMinCodes)
+
 	adrgAlways []uint64 // bitset of ADRGs with no code requirement
 	mdcAlways  uint64
 
@@ -196,6 +198,7 @@ func Compile(rs *RuleSet) (*Grouper, error) {
 	if err := c.procedures(); err != nil {
 		return nil, err
 	}
+	g.prefetch = g.dx.Len()+g.proc.Len() >= prefetchMinCodes
 	if err := c.secondaries(); err != nil {
 		return nil, err
 	}

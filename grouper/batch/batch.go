@@ -264,16 +264,28 @@ func (b *batchBuf) group(g *grouper.Grouper, f *formatter, opts *Options) error 
 		runtime.LockOSThread()
 		t0 = cputime.Thread()
 	}
-	for i := range b.recs {
-		var tr *grouper.Trace // nil: no trace, and no allocation
-		if opts.Explain {
-			tr = new(grouper.Trace) // the result keeps it until OnResult has seen it
+	switch {
+	case opts.Explain:
+		for i := range b.recs {
+			g := g
+			if len(opts.Versions) > 0 {
+				g = opts.Versions[b.vers[i]].Grouper
+			}
+			tr := new(grouper.Trace) // the result keeps it until OnResult has seen it
+			b.results[i] = g.GroupScheme(&b.recs[i], opts.Scheme, tr)
 		}
-		g := g
-		if len(opts.Versions) > 0 {
-			g = opts.Versions[b.vers[i]].Grouper
+	case len(opts.Versions) > 0:
+		// Each run of records under one rule version at once.
+		for i := 0; i < len(b.recs); {
+			j := i + 1
+			for j < len(b.recs) && b.vers[j] == b.vers[i] {
+				j++
+			}
+			opts.Versions[b.vers[i]].Grouper.GroupAll(b.recs[i:j], opts.Scheme, b.results[i:j])
+			i = j
 		}
-		b.results[i] = g.GroupScheme(&b.recs[i], opts.Scheme, tr)
+	default:
+		g.GroupAll(b.recs, opts.Scheme, b.results)
 	}
 	if opts.MeasureGroupCPU {
 		b.cpu = max(cputime.Thread()-t0, 0)
