@@ -305,9 +305,7 @@ func timeGroup(path string, g *grouper.Grouper, calc *weights.Calculator) (int, 
 			n = len(kept)
 		}
 		t0 := cputime.Thread()
-		for i := range recs[:n] {
-			results[i] = g.GroupScheme(&recs[i], grouper.SchemeDRG, nil)
-		}
+		g.GroupAll(recs[:n], grouper.SchemeDRG, results) // the fastest in-memory way, as the pipeline groups
 		t1 := cputime.Thread()
 		group += t1 - t0
 		if calc != nil {
