@@ -5,16 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unsafe"
 )
 
 // Chunk is a run of whole records cut from a Reader's input by ReadChunk, to
 // be parsed on another goroutine by a ChunkParser. Cutting is cheap (it looks
 // for line ends and quotes); parsing and validating, the expensive part, can
 // then run on every core while the records keep their input order.
+//
+// The Data of a chunk cut by ReadChunk is fresh memory that no Reader
+// writes again, and the records a ChunkParser parses from it share it (no
+// copy): do not modify it once cut.
 type Chunk struct {
 	Data      []byte   // the records' text: whole lines, header excluded
 	FirstLine int      // 1-based input line of Data's first line
 	Rejects   []*Error // records rejected while cutting; all precede FirstLine
+
+	cut bool // Data was made by ReadChunk, for Reset to share rather than copy
 }
 
 // ReadChunk replaces c's contents with the next records of the input: whole
@@ -33,7 +40,8 @@ type Chunk struct {
 // Reader is not supported.
 func (r *Reader) ReadChunk(c *Chunk, target int) error {
 	target = max(target, 1)
-	c.Data, c.Rejects, c.FirstLine = c.Data[:0], c.Rejects[:0], 0
+	// Never the old Data: the records parsed from it share its memory.
+	c.Data, c.Rejects, c.FirstLine, c.cut = nil, c.Rejects[:0], 0, true
 	if r.pending != nil {
 		c.Rejects = append(c.Rejects, r.pending)
 		r.pending = nil
@@ -65,6 +73,7 @@ func (r *Reader) ReadChunk(c *Chunk, target int) error {
 		}
 		if len(c.Data) == 0 {
 			c.FirstLine = r.line + 1
+			c.Data = make([]byte, 0, max(target, len(block)))
 		}
 		c.Data = append(c.Data, block...)
 		r.line += bytes.Count(block, []byte{'\n'})
@@ -170,15 +179,19 @@ func (r *Reader) NewChunkParser() *ChunkParser {
 	return p
 }
 
-// Reset starts parsing c, whose text must not change until the parser is
-// done with it. Parsed records do not share memory with c: their strings
-// are slices of one copy of c's text, made here (one allocation a chunk, not
-// one a record), so c may be reused once the chunk is parsed, and a record
-// kept after its chunk keeps that copy alive.
+// Reset starts parsing c. The parsed records' strings are slices of one
+// text (one allocation a chunk, not one a record), so a record kept after
+// its chunk keeps that whole text alive. For a chunk cut by ReadChunk the
+// text is c.Data itself, which nothing writes again; for any other chunk
+// it is a copy made here, and c may be reused once Reset returns.
 func (p *ChunkParser) Reset(c *Chunk) {
 	r := &p.r
 	r.in.ResetBytes(c.Data)
-	r.text = string(c.Data)
+	if c.cut {
+		r.text = unsafe.String(unsafe.SliceData(c.Data), len(c.Data))
+	} else {
+		r.text = string(c.Data)
+	}
 	r.line, r.err, r.stats = c.FirstLine-1, nil, Stats{}
 }
 

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // event is one outcome of reading: an accepted record or a reject.
@@ -426,4 +427,53 @@ func TestReadClearsSpareStrings(t *testing.T) {
 		t.Fatalf("at the end: %v", err)
 	}
 	spare("at the end of input")
+}
+
+// TestChunkTextShared: records parsed from a chunk ReadChunk cut share its
+// Data (no copy), and the next ReadChunk cuts into fresh memory, leaving
+// them intact; records parsed from a chunk built by hand are copies, which
+// a later change to its Data does not reach.
+func TestChunkTextShared(t *testing.T) {
+	in := "id,principal_dx\nA1,K80.100\nA2,J18.900\n"
+	rd, err := NewReader(strings.NewReader(in), Options{NoDuplicateCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within := func(s string, b []byte) bool {
+		p, lo := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+		return p >= lo && p < lo+uintptr(len(b))
+	}
+	p := rd.NewChunkParser()
+	var c Chunk
+	var recs [2]Record
+	for i, want := range []string{"A1", "A2"} {
+		// One record a chunk: the second cut must not overwrite the first.
+		if err := rd.ReadChunk(&c, 1); err != nil {
+			t.Fatal(err)
+		}
+		p.Reset(&c)
+		if err := p.Read(&recs[i]); err != nil {
+			t.Fatal(err)
+		}
+		if recs[i].ID != want || !within(recs[i].ID, c.Data) {
+			t.Fatalf("record %q: want %s, a slice of the chunk's Data", recs[i].ID, want)
+		}
+	}
+	if recs[0].ID != "A1" || recs[0].PrincipalDx != "K80.100" {
+		t.Fatalf("after the next cut, the first record reads %q %q", recs[0].ID, recs[0].PrincipalDx)
+	}
+
+	own := Chunk{Data: []byte("B1,K80.100\n"), FirstLine: 2}
+	p.Reset(&own)
+	var rec Record
+	if err := p.Read(&rec); err != nil {
+		t.Fatal(err)
+	}
+	if within(rec.ID, own.Data) {
+		t.Fatal("a record of a chunk built by hand shares its Data")
+	}
+	copy(own.Data, "XX")
+	if rec.ID != "B1" {
+		t.Fatalf("after its chunk's Data changed, the record's id reads %q", rec.ID)
+	}
 }

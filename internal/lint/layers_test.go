@@ -14,8 +14,10 @@ const module = "github.com/medpay/drg"
 // import packages of lower layers only: never one of its own layer, never
 // one above. The reasons, bottom up:
 //
+//   - instructions: the one processor instruction Go does not offer
+//     (prefetch), in assembly, below everything that uses it.
 //   - machinery is nobody's API: compression, id sets, strict JSON, text
-//     encodings, row scanning, the prefetch instruction, the race flag. It knows nothing of hospitals or rules.
+//     encodings, row scanning, the race flag. It knows nothing of hospitals or rules.
 //   - codes is the vocabulary (code systems, normalisation, TCM mapping);
 //     everything above speaks it.
 //   - records is the input model: what a discharge record is and how it is
@@ -39,7 +41,8 @@ var layers = []struct {
 	name string
 	pkgs []string // import paths below the module
 }{
-	{"machinery", []string{"internal/race", "internal/cputime", "internal/compressio", "internal/idset", "internal/strictjson", "internal/textenc", "internal/rowscan", "internal/prefetch", "internal/lint"}},
+	{"instructions", []string{"internal/prefetch"}},
+	{"machinery", []string{"internal/race", "internal/cputime", "internal/compressio", "internal/idset", "internal/strictjson", "internal/textenc", "internal/rowscan", "internal/lint"}},
 	{"codes", []string{"codes"}},
 	{"records", []string{"grouper/record"}},
 	{"core", []string{"grouper"}},

@@ -19,5 +19,6 @@
 // other architectures Line does nothing. The call is not inlined (it is
 // assembly), so it pays only for loads that would miss the caches.
 //
-// Layer: machinery, the bottom layer: it imports nothing of this module.
+// Layer: instructions, the bottom layer: it imports nothing of this
+// module. The vocabulary (codes) and the grouper use it.
 package prefetch
