@@ -101,14 +101,21 @@ func (r *Record) reuse() {
 // clearTails clears the elements of r's lists between their lengths and the
 // lengths they had before reuse (Reset explains why).
 func (r *Record) clearTails(sdx, procs, extra int) {
-	if sdx > len(r.SecondaryDx) {
-		clear(r.SecondaryDx[len(r.SecondaryDx):sdx])
+	clearTail(r.SecondaryDx, sdx)
+	clearTail(r.Procedures, procs)
+	clearTail(r.Extra, extra)
+}
+
+// clearTail clears s's elements from its length to last. The tails are a
+// few elements: a plain loop (not the range form, which the compiler turns
+// into a call to clear memory) costs less than that call's setup.
+func clearTail(s []string, last int) {
+	if last <= len(s) {
+		return
 	}
-	if procs > len(r.Procedures) {
-		clear(r.Procedures[len(r.Procedures):procs])
-	}
-	if extra > len(r.Extra) {
-		clear(r.Extra[len(r.Extra):extra])
+	t := s[:last]
+	for i := len(s); i < last; i++ {
+		t[i] = ""
 	}
 }
 
